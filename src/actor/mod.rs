@@ -1,0 +1,89 @@
+//! Kafka clients that act on the timeline: consumers and producers. Each writes what it does and
+//! sees to the run's event log, under its actor name and the scenario's topic names.
+
+pub mod consumer;
+pub mod offsets;
+pub mod producer;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rdkafka::config::ClientConfig;
+
+use crate::run::events::{EventLog, TopicPartition};
+
+pub use consumer::ConsumerActor;
+pub use producer::ProducerActor;
+
+/// Header carrying the harness's record id (`<producer actor>:<sequence>`).
+pub const RECORD_ID_HEADER: &str = "ks-id";
+
+/// Scenario topic names and the names used on the cluster.
+#[derive(Debug, Clone, Default)]
+pub struct TopicNames {
+    physical: HashMap<String, String>,
+    logical: HashMap<String, Arc<str>>,
+}
+
+impl TopicNames {
+    /// Every topic keeps its scenario name on the cluster.
+    pub fn identity<'a>(names: impl IntoIterator<Item = &'a str>) -> TopicNames {
+        let mut map = TopicNames::default();
+        for name in names {
+            map.physical.insert(name.to_owned(), name.to_owned());
+            map.logical.insert(name.to_owned(), Arc::from(name));
+        }
+        map
+    }
+
+    /// The cluster name of a scenario topic.
+    pub fn physical<'a>(&'a self, logical: &'a str) -> &'a str {
+        self.physical.get(logical).map_or(logical, String::as_str)
+    }
+
+    /// The scenario name of a cluster topic.
+    pub fn logical(&self, physical: &str) -> Arc<str> {
+        self.logical
+            .get(physical)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(physical))
+    }
+
+    /// A partition of a cluster topic, named the scenario's way.
+    pub fn partition(&self, physical: &str, partition: i32) -> TopicPartition {
+        TopicPartition {
+            topic: self.logical(physical),
+            partition,
+        }
+    }
+}
+
+/// What every actor needs: its name, the log and the topic names.
+#[derive(Debug, Clone)]
+pub struct ActorEnv {
+    /// Actor name.
+    pub name: Arc<str>,
+    /// The run's event log.
+    pub log: Arc<EventLog>,
+    /// Topic name mapping.
+    pub topics: Arc<TopicNames>,
+}
+
+/// A client configuration from properties applied in order (later ones win).
+pub fn client_config<'a>(layers: impl IntoIterator<Item = &'a (String, String)>) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    for (key, value) in layers {
+        config.set(key.as_str(), value.as_str());
+    }
+    config
+}
+
+/// An actor's client could not be created or used.
+#[derive(Debug, thiserror::Error)]
+#[error("actor `{actor}`: {message}")]
+pub struct ActorError {
+    /// Actor name.
+    pub actor: String,
+    /// What went wrong.
+    pub message: String,
+}

@@ -1,0 +1,283 @@
+//! A producer whose every record carries a unique id header, so consumers' duplicates and losses
+//! can be counted. It sends foreground bursts (`produce` steps) and, once started, in the
+//! background at a pace.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{
+    BaseRecord, DeliveryResult, Producer, ProducerContext, PurgeConfig, ThreadedProducer,
+};
+use rdkafka::statistics::Statistics;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
+use crate::run::events::EventKind;
+use crate::scenario::plan::{Keys, ProducerPlan};
+
+/// How long a flush may take before the run is declared broken.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long to wait for librdkafka's statistics after a burst.
+const STATS_WAIT: Duration = Duration::from_secs(3);
+/// Statistics interval, so produce request counts can be read after each burst.
+pub const STATISTICS_INTERVAL_MS: &str = "100";
+
+/// What a burst did.
+#[derive(Debug, Clone, Copy)]
+pub struct BurstReport {
+    /// Records sent.
+    pub records: u64,
+    /// From the first send to the last acknowledgement.
+    pub took: Duration,
+    /// Produce requests the client sent during the burst (librdkafka statistics), if reported.
+    pub produce_requests: Option<i64>,
+}
+
+/// Logs acknowledgements and keeps the latest statistics.
+struct Deliveries {
+    env: ActorEnv,
+    produce_requests: AtomicI64,
+    stats_seen: AtomicU64,
+}
+
+impl ClientContext for Deliveries {
+    fn stats(&self, statistics: Statistics) {
+        let requests: i64 = statistics
+            .brokers
+            .values()
+            .filter_map(|b| b.req.get("Produce"))
+            .sum();
+        self.produce_requests.store(requests, Ordering::SeqCst);
+        self.stats_seen.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        let event = match result {
+            Ok(message) => {
+                let id = message
+                    .headers()
+                    .and_then(|h| h.iter().find(|h| h.key == RECORD_ID_HEADER))
+                    .and_then(|h| h.value)
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .map(Arc::from)
+                    .unwrap_or_else(|| Arc::from(""));
+                EventKind::Produced {
+                    at: self
+                        .env
+                        .topics
+                        .partition(message.topic(), message.partition()),
+                    key: message
+                        .key()
+                        .and_then(|k| std::str::from_utf8(k).ok())
+                        .map(Arc::from),
+                    id,
+                }
+            }
+            Err((e, _)) => EventKind::ProduceFailed {
+                error: e.to_string(),
+            },
+        };
+        self.env.log.push(&self.env.name, event);
+    }
+}
+
+struct Shared {
+    env: ActorEnv,
+    producer: ThreadedProducer<Deliveries>,
+    topic: String,
+    next_seq: AtomicU64,
+    statistics: bool,
+}
+
+/// A producer actor's client, created at its first `start` or `produce`.
+pub struct ProducerActor {
+    shared: Arc<Shared>,
+    plan: ProducerPlan,
+    background: Option<(watch::Sender<bool>, JoinHandle<Result<(), ActorError>>)>,
+}
+
+impl ProducerActor {
+    /// Creates the client.
+    pub fn create(env: ActorEnv, plan: &ProducerPlan, config: ClientConfig) -> Result<ProducerActor, ActorError> {
+        let context = Deliveries {
+            env: env.clone(),
+            produce_requests: AtomicI64::new(0),
+            stats_seen: AtomicU64::new(0),
+        };
+        let producer = config.create_with_context(context).map_err(|e| ActorError {
+            actor: env.name.to_string(),
+            message: format!("cannot create the producer: {e}"),
+        })?;
+        let topic = env.topics.physical(&plan.topic).to_owned();
+        let statistics = config
+            .get("statistics.interval.ms")
+            .is_some_and(|ms| ms.parse::<u64>().is_ok_and(|ms| ms > 0));
+        Ok(ProducerActor {
+            shared: Arc::new(Shared {
+                env,
+                producer,
+                topic,
+                next_seq: AtomicU64::new(0),
+                statistics,
+            }),
+            plan: plan.clone(),
+            background: None,
+        })
+    }
+
+    /// Sends `count` records and returns once every one is acknowledged or failed.
+    pub async fn burst(&self, count: u64, keys: &Keys, payload: usize) -> Result<BurstReport, ActorError> {
+        let shared = Arc::clone(&self.shared);
+        let keys = keys.clone();
+        tokio::task::spawn_blocking(move || shared.burst(count, &keys, payload))
+            .await
+            .map_err(|e| self.shared.error(format!("burst task failed: {e}")))?
+    }
+
+    /// Starts sending in the background: at the actor's `rate` (until stopped or `count` is
+    /// reached), or its `count` as fast as possible.
+    pub fn start(&mut self) {
+        self.shared.env.log.push(&self.shared.env.name, EventKind::Started);
+        let (stop, stopped) = watch::channel(false);
+        let shared = Arc::clone(&self.shared);
+        let plan = self.plan.clone();
+        let task = match plan.rate {
+            Some(rate) => tokio::spawn(async move { shared.paced(&plan, rate.interval, stopped).await }),
+            None => tokio::task::spawn_blocking(move || {
+                shared
+                    .burst(plan.count.unwrap_or(0), &plan.keys, plan.payload)
+                    .map(|_| ())
+            }),
+        };
+        self.background = Some((stop, task));
+    }
+
+    /// Graceful close: the background sender ends and everything queued is delivered.
+    pub async fn stop(mut self) -> Result<(), ActorError> {
+        let background = self.end_background().await;
+        let shared = Arc::clone(&self.shared);
+        let flushed = tokio::task::spawn_blocking(move || shared.producer.flush(FLUSH_TIMEOUT))
+            .await
+            .map_err(|e| self.shared.error(format!("flush task failed: {e}")))?;
+        self.shared.env.log.push(&self.shared.env.name, EventKind::Stopped);
+        background?;
+        flushed.map_err(|e| self.shared.error(format!("flush: {e}")))
+    }
+
+    /// Crash: the background sender ends and queued or in-flight records are dropped.
+    pub async fn kill(mut self) {
+        let _ = self.end_background().await;
+        self.shared
+            .producer
+            .purge(PurgeConfig::default().queue().inflight());
+        self.shared.env.log.push(&self.shared.env.name, EventKind::Killed);
+    }
+
+    async fn end_background(&mut self) -> Result<(), ActorError> {
+        let Some((stop, task)) = self.background.take() else {
+            return Ok(());
+        };
+        let _ = stop.send(true);
+        task.await
+            .map_err(|e| self.shared.error(format!("background sender failed: {e}")))?
+    }
+}
+
+impl Shared {
+    fn error(&self, message: String) -> ActorError {
+        ActorError {
+            actor: self.env.name.to_string(),
+            message,
+        }
+    }
+
+    fn burst(&self, count: u64, keys: &Keys, payload: usize) -> Result<BurstReport, ActorError> {
+        let body = vec![b'x'; payload];
+        let requests_before = self.fresh_produce_requests();
+        let started = Instant::now();
+        for n in 0..count {
+            self.send(keys.key_for(n), &body)?;
+        }
+        self.producer
+            .flush(FLUSH_TIMEOUT)
+            .map_err(|e| self.error(format!("flush: {e}")))?;
+        let took = started.elapsed();
+        let produce_requests = self
+            .fresh_produce_requests()
+            .zip(requests_before)
+            .map(|(after, before)| after - before);
+        Ok(BurstReport {
+            records: count,
+            took,
+            produce_requests,
+        })
+    }
+
+    async fn paced(&self, plan: &ProducerPlan, interval: Duration, mut stopped: watch::Receiver<bool>) -> Result<(), ActorError> {
+        let body = vec![b'x'; plan.payload];
+        let mut ticks = tokio::time::interval(interval);
+        let mut sent = 0;
+        while plan.count.is_none_or(|count| sent < count) {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = stopped.changed() => return Ok(()),
+            }
+            self.send(plan.keys.key_for(sent), &body)?;
+            sent += 1;
+        }
+        Ok(())
+    }
+
+    /// Sends one record, waiting while librdkafka's queue is full.
+    fn send(&self, key: Option<&str>, body: &[u8]) -> Result<(), ActorError> {
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{}:{seq}", self.env.name);
+        let headers = OwnedHeaders::new_with_capacity(1).insert(Header {
+            key: RECORD_ID_HEADER,
+            value: Some(id.as_bytes()),
+        });
+        let mut record = BaseRecord::to(&self.topic).payload(body).headers(headers);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => return Ok(()),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err((e, _)) => return Err(self.error(format!("send: {e}"))),
+            }
+        }
+    }
+
+    /// The produce request count from statistics emitted after this call; `None` when
+    /// statistics are off or late.
+    fn fresh_produce_requests(&self) -> Option<i64> {
+        if !self.statistics {
+            return None;
+        }
+        let context = self.producer.context();
+        // The next report may have been assembled before this call; the one after it was not.
+        let wanted = context.stats_seen.load(Ordering::SeqCst) + 2;
+        let deadline = Instant::now() + STATS_WAIT;
+        while context.stats_seen.load(Ordering::SeqCst) < wanted {
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Some(context.produce_requests.load(Ordering::SeqCst))
+    }
+}

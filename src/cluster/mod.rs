@@ -1,0 +1,45 @@
+//! Where brokers come from. Every target answers the same small interface and says what it can
+//! do, so a scenario that needs more is reported as not runnable instead of failing half way.
+
+pub mod embedded;
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+
+use crate::scenario::plan::{Capability, TopicPlan};
+
+pub use embedded::EmbeddedCluster;
+
+/// A cluster could not do what the run asked of it.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The cluster could not be started or reached.
+    #[error("cluster unavailable: {0}")]
+    Unavailable(String),
+    /// A topic operation failed.
+    #[error("topic `{topic}`: {message}")]
+    Topic {
+        /// Topic name as written in the scenario.
+        topic: String,
+        /// What the cluster said.
+        message: String,
+    },
+}
+
+/// A Kafka-protocol cluster the harness can run a scenario on.
+#[async_trait]
+pub trait Cluster: Send + Sync {
+    /// A one-line description for reports, e.g. `embedded (librdkafka mock, 3 brokers)`.
+    fn describe(&self) -> String;
+    /// The `bootstrap.servers` clients connect to.
+    fn bootstrap_servers(&self) -> String;
+    /// What this target can do.
+    fn capabilities(&self) -> BTreeSet<Capability>;
+    /// Consumer properties tuned for this target, applied before the scenario's own.
+    fn consumer_defaults(&self) -> Vec<(String, String)>;
+    /// Creates a topic and returns once clients can use it.
+    async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError>;
+    /// Raises a topic's partition count.
+    async fn grow_topic(&self, topic: &str, partitions: i32) -> Result<(), ClusterError>;
+}

@@ -1,0 +1,179 @@
+//! Expectations against facts: each one that does not hold becomes a `Difference` that says
+//! what was expected and what happened.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use crate::outcome::{AssignmentView, Facts, assignment_view};
+use crate::scenario::model::{AssignmentExpect, Expectations};
+use crate::scenario::plan::Plan;
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// What was checked, e.g. `assignment of consumer1`.
+    pub what: String,
+    /// The expected value, rendered.
+    pub expected: String,
+    /// The actual value, rendered.
+    pub actual: String,
+}
+
+fn differ(what: String, expected: impl Debug, actual: impl Debug) -> Difference {
+    Difference {
+        what,
+        expected: format!("{expected:?}"),
+        actual: format!("{actual:?}"),
+    }
+}
+
+/// Compares every expectation with the facts.
+pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (actor, wanted) in &expect.assignment {
+        let actual = facts.assignment.get(actor);
+        let wanted = match wanted {
+            AssignmentExpect::Partitions(list) => AssignmentView::Partitions(sorted(list)),
+            AssignmentExpect::PerTopic(map) => AssignmentView::PerTopic(
+                map.iter().map(|(t, l)| (t.clone(), sorted(l))).collect(),
+            ),
+        };
+        match actual {
+            None => out.push(Difference {
+                what: format!("assignment of {actor}"),
+                expected: wanted.to_string(),
+                actual: "not running".into(),
+            }),
+            Some(holding) => {
+                let mut have = assignment_view(plan, actor, holding);
+                if let (AssignmentView::PerTopic(have), AssignmentView::PerTopic(want)) = (&mut have, &wanted) {
+                    have.retain(|topic, parts| want.contains_key(topic) || !parts.is_empty());
+                }
+                if have != wanted {
+                    out.push(Difference {
+                        what: format!("assignment of {actor}"),
+                        expected: wanted.to_string(),
+                        actual: have.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    counts(&mut out, "records consumed by", &expect.consumed, &facts.consumed);
+    counts(&mut out, "records produced by", &expect.produced, &facts.produced);
+    counts(&mut out, "largest poll batch of", &expect.max_poll_batch, &facts.max_poll_batch);
+    for (group, topics) in &expect.committed {
+        for (topic, partitions) in topics {
+            for (partition, offset) in partitions {
+                let actual = facts
+                    .committed
+                    .get(group)
+                    .and_then(|t| t.get(topic))
+                    .and_then(|p| p.get(partition));
+                if actual != Some(offset) {
+                    out.push(Difference {
+                        what: format!("offset committed by {group} on {topic}/{partition}"),
+                        expected: offset.to_string(),
+                        actual: actual.map_or("nothing committed".into(), i64::to_string),
+                    });
+                }
+            }
+        }
+    }
+    for (what, wanted, actual) in [
+        ("duplicates", expect.duplicates, facts.groups.values().map(|g| g.duplicates).sum::<u64>()),
+        ("lost records", expect.lost, facts.groups.values().map(|g| g.lost).sum::<u64>()),
+    ] {
+        if let Some(wanted) = wanted.filter(|w| *w != actual) {
+            out.push(differ(what.into(), wanted, actual));
+        }
+    }
+    for (topic, keys) in &expect.keys {
+        for (key, partition) in keys {
+            let actual: Vec<i32> = facts
+                .keyed
+                .get(topic)
+                .and_then(|k| k.get(key))
+                .map(|p| p.iter().copied().collect())
+                .unwrap_or_default();
+            if actual != [*partition] {
+                out.push(differ(format!("partitions of key {key} on {topic}"), [*partition], actual));
+            }
+        }
+    }
+    for (topic, wanted) in &expect.unkeyed {
+        let actual: Vec<i32> = facts
+            .unkeyed
+            .get(topic)
+            .map(|p| p.iter().copied().collect())
+            .unwrap_or_default();
+        if actual != sorted(wanted) {
+            out.push(differ(format!("partitions of unkeyed records on {topic}"), sorted(wanted), actual));
+        }
+    }
+    out
+}
+
+fn counts(out: &mut Vec<Difference>, what: &str, wanted: &BTreeMap<String, u64>, actual: &BTreeMap<String, u64>) {
+    for (actor, n) in wanted {
+        let have = actual.get(actor).copied().unwrap_or(0);
+        if have != *n {
+            out.push(differ(format!("{what} {actor}"), n, have));
+        }
+    }
+}
+
+fn sorted(list: &[i32]) -> Vec<i32> {
+    let mut list = list.to_vec();
+    list.sort_unstable();
+    list.dedup();
+    list
+}
+
+
+/// Something that made a scenario fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Where: `line N` for a step, `end` for the final expectations.
+    pub at: String,
+    /// What differed, or why the step could not complete.
+    pub problem: Problem,
+}
+
+/// The two ways a scenario fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// An expectation did not hold.
+    Differs(Difference),
+    /// A step could not complete (e.g. a barrier timed out); the timeline stopped there.
+    StepFailed(String),
+}
+
+/// Every failure of a finished run: inline differences, a failed step, final expectations.
+pub fn verdict(plan: &Plan, record: &crate::run::record::RunRecord) -> Vec<Failure> {
+    let mut failures: Vec<Failure> = record
+        .inline_differences
+        .iter()
+        .flat_map(|(line, diffs)| {
+            diffs.iter().map(move |d| Failure {
+                at: format!("line {line}"),
+                problem: Problem::Differs(d.clone()),
+            })
+        })
+        .collect();
+    if let Some(failure) = &record.failure {
+        failures.push(Failure {
+            at: format!("line {}", failure.line),
+            problem: Problem::StepFailed(format!("{}: {}", failure.step, failure.message)),
+        });
+    }
+    if let Some(final_expect) = &plan.final_expect {
+        let end = record.checkpoints.last().map(|c| c.assignment.clone()).unwrap_or_default();
+        let facts = crate::outcome::facts(plan, &record.events, &record.committed, &end);
+        failures.extend(check(plan, final_expect, &facts).into_iter().map(|d| Failure {
+            at: "end".into(),
+            problem: Problem::Differs(d),
+        }));
+    }
+    failures
+}

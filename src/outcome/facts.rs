@@ -1,0 +1,133 @@
+//! Events -> facts: every count, offset and key placement a scenario can expect, whether or not
+//! it is stable enough to snapshot.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::run::events::{Event, EventKind};
+use crate::run::record::Committed;
+use crate::run::state::Holding;
+use crate::scenario::plan::{ActorPlan, Plan};
+
+/// What the run did, in full.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Actor -> records consumed, re-deliveries included.
+    pub consumed: BTreeMap<String, u64>,
+    /// Actor -> records acknowledged.
+    pub produced: BTreeMap<String, u64>,
+    /// Actor -> records that failed delivery.
+    pub failed: BTreeMap<String, u64>,
+    /// Actor -> largest poll batch.
+    pub max_poll_batch: BTreeMap<String, u64>,
+    /// Group -> per-group record accounting.
+    pub groups: BTreeMap<String, GroupFacts>,
+    /// Committed offsets, as the broker reports them.
+    pub committed: Committed,
+    /// Topic -> key -> partitions its records went to.
+    pub keyed: BTreeMap<String, BTreeMap<String, BTreeSet<i32>>>,
+    /// Topic -> partitions unkeyed records went to.
+    pub unkeyed: BTreeMap<String, BTreeSet<i32>>,
+    /// The assignment of running consumers at the checkpoint these facts belong to.
+    pub assignment: BTreeMap<String, Holding>,
+}
+
+/// Records from a group's point of view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFacts {
+    /// Distinct records consumed by the group's members.
+    pub records: u64,
+    /// Consumptions beyond the first of the same record.
+    pub duplicates: u64,
+    /// Records acknowledged to a subscribed topic that no member consumed.
+    pub lost: u64,
+}
+
+/// Folds the events into facts.
+pub fn facts(
+    plan: &Plan,
+    events: &[Event],
+    committed: &Committed,
+    assignment: &BTreeMap<Arc<str>, Holding>,
+) -> Facts {
+    let mut f = Facts {
+        committed: committed.clone(),
+        assignment: assignment
+            .iter()
+            .map(|(actor, holding)| (actor.to_string(), holding.clone()))
+            .collect(),
+        ..Facts::default()
+    };
+    let group_of: HashMap<&str, (&str, &[String])> = plan
+        .actors
+        .iter()
+        .filter_map(|(name, a)| match a {
+            ActorPlan::Consumer(c) => Some((name.as_str(), (c.group.as_str(), c.topics.as_slice()))),
+            ActorPlan::Producer(_) => None,
+        })
+        .collect();
+    // Group -> record id -> times consumed.
+    let mut consumed_ids: BTreeMap<&str, HashMap<Arc<str>, u64>> = BTreeMap::new();
+    // Topic -> acknowledged record ids.
+    let mut produced_ids: BTreeMap<Arc<str>, HashSet<Arc<str>>> = BTreeMap::new();
+    for event in events {
+        let actor = event.actor.to_string();
+        match &event.kind {
+            EventKind::Consumed { id, .. } => {
+                *f.consumed.entry(actor).or_default() += 1;
+                if let (Some(id), Some((group, _))) = (id, group_of.get(&*event.actor)) {
+                    *consumed_ids.entry(group).or_default().entry(Arc::clone(id)).or_default() += 1;
+                }
+            }
+            EventKind::PollBatch(n) => {
+                let max = f.max_poll_batch.entry(actor).or_default();
+                *max = (*max).max(*n as u64);
+            }
+            EventKind::Produced { at, key, id } => {
+                *f.produced.entry(actor).or_default() += 1;
+                produced_ids.entry(Arc::clone(&at.topic)).or_default().insert(Arc::clone(id));
+                let topic = at.topic.to_string();
+                match key {
+                    Some(key) => {
+                        f.keyed.entry(topic).or_default().entry(key.to_string()).or_default().insert(at.partition);
+                    }
+                    None => {
+                        f.unkeyed.entry(topic).or_default().insert(at.partition);
+                    }
+                }
+            }
+            EventKind::ProduceFailed { .. } => *f.failed.entry(actor).or_default() += 1,
+            _ => {}
+        }
+    }
+    for (group, topics) in group_of.values() {
+        let ids = consumed_ids.get(group);
+        let records = ids.map_or(0, |ids| ids.len() as u64);
+        let duplicates = ids.map_or(0, |ids| ids.values().map(|n| n - 1).sum());
+        let subscribed: BTreeSet<&str> = plan
+            .actors
+            .values()
+            .filter_map(|a| match a {
+                ActorPlan::Consumer(c) if c.group == *group => Some(c.topics.iter().map(String::as_str)),
+                _ => None,
+            })
+            .flatten()
+            .chain(topics.iter().map(String::as_str))
+            .collect();
+        let lost = produced_ids
+            .iter()
+            .filter(|(topic, _)| subscribed.contains(&***topic))
+            .flat_map(|(_, ids)| ids.iter())
+            .filter(|id| ids.is_none_or(|seen| !seen.contains_key(*id)))
+            .count() as u64;
+        f.groups.insert(
+            (*group).to_owned(),
+            GroupFacts {
+                records,
+                duplicates,
+                lost,
+            },
+        );
+    }
+    f
+}

@@ -1,0 +1,280 @@
+//! The normalised Outcome: what a scenario did, identical on every run and every target. Values
+//! that depend on timing go to `measurements`, which snapshots redact.
+
+pub mod facts;
+mod timing;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use facts::{Facts, GroupFacts, facts};
+
+use crate::run::events::TopicPartition;
+use crate::run::record::{Checkpoint, RunRecord};
+use crate::run::state::Holding;
+use crate::scenario::plan::{ActorPlan, Plan};
+
+/// The deterministic result of a scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// Scenario name.
+    pub scenario: String,
+    /// The assignment at every `await`, `expect` and at the end of the timeline.
+    pub checkpoints: Vec<CheckpointView>,
+    /// Per actor counts that do not depend on timing.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub actors: BTreeMap<String, ActorCounts>,
+    /// Per group accounting and committed offsets.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, GroupView>,
+    /// Where keyed and unkeyed records went, per topic.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub keys: BTreeMap<String, KeyPlacement>,
+    /// Timings, throughput and the counts that depend on them.
+    pub measurements: timing::Measurements,
+}
+
+/// One checkpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointView {
+    /// The step, e.g. `line 14: await stable edu-topic13-cg`, or `end`.
+    pub at: String,
+    /// Running consumer -> what it held.
+    pub assignment: BTreeMap<String, AssignmentView>,
+}
+
+/// What one consumer held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AssignmentView {
+    /// Partitions of the consumer's only topic.
+    Partitions(Vec<i32>),
+    /// Topic -> partitions, for consumers of several topics.
+    PerTopic(BTreeMap<String, Vec<i32>>),
+    /// Between a revocation and the next assignment.
+    Rebalancing(&'static str),
+}
+
+impl std::fmt::Display for AssignmentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |parts: &[i32]| {
+            let items: Vec<String> = parts.iter().map(i32::to_string).collect();
+            format!("[{}]", items.join(", "))
+        };
+        match self {
+            AssignmentView::Partitions(parts) => f.write_str(&list(parts)),
+            AssignmentView::PerTopic(map) => {
+                let items: Vec<String> = map.iter().map(|(t, p)| format!("{t}: {}", list(p))).collect();
+                write!(f, "{{{}}}", items.join(", "))
+            }
+            AssignmentView::Rebalancing(word) => f.write_str(word),
+        }
+    }
+}
+
+/// Counts for one actor; absent fields were timing-dependent or do not apply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActorCounts {
+    /// Records consumed, re-deliveries included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed: Option<u64>,
+    /// Records acknowledged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub produced: Option<u64>,
+    /// Records that failed delivery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<u64>,
+    /// Largest poll batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_poll_batch: Option<u64>,
+}
+
+/// One group's accounting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroupView {
+    /// Distinct records consumed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<u64>,
+    /// Consumptions beyond the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<u64>,
+    /// Acknowledged records on subscribed topics that no member consumed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost: Option<u64>,
+    /// Topic -> partition -> committed offset, from the broker at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committed: Option<BTreeMap<String, BTreeMap<i32, i64>>>,
+}
+
+/// Where records of one topic went.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KeyPlacement {
+    /// Key -> partition (a list if a key went to several).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub keyed: BTreeMap<String, Partitions>,
+    /// Partitions that unkeyed records went to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unkeyed: Vec<i32>,
+}
+
+/// One partition, or several.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Partitions {
+    /// The usual case for a key.
+    One(i32),
+    /// A key that moved (e.g. after partitions were added).
+    Many(Vec<i32>),
+}
+
+/// Builds the Outcome of a finished run.
+pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
+    let end = record
+        .checkpoints
+        .last()
+        .map(|c| c.assignment.clone())
+        .unwrap_or_default();
+    let all = facts(plan, &record.events, &record.committed, &end);
+    let timing_dependent = timing::classify(plan, record, &all);
+    let (actors, moved_actors) = split_actors(&all, &timing_dependent);
+    let (groups, moved_groups) = split_groups(&all, &timing_dependent);
+    let (keys, moved_keys) = if timing_dependent.keys {
+        (BTreeMap::new(), key_placement(&all))
+    } else {
+        (key_placement(&all), BTreeMap::new())
+    };
+    Outcome {
+        scenario: plan.name.clone(),
+        checkpoints: record
+            .checkpoints
+            .iter()
+            .map(|c| checkpoint_view(plan, c))
+            .collect(),
+        actors,
+        groups,
+        keys,
+        measurements: timing::measurements(plan, record, moved_actors, moved_groups, moved_keys),
+    }
+}
+
+fn checkpoint_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
+    CheckpointView {
+        at: match checkpoint.line {
+            Some(line) => format!("line {line}: {}", checkpoint.step),
+            None => checkpoint.step.clone(),
+        },
+        assignment: checkpoint
+            .assignment
+            .iter()
+            .map(|(actor, holding)| (actor.to_string(), assignment_view(plan, actor, holding)))
+            .collect(),
+    }
+}
+
+/// A holding as a list (one topic) or per topic.
+pub fn assignment_view(plan: &Plan, actor: &str, holding: &Holding) -> AssignmentView {
+    let Some(parts) = holding else {
+        return AssignmentView::Rebalancing("rebalancing");
+    };
+    let topics = match plan.actors.get(actor) {
+        Some(ActorPlan::Consumer(c)) => c.topics.clone(),
+        _ => Vec::new(),
+    };
+    let of = |topic: &str| -> Vec<i32> {
+        parts
+            .iter()
+            .filter(|p: &&TopicPartition| &*p.topic == topic)
+            .map(|p| p.partition)
+            .collect()
+    };
+    match topics.as_slice() {
+        [only] => AssignmentView::Partitions(of(only)),
+        _ => AssignmentView::PerTopic(topics.iter().map(|t| (t.clone(), of(t))).collect()),
+    }
+}
+
+type Split<T> = (BTreeMap<String, T>, BTreeMap<String, T>);
+
+fn split_actors(all: &Facts, timing: &timing::TimingDependent) -> Split<ActorCounts> {
+    let mut keep = BTreeMap::new();
+    let mut moved = BTreeMap::new();
+    let names = all
+        .consumed
+        .keys()
+        .chain(all.produced.keys())
+        .chain(all.failed.keys());
+    for name in names {
+        let full = ActorCounts {
+            consumed: all.consumed.get(name).copied(),
+            produced: all.produced.get(name).copied(),
+            failed: all.failed.get(name).copied(),
+            max_poll_batch: all.max_poll_batch.get(name).copied(),
+        };
+        let mut stable = full.clone();
+        let mut varying = ActorCounts::default();
+        if timing.counts {
+            varying.consumed = stable.consumed.take();
+            varying.produced = stable.produced.take();
+            varying.failed = stable.failed.take();
+        }
+        if timing.poll_batch.contains(name) {
+            varying.max_poll_batch = stable.max_poll_batch.take();
+        }
+        if stable != ActorCounts::default() {
+            keep.insert(name.clone(), stable);
+        }
+        if varying != ActorCounts::default() {
+            moved.insert(name.clone(), varying);
+        }
+    }
+    (keep, moved)
+}
+
+fn split_groups(all: &Facts, timing: &timing::TimingDependent) -> Split<GroupView> {
+    let mut keep = BTreeMap::new();
+    let mut moved = BTreeMap::new();
+    for (group, g) in &all.groups {
+        let mut stable = GroupView {
+            records: Some(g.records),
+            duplicates: Some(g.duplicates),
+            lost: Some(g.lost),
+            committed: all.committed.get(group).cloned(),
+        };
+        let mut varying = GroupView::default();
+        if timing.counts {
+            varying.records = stable.records.take();
+            varying.committed = stable.committed.take();
+        }
+        if timing.counts || timing.duplicates.contains(group) {
+            varying.duplicates = stable.duplicates.take();
+            varying.committed = varying.committed.or(stable.committed.take());
+        }
+        keep.insert(group.clone(), stable);
+        if varying != GroupView::default() {
+            moved.insert(group.clone(), varying);
+        }
+    }
+    (keep, moved)
+}
+
+fn key_placement(all: &Facts) -> BTreeMap<String, KeyPlacement> {
+    let mut keys: BTreeMap<String, KeyPlacement> = BTreeMap::new();
+    for (topic, by_key) in &all.keyed {
+        let entry = keys.entry(topic.clone()).or_default();
+        for (key, parts) in by_key {
+            let parts: Vec<i32> = parts.iter().copied().collect();
+            entry.keyed.insert(
+                key.clone(),
+                match parts.as_slice() {
+                    [one] => Partitions::One(*one),
+                    _ => Partitions::Many(parts),
+                },
+            );
+        }
+    }
+    for (topic, parts) in &all.unkeyed {
+        keys.entry(topic.clone()).or_default().unkeyed = parts.iter().copied().collect();
+    }
+    keys
+}

@@ -1,0 +1,199 @@
+//! Which facts depend on timing, and the measurements section where they go with the figures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{ActorCounts, Facts, GroupView, KeyPlacement};
+use crate::run::events::EventKind;
+use crate::run::record::RunRecord;
+use crate::scenario::model::CommitMode;
+use crate::scenario::plan::{ActorPlan, Plan};
+
+/// The parts of the facts that would differ from run to run.
+#[derive(Debug, Default)]
+pub struct TimingDependent {
+    /// A paced producer ran: how many records were sent, consumed and by whom depends on time.
+    pub counts: bool,
+    /// A paced producer ran: which partitions its unkeyed records reached depends on how many.
+    pub keys: bool,
+    /// Groups whose duplicate count depends on whether an auto-commit fired before a crash.
+    pub duplicates: BTreeSet<String>,
+    /// Consumers whose largest poll never reached `max.poll.records`: the size depends on
+    /// fetch timing.
+    pub poll_batch: BTreeSet<String>,
+}
+
+/// Decides what is timing-dependent in this run.
+pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent {
+    let mut started_at: BTreeMap<&str, Duration> = BTreeMap::new();
+    let mut timing = TimingDependent::default();
+    for event in &record.events {
+        let actor = plan.actors.get(&*event.actor);
+        match (&event.kind, actor) {
+            (EventKind::Started, Some(ActorPlan::Producer(p))) if p.rate.is_some() => {
+                timing.counts = true;
+                timing.keys = true;
+            }
+            (EventKind::Started, _) => {
+                started_at.insert(&event.actor, event.at);
+            }
+            (EventKind::Killed, Some(ActorPlan::Consumer(c))) if c.commit == CommitMode::Auto => {
+                let lived = event.at.saturating_sub(started_at.get(&*event.actor).copied().unwrap_or_default());
+                if c.auto_commit_interval.is_some_and(|interval| lived >= interval) {
+                    timing.duplicates.insert(c.group.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    for (name, max) in &all.max_poll_batch {
+        if let Some(ActorPlan::Consumer(c)) = plan.actors.get(name) {
+            if (*max as usize) < c.max_poll_records {
+                timing.poll_batch.insert(name.clone());
+            }
+        }
+    }
+    timing
+}
+
+/// Figures that vary from run to run; redacted in snapshots.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurements {
+    /// Whole run, in seconds.
+    pub seconds: f64,
+    /// When each step started and how long it took.
+    pub steps: Vec<StepMeasure>,
+    /// Throughput of each `produce` step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bursts: Vec<BurstMeasure>,
+    /// How long after each stop or kill the rest of the group started rebalancing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub departures: Vec<Departure>,
+    /// Actor counts that depend on timing.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub actors: BTreeMap<String, ActorCounts>,
+    /// Group figures that depend on timing.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, GroupView>,
+    /// Key placement that depends on timing.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub keys: BTreeMap<String, KeyPlacement>,
+}
+
+/// One step's timing.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepMeasure {
+    /// `line N: step`.
+    pub at: String,
+    /// Offset from the start, seconds.
+    pub started_s: f64,
+    /// Duration, seconds.
+    pub took_s: f64,
+}
+
+/// One burst's throughput.
+#[derive(Debug, Clone, Serialize)]
+pub struct BurstMeasure {
+    /// `line N`.
+    pub at: String,
+    /// Producer actor.
+    pub actor: String,
+    /// Records sent.
+    pub records: u64,
+    /// Seconds from the first send to the last acknowledgement.
+    pub seconds: f64,
+    /// Records per second.
+    pub records_per_second: f64,
+    /// Produce requests (librdkafka statistics).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub produce_requests: Option<i64>,
+}
+
+/// A member leaving and the group noticing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Departure {
+    /// The actor that left.
+    pub actor: String,
+    /// `stop` (LeaveGroup) or `kill` (crash).
+    pub how: &'static str,
+    /// Offset from the start, seconds.
+    pub at_s: f64,
+    /// Seconds until another member of the group was first revoked or assigned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_rebalanced_after_s: Option<f64>,
+}
+
+fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// Gathers the measurements section.
+pub fn measurements(
+    plan: &Plan,
+    record: &RunRecord,
+    actors: BTreeMap<String, ActorCounts>,
+    groups: BTreeMap<String, GroupView>,
+    keys: BTreeMap<String, KeyPlacement>,
+) -> Measurements {
+    Measurements {
+        seconds: seconds(record.wall_time),
+        steps: record
+            .steps
+            .iter()
+            .map(|s| StepMeasure {
+                at: format!("line {}: {}", s.line, s.step),
+                started_s: seconds(s.started),
+                took_s: seconds(s.took),
+            })
+            .collect(),
+        bursts: record
+            .bursts
+            .iter()
+            .map(|b| BurstMeasure {
+                at: format!("line {}", b.line),
+                actor: b.actor.clone(),
+                records: b.records,
+                seconds: seconds(b.took),
+                records_per_second: (b.records as f64 / b.took.as_secs_f64().max(1e-9)).round(),
+                produce_requests: b.produce_requests,
+            })
+            .collect(),
+        departures: departures(plan, record),
+        actors,
+        groups,
+        keys,
+    }
+}
+
+fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
+    let group_of = |actor: &str| match plan.actors.get(actor) {
+        Some(ActorPlan::Consumer(c)) => Some(c.group.as_str()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (i, event) in record.events.iter().enumerate() {
+        let how = match event.kind {
+            EventKind::Stopped => "stop",
+            EventKind::Killed => "kill",
+            _ => continue,
+        };
+        let Some(group) = group_of(&event.actor) else { continue };
+        let rebalanced = record.events[i + 1..]
+            .iter()
+            .find(|e| {
+                e.actor != event.actor
+                    && group_of(&e.actor) == Some(group)
+                    && matches!(e.kind, EventKind::Revoked(_) | EventKind::Assigned(_))
+            })
+            .map(|e| seconds(e.at.saturating_sub(event.at)));
+        out.push(Departure {
+            actor: event.actor.to_string(),
+            how,
+            at_s: seconds(event.at),
+            group_rebalanced_after_s: rebalanced,
+        });
+    }
+    out
+}

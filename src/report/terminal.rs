@@ -1,0 +1,65 @@
+//! Terminal output for `scenario-run`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::time::Duration;
+
+use crate::expect::{Failure, Problem};
+use crate::run::{Observer, StepNote};
+use crate::scenario::plan::PlannedStep;
+
+/// Prints one line per finished step to a writer (stdout in the CLI).
+pub struct StepPrinter<W: Write + Send> {
+    out: W,
+}
+
+impl<W: Write + Send> StepPrinter<W> {
+    /// Prints to `out`.
+    pub fn new(out: W) -> Self {
+        StepPrinter { out }
+    }
+}
+
+impl<W: Write + Send> Observer for StepPrinter<W> {
+    fn step_finished(&mut self, step: &PlannedStep, at: Duration, note: &StepNote) {
+        let mut line = format!("[{:>7.2}s] line {:<3} {}", at.as_secs_f64(), step.line, step.text);
+        if let Some(detail) = &note.detail {
+            let _ = write!(line, " ({detail})");
+        }
+        if !note.assignment.is_empty() {
+            let _ = write!(line, "  | {}", note.assignment);
+        }
+        let _ = writeln!(self.out, "{line}");
+        for d in &note.differences {
+            let _ = writeln!(
+                self.out,
+                "            ✗ {}: expected {}, got {}",
+                d.what, d.expected, d.actual
+            );
+        }
+        if let Some(failure) = &note.failure {
+            let _ = writeln!(self.out, "            ✗ {failure}");
+        }
+    }
+}
+
+/// `PASS name` or `FAIL name` followed by each failure with expected and actual values.
+pub fn verdict(name: &str, failures: &[Failure]) -> String {
+    if failures.is_empty() {
+        return format!("PASS {name}\n");
+    }
+    let mut text = format!("FAIL {name}: {} problem(s)\n", failures.len());
+    for failure in failures {
+        match &failure.problem {
+            Problem::Differs(d) => {
+                let _ = writeln!(text, "  {} — {}", failure.at, d.what);
+                let _ = writeln!(text, "    - expected: {}", d.expected);
+                let _ = writeln!(text, "    + actual:   {}", d.actual);
+            }
+            Problem::StepFailed(message) => {
+                let _ = writeln!(text, "  {} — step did not complete: {message}", failure.at);
+            }
+        }
+    }
+    text
+}

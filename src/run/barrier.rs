@@ -1,0 +1,135 @@
+//! `await` steps: wait until every condition holds, or give up after the timeout and say what
+//! was still missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::time::Duration;
+
+use super::events::{EventLog, TopicPartition};
+use super::state::LiveState;
+use crate::scenario::plan::{ActorPlan, Barrier, Plan};
+
+/// How often the barrier looks at the log again.
+const RECHECK: Duration = Duration::from_millis(20);
+
+/// A barrier whose conditions did not all hold in time.
+#[derive(Debug, Clone)]
+pub struct BarrierTimeout {
+    /// How long it waited.
+    pub waited: Duration,
+    /// Each condition still unmet, with what was seen instead.
+    pub unmet: Vec<String>,
+}
+
+/// The group a consumer actor belongs to.
+pub fn group_of(plan: &Plan) -> impl Fn(&str) -> Option<String> + '_ {
+    move |actor| match plan.actors.get(actor) {
+        Some(ActorPlan::Consumer(c)) => Some(c.group.clone()),
+        _ => None,
+    }
+}
+
+/// Waits for the barrier; `partitions` is each topic's current partition count.
+pub async fn wait(
+    barrier: &Barrier,
+    plan: &Plan,
+    partitions: &BTreeMap<String, i32>,
+    log: &EventLog,
+    state: &mut LiveState,
+) -> Result<(), BarrierTimeout> {
+    let started = tokio::time::Instant::now();
+    loop {
+        state.refresh(log, group_of(plan));
+        let unmet = unmet(barrier, plan, partitions, state);
+        if unmet.is_empty() {
+            return Ok(());
+        }
+        if started.elapsed() >= barrier.timeout {
+            return Err(BarrierTimeout {
+                waited: started.elapsed(),
+                unmet,
+            });
+        }
+        tokio::time::sleep(RECHECK).await;
+    }
+}
+
+fn unmet(
+    barrier: &Barrier,
+    plan: &Plan,
+    partitions: &BTreeMap<String, i32>,
+    state: &LiveState,
+) -> Vec<String> {
+    let mut unmet = Vec::new();
+    for group in &barrier.stable_groups {
+        if let Some(problem) = unstable(group, plan, partitions, state) {
+            unmet.push(format!("group {group} stable: {problem}"));
+        }
+    }
+    for (what, counts, wanted) in [
+        ("consumed", &state.consumed, &barrier.consumed),
+        ("produced", &state.produced, &barrier.produced),
+    ] {
+        for (actor, n) in wanted {
+            let have = counts.get(actor.as_str()).copied().unwrap_or(0);
+            if have < *n {
+                unmet.push(format!("{actor} {what} {n}: {have} so far"));
+            }
+        }
+    }
+    unmet
+}
+
+/// Why `group` is not stable, or `None` when it is: every running member holds an assignment
+/// received after the last membership change, and together they hold every partition of the
+/// subscribed topics exactly once.
+fn unstable(
+    group: &str,
+    plan: &Plan,
+    partitions: &BTreeMap<String, i32>,
+    state: &LiveState,
+) -> Option<String> {
+    let changed = state.membership_changed.get(group).copied().unwrap_or_default();
+    let mut expected = BTreeSet::new();
+    let mut held: Vec<TopicPartition> = Vec::new();
+    let mut seen = String::new();
+    let mut waiting = Vec::new();
+    for (name, actor) in &plan.actors {
+        let ActorPlan::Consumer(c) = actor else { continue };
+        let Some(member) = state.members.get(name.as_str()).filter(|m| m.running) else {
+            continue;
+        };
+        if c.group != group {
+            continue;
+        }
+        for topic in &c.topics {
+            let count = partitions.get(topic).copied().unwrap_or(0);
+            expected.extend((0..count).map(|p| (topic.clone(), p)));
+        }
+        match (&member.holding, member.assigned_at) {
+            (Some(parts), Some(at)) if at >= changed => {
+                held.extend(parts.iter().cloned());
+                let list: Vec<String> = parts.iter().map(|p| format!("{}/{}", p.topic, p.partition)).collect();
+                let _ = write!(seen, " {name}=[{}]", list.join(","));
+            }
+            _ => {
+                waiting.push(name.clone());
+                let _ = write!(seen, " {name}=(no assignment yet)");
+            }
+        }
+    }
+    if expected.is_empty() {
+        return Some("no member is running".into());
+    }
+    if !waiting.is_empty() {
+        return Some(format!("waiting for {} to be assigned;{seen}", waiting.join(", ")));
+    }
+    let union: BTreeSet<(String, i32)> = held.iter().map(|p| (p.topic.to_string(), p.partition)).collect();
+    if union.len() != held.len() {
+        return Some(format!("a partition is held twice;{seen}"));
+    }
+    if union != expected {
+        return Some(format!("not every partition is assigned;{seen}"));
+    }
+    None
+}

@@ -1,0 +1,123 @@
+//! The one log every actor writes to while a scenario runs.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// A partition of a topic, by the topic's scenario name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    /// Topic name as written in the scenario.
+    pub topic: Arc<str>,
+    /// Partition number.
+    pub partition: i32,
+}
+
+/// Something an actor did or saw.
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    /// The actor's client was created (a consumer has subscribed).
+    Started,
+    /// The actor began its graceful close.
+    Stopped,
+    /// The actor crashed on purpose.
+    Killed,
+    /// The group gave the consumer these partitions (possibly none).
+    Assigned(Vec<TopicPartition>),
+    /// The consumer gave these partitions back.
+    Revoked(Vec<TopicPartition>),
+    /// The consumer received a record.
+    Consumed {
+        /// Where it came from.
+        at: TopicPartition,
+        /// Its offset.
+        offset: i64,
+        /// The harness id header, absent on records the harness did not produce.
+        id: Option<Arc<str>>,
+    },
+    /// One emulated poll returned this many records.
+    PollBatch(usize),
+    /// The broker acknowledged a record.
+    Produced {
+        /// Where it went.
+        at: TopicPartition,
+        /// Its key.
+        key: Option<Arc<str>>,
+        /// The harness id header.
+        id: Arc<str>,
+    },
+    /// A record could not be delivered.
+    ProduceFailed {
+        /// The error librdkafka reported.
+        error: String,
+    },
+}
+
+/// One log entry.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Time since the scenario started.
+    pub at: Duration,
+    /// The actor it concerns.
+    pub actor: Arc<str>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// Append-only, shared by every actor of one run.
+#[derive(Debug)]
+pub struct EventLog {
+    started: Instant,
+    events: Mutex<Vec<Event>>,
+}
+
+impl EventLog {
+    /// An empty log whose clock starts now.
+    pub fn new() -> Arc<EventLog> {
+        Arc::new(EventLog {
+            started: Instant::now(),
+            events: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Time since the run started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Appends an event stamped with the current time.
+    pub fn push(&self, actor: &Arc<str>, kind: EventKind) {
+        let event = Event {
+            at: self.elapsed(),
+            actor: Arc::clone(actor),
+            kind,
+        };
+        self.lock().push(event);
+    }
+
+    /// Appends many events at once (one lock for a whole poll batch).
+    pub fn extend(&self, actor: &Arc<str>, kinds: impl IntoIterator<Item = EventKind>) {
+        let at = self.elapsed();
+        let mut events = self.lock();
+        events.extend(kinds.into_iter().map(|kind| Event {
+            at,
+            actor: Arc::clone(actor),
+            kind,
+        }));
+    }
+
+    /// Events from index `from` on.
+    pub fn since(&self, from: usize) -> Vec<Event> {
+        let events = self.lock();
+        events.get(from..).map(<[Event]>::to_vec).unwrap_or_default()
+    }
+
+    /// Every event so far.
+    pub fn all(&self) -> Vec<Event> {
+        self.since(0)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Event>> {
+        // A panicking actor thread must not hide the events logged so far.
+        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

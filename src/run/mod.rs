@@ -1,0 +1,358 @@
+//! The timeline executor: creates the topics, drives the actors step by step, waits at barriers,
+//! checks inline expectations and leaves a `RunRecord` behind.
+
+pub mod barrier;
+pub mod events;
+pub mod record;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::actor::producer::STATISTICS_INTERVAL_MS;
+use crate::actor::{ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets};
+use crate::cluster::{Cluster, ClusterError};
+use crate::expect::{self, Difference};
+use crate::outcome;
+use crate::scenario::plan::{Action, ActorPlan, Capability, PlannedStep, Plan};
+
+use events::EventLog;
+use record::{BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming};
+use state::LiveState;
+
+/// Why a run could not produce an outcome.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The target lacks something the scenario needs; nothing was created.
+    #[error("not runnable on {target}: needs {}", missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    NotRunnable {
+        /// The target's description.
+        target: String,
+        /// What it lacks.
+        missing: Vec<Capability>,
+    },
+    /// The cluster failed.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    /// A client failed.
+    #[error(transparent)]
+    Actor(#[from] ActorError),
+}
+
+/// What the runner tells its observer after each step.
+#[derive(Debug, Clone, Default)]
+pub struct StepNote {
+    /// Running consumers and what they hold, rendered.
+    pub assignment: String,
+    /// Extra facts about the step, e.g. a burst's throughput.
+    pub detail: Option<String>,
+    /// Inline expectations that did not hold.
+    pub differences: Vec<Difference>,
+    /// Why the step failed, ending the timeline.
+    pub failure: Option<String>,
+}
+
+/// Receives progress as the run goes; the CLI prints it, tests ignore it.
+pub trait Observer: Send {
+    /// A step is about to run, `at` after the scenario start.
+    fn step_started(&mut self, _step: &PlannedStep, _at: Duration) {}
+    /// A step has finished.
+    fn step_finished(&mut self, _step: &PlannedStep, _at: Duration, _note: &StepNote) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// Runs a plan on a cluster.
+pub async fn run(plan: &Plan, cluster: &dyn Cluster, observer: &mut dyn Observer) -> Result<RunRecord, RunError> {
+    let capabilities = cluster.capabilities();
+    let missing: Vec<Capability> = plan.needs.iter().filter(|c| !capabilities.contains(c)).copied().collect();
+    if !missing.is_empty() {
+        return Err(RunError::NotRunnable {
+            target: cluster.describe(),
+            missing,
+        });
+    }
+    for topic in &plan.topics {
+        cluster.create_topic(topic).await?;
+    }
+    let mut runner = Runner {
+        plan,
+        cluster,
+        log: EventLog::new(),
+        names: Arc::new(TopicNames::identity(plan.topics.iter().map(|t| t.name.as_str()))),
+        consumers: BTreeMap::new(),
+        producers: BTreeMap::new(),
+        state: LiveState::default(),
+        partitions: plan.topics.iter().map(|t| (t.name.clone(), t.partitions)).collect(),
+        record: RunRecord::default(),
+    };
+    let timeline = runner.timeline(observer).await;
+    let cleanup = runner.finish().await;
+    timeline.and(cleanup)?;
+    Ok(runner.record)
+}
+
+struct Runner<'a> {
+    plan: &'a Plan,
+    cluster: &'a dyn Cluster,
+    log: Arc<EventLog>,
+    names: Arc<TopicNames>,
+    consumers: BTreeMap<String, ConsumerActor>,
+    producers: BTreeMap<String, ProducerActor>,
+    state: LiveState,
+    partitions: BTreeMap<String, i32>,
+    record: RunRecord,
+}
+
+impl Runner<'_> {
+    async fn timeline(&mut self, observer: &mut dyn Observer) -> Result<(), RunError> {
+        for step in &self.plan.steps {
+            let started = self.log.elapsed();
+            observer.step_started(step, started);
+            let mut note = StepNote::default();
+            self.step(step, &mut note).await?;
+            self.refresh();
+            note.assignment = self.render_assignment();
+            let took = self.log.elapsed().saturating_sub(started);
+            self.record.steps.push(StepTiming {
+                line: step.line,
+                step: step.text.clone(),
+                started,
+                took,
+            });
+            if !note.differences.is_empty() {
+                self.record.inline_differences.push((step.line, note.differences.clone()));
+            }
+            observer.step_finished(step, self.log.elapsed(), &note);
+            if let Some(message) = note.failure {
+                self.record.failure = Some(StepFailure {
+                    line: step.line,
+                    step: step.text.clone(),
+                    message,
+                });
+                break;
+            }
+        }
+        self.refresh();
+        self.record.checkpoints.push(Checkpoint {
+            line: None,
+            step: "end".into(),
+            assignment: self.state.assignment(),
+        });
+        Ok(())
+    }
+
+    async fn step(&mut self, step: &PlannedStep, note: &mut StepNote) -> Result<(), RunError> {
+        match &step.action {
+            Action::Start(actor) => self.start(actor)?,
+            Action::Stop(actor) => {
+                if let Some(consumer) = self.consumers.remove(actor) {
+                    consumer.stop().await;
+                } else if let Some(producer) = self.producers.remove(actor) {
+                    producer.stop().await?;
+                }
+            }
+            Action::Kill(actor) => {
+                if let Some(consumer) = self.consumers.remove(actor) {
+                    consumer.kill().await;
+                } else if let Some(producer) = self.producers.remove(actor) {
+                    producer.kill().await;
+                }
+            }
+            Action::Produce(burst) => {
+                let report = self
+                    .producer(&burst.actor)?
+                    .burst(burst.count, &burst.keys, burst.payload)
+                    .await?;
+                note.detail = Some(format!(
+                    "{} records in {:.3}s",
+                    report.records,
+                    report.took.as_secs_f64()
+                ));
+                self.record.bursts.push(BurstTiming {
+                    actor: burst.actor.clone(),
+                    line: step.line,
+                    records: report.records,
+                    took: report.took,
+                    produce_requests: report.produce_requests,
+                });
+            }
+            Action::Sleep(d) => tokio::time::sleep(*d).await,
+            Action::At(offset) => {
+                let now = self.log.elapsed();
+                match offset.checked_sub(now) {
+                    Some(wait) => tokio::time::sleep(wait).await,
+                    None => note.detail = Some(format!("late by {:.3}s", (now - *offset).as_secs_f64())),
+                }
+            }
+            Action::Await(b) => {
+                let waited = barrier::wait(b, self.plan, &self.partitions, &self.log, &mut self.state).await;
+                if let Err(timeout) = waited {
+                    note.failure = Some(format!(
+                        "gave up after {:.1}s; still waiting for: {}",
+                        timeout.waited.as_secs_f64(),
+                        timeout.unmet.join("; ")
+                    ));
+                }
+                self.checkpoint(step);
+            }
+            Action::Expect(expectations) => {
+                self.checkpoint(step);
+                let committed = if expectations.committed.is_empty() {
+                    Committed::new()
+                } else {
+                    self.committed().await?
+                };
+                let facts = outcome::facts(self.plan, &self.log.all(), &committed, &self.state.assignment());
+                note.differences = expect::check(self.plan, expectations, &facts);
+            }
+            Action::Grow { topic, partitions } => {
+                self.cluster.grow_topic(topic, *partitions).await?;
+                self.partitions.insert(topic.clone(), *partitions);
+            }
+        }
+        Ok(())
+    }
+
+    fn env(&self, actor: &str) -> ActorEnv {
+        ActorEnv {
+            name: Arc::from(actor),
+            log: Arc::clone(&self.log),
+            topics: Arc::clone(&self.names),
+        }
+    }
+
+    fn start(&mut self, actor: &str) -> Result<(), RunError> {
+        match self.plan.actors.get(actor) {
+            Some(ActorPlan::Consumer(c)) => {
+                let harness = [
+                    ("bootstrap.servers".to_owned(), self.cluster.bootstrap_servers()),
+                    ("group.id".to_owned(), c.group.clone()),
+                ];
+                let defaults = self.cluster.consumer_defaults();
+                let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
+                let consumer = ConsumerActor::start(self.env(actor), c, config)?;
+                self.consumers.insert(actor.to_owned(), consumer);
+            }
+            Some(ActorPlan::Producer(_)) => self.producer(actor)?.start(),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// The producer actor's client, created on first use.
+    fn producer(&mut self, actor: &str) -> Result<&mut ProducerActor, RunError> {
+        let Some(ActorPlan::Producer(p)) = self.plan.actors.get(actor) else {
+            return Err(RunError::Actor(ActorError {
+                actor: actor.to_owned(),
+                message: "is not a producer".into(),
+            }));
+        };
+        if !self.producers.contains_key(actor) {
+            let defaults = [("statistics.interval.ms".to_owned(), STATISTICS_INTERVAL_MS.to_owned())];
+            let harness = [("bootstrap.servers".to_owned(), self.cluster.bootstrap_servers())];
+            let config = client_config(defaults.iter().chain(&p.properties).chain(&harness));
+            let producer = ProducerActor::create(self.env(actor), p, config)?;
+            self.producers.insert(actor.to_owned(), producer);
+        }
+        self.producers
+            .get_mut(actor)
+            .ok_or_else(|| RunError::Actor(ActorError {
+                actor: actor.to_owned(),
+                message: "producer vanished".into(),
+            }))
+    }
+
+    fn refresh(&mut self) {
+        self.state.refresh(&self.log, barrier::group_of(self.plan));
+    }
+
+    fn checkpoint(&mut self, step: &PlannedStep) {
+        self.refresh();
+        self.record.checkpoints.push(Checkpoint {
+            line: Some(step.line),
+            step: step.text.clone(),
+            assignment: self.state.assignment(),
+        });
+    }
+
+    fn render_assignment(&self) -> String {
+        let parts: Vec<String> = self
+            .state
+            .assignment()
+            .iter()
+            .map(|(actor, holding)| {
+                let view = outcome::assignment_view(self.plan, actor, holding);
+                format!("{actor}={view}")
+            })
+            .collect();
+        parts.join(" ")
+    }
+
+    /// Committed offsets of every group, read from the broker.
+    async fn committed(&self) -> Result<Committed, RunError> {
+        let mut groups: BTreeMap<String, Vec<(String, i32)>> = BTreeMap::new();
+        for actor in self.plan.actors.values() {
+            if let ActorPlan::Consumer(c) = actor {
+                let topics = groups.entry(c.group.clone()).or_default();
+                for topic in &c.topics {
+                    let partitions = self.partitions.get(topic).copied().unwrap_or(1);
+                    if !topics.iter().any(|(t, _)| t == topic) {
+                        topics.push((topic.clone(), partitions));
+                    }
+                }
+            }
+        }
+        let bootstrap = self.cluster.bootstrap_servers();
+        let names = Arc::clone(&self.names);
+        let answer = tokio::task::spawn_blocking(move || {
+            groups
+                .into_iter()
+                .map(|(group, topics)| {
+                    offsets::committed(&bootstrap, &group, &topics, &names).map(|o| (group, o))
+                })
+                .collect::<Result<Committed, ActorError>>()
+        })
+        .await
+        .map_err(|e| RunError::Actor(ActorError {
+            actor: "offset reader".into(),
+            message: e.to_string(),
+        }))?;
+        Ok(answer?)
+    }
+
+    /// Stops whatever still runs, gracefully and all at once, then reads the committed offsets.
+    async fn finish(&mut self) -> Result<(), RunError> {
+        let mut closing = Vec::new();
+        for (_, consumer) in std::mem::take(&mut self.consumers) {
+            closing.push(tokio::spawn(async move {
+                consumer.stop().await;
+                Ok(())
+            }));
+        }
+        for (_, producer) in std::mem::take(&mut self.producers) {
+            closing.push(tokio::spawn(producer.stop()));
+        }
+        let mut first_error = None;
+        for task in closing {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => first_error = first_error.or(Some(RunError::Actor(e))),
+                Err(e) => {
+                    first_error = first_error.or(Some(RunError::Actor(ActorError {
+                        actor: "cleanup".into(),
+                        message: e.to_string(),
+                    })))
+                }
+            }
+        }
+        self.record.committed = self.committed().await?;
+        self.record.events = self.log.all();
+        self.record.wall_time = self.log.elapsed();
+        first_error.map_or(Ok(()), Err)
+    }
+}

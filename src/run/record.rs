@@ -1,0 +1,84 @@
+//! Everything a run leaves behind: the event log plus what the runner itself observed at each
+//! step. `outcome` turns this into the normalised `Outcome`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::events::Event;
+use super::state::Holding;
+use crate::expect::Difference;
+
+/// Group -> topic -> partition -> committed offset, as the broker reports it.
+pub type Committed = BTreeMap<String, BTreeMap<String, BTreeMap<i32, i64>>>;
+
+/// The assignment seen at an `await` or `expect` step, or at the end of the timeline.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// Line of the step in the scenario file; `None` for the end of the timeline.
+    pub line: Option<usize>,
+    /// The step, rendered.
+    pub step: String,
+    /// Running consumers and what they held.
+    pub assignment: BTreeMap<Arc<str>, Holding>,
+}
+
+/// When a step ran and how long it took.
+#[derive(Debug, Clone)]
+pub struct StepTiming {
+    /// Line in the scenario file.
+    pub line: usize,
+    /// The step, rendered.
+    pub step: String,
+    /// Offset from the scenario start.
+    pub started: Duration,
+    /// Duration.
+    pub took: Duration,
+}
+
+/// A foreground burst's figures.
+#[derive(Debug, Clone)]
+pub struct BurstTiming {
+    /// Producer actor.
+    pub actor: String,
+    /// Line of the `produce` step.
+    pub line: usize,
+    /// Records sent.
+    pub records: u64,
+    /// From the first send to the last acknowledgement.
+    pub took: Duration,
+    /// Produce requests sent, from librdkafka statistics.
+    pub produce_requests: Option<i64>,
+}
+
+/// A step that could not complete; the timeline stops there.
+#[derive(Debug, Clone)]
+pub struct StepFailure {
+    /// Line in the scenario file.
+    pub line: usize,
+    /// The step, rendered.
+    pub step: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The raw result of a run.
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    /// Every event, in order.
+    pub events: Vec<Event>,
+    /// Assignments at each barrier, expectation and the end.
+    pub checkpoints: Vec<Checkpoint>,
+    /// Committed offsets at the end, after every actor stopped.
+    pub committed: Committed,
+    /// Step timings.
+    pub steps: Vec<StepTiming>,
+    /// Burst figures.
+    pub bursts: Vec<BurstTiming>,
+    /// Inline expectations that did not hold, by line.
+    pub inline_differences: Vec<(usize, Vec<Difference>)>,
+    /// A step that failed and ended the timeline early.
+    pub failure: Option<StepFailure>,
+    /// Total run time.
+    pub wall_time: Duration,
+}

@@ -1,0 +1,45 @@
+//! The scenario file format: model, parsing with located errors, validation into a `Plan`.
+
+pub mod model;
+pub mod parse;
+pub mod plan;
+pub mod source;
+pub mod validate;
+pub mod values;
+
+use std::path::Path;
+
+pub use plan::Plan;
+pub use source::{ScenarioError, SourceText};
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {file}: {source}")]
+    Io {
+        /// The path given.
+        file: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid scenario.
+    #[error(transparent)]
+    Invalid(#[from] Box<ScenarioError>),
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(file: &Path) -> Result<Plan, LoadError> {
+    let text = std::fs::read_to_string(file).map_err(|source| LoadError::Io {
+        file: file.display().to_string(),
+        source,
+    })?;
+    load_str(file, text)
+}
+
+/// Parses and validates scenario text; `file` is only used in error messages.
+pub fn load_str(file: &Path, text: String) -> Result<Plan, LoadError> {
+    let source = SourceText::new(file, text);
+    let parsed = parse::parse(&source).map_err(Box::new)?;
+    validate::validate(parsed, &source).map_err(|e| LoadError::Invalid(Box::new(e)))
+}

@@ -1,0 +1,283 @@
+//! The scenario file as written: plain data that serde reads from YAML.
+//!
+//! Nothing here is checked beyond its shape; `validate` turns it into a `Plan`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::values::{Duration, PropertyValue, Rate, StringOrStruct};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short identifier, used in reports and snapshot names.
+    pub name: String,
+    /// Free text: which course section this reproduces and what it expects.
+    #[serde(default)]
+    pub about: String,
+    /// Topics the run creates before the first step.
+    pub topics: BTreeMap<String, TopicSpec>,
+    /// librdkafka properties applied to every consumer or producer unless an actor overrides them.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Named Kafka clients that the timeline starts, stops and kills.
+    pub actors: BTreeMap<String, ActorSpec>,
+    /// What happens, in order.
+    pub timeline: Vec<Step>,
+    /// Expectations checked once the timeline has finished.
+    #[serde(default)]
+    pub expect: Option<Expectations>,
+}
+
+/// A topic to create.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    /// Number of partitions at creation.
+    #[serde(default = "one")]
+    pub partitions: i32,
+    /// Replication factor.
+    #[serde(default = "one")]
+    pub replicas: i32,
+    /// Topic-level configuration (retention.ms, min.insync.replicas, ...).
+    #[serde(default)]
+    pub config: BTreeMap<String, PropertyValue>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+/// Default librdkafka properties per client kind.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Applied to every consumer actor.
+    #[serde(default)]
+    pub consumer: BTreeMap<String, PropertyValue>,
+    /// Applied to every producer actor.
+    #[serde(default)]
+    pub producer: BTreeMap<String, PropertyValue>,
+}
+
+/// An actor is either a consumer or a producer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum ActorSpec {
+    /// A group member that subscribes to topics and polls.
+    Consumer(ConsumerSpec),
+    /// A producer of records carrying a harness id header.
+    Producer(ProducerSpec),
+}
+
+/// How a consumer commits offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitMode {
+    /// librdkafka's auto commit on a timer (`auto.commit.interval.ms`), as kafka-python's default.
+    Auto,
+    /// A synchronous commit after every record, as the course's manual-commit consumer.
+    PerRecord,
+    /// A synchronous commit after every poll batch.
+    PerPoll,
+    /// Never commit.
+    Never,
+}
+
+/// A consumer actor; any key not named here is passed to librdkafka as a property.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsumerSpec {
+    /// Consumer group id.
+    pub group: String,
+    /// Topics to subscribe to.
+    pub topics: Vec<String>,
+    /// Largest number of records one poll returns (kafka-python / Java semantics, emulated).
+    #[serde(rename = "max.poll.records", default)]
+    pub max_poll_records: Option<u32>,
+    /// Commit strategy; `auto` when absent.
+    #[serde(default)]
+    pub commit: Option<CommitMode>,
+    /// Every other key: a librdkafka consumer property.
+    #[serde(flatten)]
+    pub properties: BTreeMap<String, PropertyValue>,
+}
+
+/// A producer actor; any key not named here is passed to librdkafka as a property.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProducerSpec {
+    /// Topic the records go to.
+    pub topic: String,
+    /// One key for every record.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Keys used in turn, record after record.
+    #[serde(default)]
+    pub keys: Option<Vec<String>>,
+    /// Records sent when the actor is started or used by `produce` without a count.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// Pace of a started producer, e.g. `1/s`; without it a started producer sends as fast as it can.
+    #[serde(default)]
+    pub rate: Option<Rate>,
+    /// Payload size in bytes.
+    #[serde(default)]
+    pub payload: Option<usize>,
+    /// Every other key: a librdkafka producer property.
+    #[serde(flatten)]
+    pub properties: BTreeMap<String, PropertyValue>,
+}
+
+/// One timeline step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Step {
+    /// Start an actor (a consumer joins its group; a producer begins sending in the background).
+    Start(String),
+    /// Graceful close: a consumer leaves its group after its final commit; a producer flushes.
+    Stop(String),
+    /// Crash: no LeaveGroup, no final commit, nothing flushed.
+    Kill(String),
+    /// A foreground burst: the step ends when every record is acknowledged.
+    Produce(StringOrStruct<ProduceStep>),
+    /// Wait this long.
+    Sleep(Duration),
+    /// Wait until this long after the scenario started.
+    At(Duration),
+    /// Wait for a condition, with a timeout.
+    Await(StringOrStruct<AwaitStep>),
+    /// Check expectations now.
+    Expect(Expectations),
+    /// Add partitions to a topic.
+    Grow(GrowStep),
+}
+
+/// A foreground burst.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProduceStep {
+    /// The producer actor that sends.
+    pub actor: String,
+    /// Number of records; the actor's `count`, else 1.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// One key for every record of this burst.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Keys used in turn.
+    #[serde(default)]
+    pub keys: Option<Vec<String>>,
+    /// Payload size in bytes.
+    #[serde(default)]
+    pub payload: Option<usize>,
+}
+
+impl From<String> for ProduceStep {
+    fn from(actor: String) -> Self {
+        ProduceStep {
+            actor,
+            ..ProduceStep::default()
+        }
+    }
+}
+
+/// A barrier: wait until every listed condition holds, or fail after `timeout`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwaitStep {
+    /// Groups that must be stable; `all` (or `stable` written alone) means every group with running members.
+    #[serde(default)]
+    pub stable: Option<StableTarget>,
+    /// Actor -> number of records it must have consumed in total.
+    #[serde(default)]
+    pub consumed: BTreeMap<String, u64>,
+    /// Actor -> number of records it must have had acknowledged in total.
+    #[serde(default)]
+    pub produced: BTreeMap<String, u64>,
+    /// How long to wait before failing.
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// A single word other than `stable`, kept so validation can say what was meant.
+    #[serde(skip)]
+    pub unknown_word: Option<String>,
+}
+
+/// Which groups a `stable` barrier waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum StableTarget {
+    /// `all`, or a single group name.
+    One(String),
+    /// Several group names.
+    Many(Vec<String>),
+}
+
+impl From<String> for AwaitStep {
+    fn from(word: String) -> Self {
+        if word == "stable" {
+            AwaitStep {
+                stable: Some(StableTarget::One("all".to_owned())),
+                ..AwaitStep::default()
+            }
+        } else {
+            AwaitStep {
+                unknown_word: Some(word),
+                ..AwaitStep::default()
+            }
+        }
+    }
+}
+
+/// Add partitions to an existing topic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrowStep {
+    /// The topic to grow.
+    pub topic: String,
+    /// The new total number of partitions.
+    pub partitions: i32,
+}
+
+/// What the outcome must contain, inline or at the end.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Actor -> partitions it holds now (a list when it subscribes to one topic, else topic -> list).
+    #[serde(default)]
+    pub assignment: BTreeMap<String, AssignmentExpect>,
+    /// Actor -> records consumed so far (re-deliveries included).
+    #[serde(default)]
+    pub consumed: BTreeMap<String, u64>,
+    /// Actor -> records acknowledged so far.
+    #[serde(default)]
+    pub produced: BTreeMap<String, u64>,
+    /// Group -> topic -> partition -> committed offset.
+    #[serde(default)]
+    pub committed: BTreeMap<String, BTreeMap<String, BTreeMap<i32, i64>>>,
+    /// Records consumed more than once, summed over groups.
+    #[serde(default)]
+    pub duplicates: Option<u64>,
+    /// Records acknowledged but never consumed by a group that subscribes to their topic, summed over groups.
+    #[serde(default)]
+    pub lost: Option<u64>,
+    /// Topic -> key -> the partition every record with that key went to.
+    #[serde(default)]
+    pub keys: BTreeMap<String, BTreeMap<String, i32>>,
+    /// Topic -> partitions that unkeyed records went to.
+    #[serde(default)]
+    pub unkeyed: BTreeMap<String, Vec<i32>>,
+    /// Actor -> the largest number of records one poll returned.
+    #[serde(default)]
+    pub max_poll_batch: BTreeMap<String, u64>,
+}
+
+/// Expected assignment of one actor.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum AssignmentExpect {
+    /// Partitions of the actor's only topic.
+    Partitions(Vec<i32>),
+    /// Topic -> partitions.
+    PerTopic(BTreeMap<String, Vec<i32>>),
+}

@@ -1,0 +1,193 @@
+//! The validated scenario: every name resolved, every default applied, every step known to be
+//! possible. The runner executes a `Plan` and never sees the raw file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::model::{CommitMode, Expectations};
+use super::values::Rate;
+
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Scenario name.
+    pub name: String,
+    /// Free text describing the scenario.
+    pub about: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Topics to create, in name order.
+    pub topics: Vec<TopicPlan>,
+    /// Actors by name.
+    pub actors: BTreeMap<String, ActorPlan>,
+    /// The timeline.
+    pub steps: Vec<PlannedStep>,
+    /// Expectations checked after the timeline.
+    pub final_expect: Option<Expectations>,
+    /// What the target must be able to do for this scenario to run.
+    pub needs: BTreeSet<Capability>,
+}
+
+/// Something a target may or may not support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Capability {
+    /// Adding partitions to an existing topic.
+    CreatePartitions,
+}
+
+impl std::fmt::Display for Capability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Capability::CreatePartitions => "create-partitions",
+        })
+    }
+}
+
+/// A topic to create.
+#[derive(Debug, Clone)]
+pub struct TopicPlan {
+    /// Name as written in the scenario.
+    pub name: String,
+    /// Partitions at creation.
+    pub partitions: i32,
+    /// Replication factor.
+    pub replicas: i32,
+    /// Topic configuration.
+    pub config: Vec<(String, String)>,
+}
+
+/// A consumer or producer, with its librdkafka properties merged from defaults.
+#[derive(Debug, Clone)]
+pub enum ActorPlan {
+    /// A consumer group member.
+    Consumer(ConsumerPlan),
+    /// A producer.
+    Producer(ProducerPlan),
+}
+
+/// A consumer actor.
+#[derive(Debug, Clone)]
+pub struct ConsumerPlan {
+    /// Group id.
+    pub group: String,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// Largest poll batch (emulated).
+    pub max_poll_records: usize,
+    /// How offsets are committed.
+    pub commit: CommitMode,
+    /// `auto.commit.interval.ms` in effect, when committing automatically.
+    pub auto_commit_interval: Option<Duration>,
+    /// librdkafka properties: scenario defaults, then the actor's own, `client.id` defaulting to
+    /// the actor name.
+    pub properties: Vec<(String, String)>,
+}
+
+/// A producer actor.
+#[derive(Debug, Clone)]
+pub struct ProducerPlan {
+    /// Destination topic.
+    pub topic: String,
+    /// Keys used when nothing else is said.
+    pub keys: Keys,
+    /// Records sent by `start`, or by `produce` without a count.
+    pub count: Option<u64>,
+    /// Pace of a started producer.
+    pub rate: Option<Rate>,
+    /// Payload size in bytes.
+    pub payload: usize,
+    /// librdkafka properties: scenario defaults, then the actor's own.
+    pub properties: Vec<(String, String)>,
+}
+
+/// Which keys records carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keys {
+    /// No key: the partitioner chooses.
+    None,
+    /// The same key on every record.
+    One(String),
+    /// Keys in turn.
+    Cycle(Vec<String>),
+}
+
+impl Keys {
+    /// The key of the `seq`-th record.
+    pub fn key_for(&self, seq: u64) -> Option<&str> {
+        match self {
+            Keys::None => None,
+            Keys::One(key) => Some(key),
+            Keys::Cycle(keys) => keys
+                .get((seq % keys.len().max(1) as u64) as usize)
+                .map(String::as_str),
+        }
+    }
+}
+
+/// One step, with where it was written so reports can point at it.
+#[derive(Debug, Clone)]
+pub struct PlannedStep {
+    /// 0-based position in the timeline.
+    pub index: usize,
+    /// Line in the scenario file.
+    pub line: usize,
+    /// A short rendering, e.g. `kill consumer2`.
+    pub text: String,
+    /// What to do.
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Start an actor.
+    Start(String),
+    /// Close an actor gracefully.
+    Stop(String),
+    /// Crash an actor.
+    Kill(String),
+    /// Send records and wait until all are acknowledged.
+    Produce(Burst),
+    /// Wait.
+    Sleep(Duration),
+    /// Wait until this offset from the scenario start.
+    At(Duration),
+    /// Wait for a condition.
+    Await(Barrier),
+    /// Check expectations.
+    Expect(Expectations),
+    /// Add partitions.
+    Grow {
+        /// Topic name as written in the scenario.
+        topic: String,
+        /// New total.
+        partitions: i32,
+    },
+}
+
+/// A foreground burst of records.
+#[derive(Debug, Clone)]
+pub struct Burst {
+    /// Producer actor.
+    pub actor: String,
+    /// Number of records.
+    pub count: u64,
+    /// Keys.
+    pub keys: Keys,
+    /// Payload size.
+    pub payload: usize,
+}
+
+/// A barrier's conditions, all of which must hold.
+#[derive(Debug, Clone)]
+pub struct Barrier {
+    /// Groups that must be stable (resolved from `all` at validation time).
+    pub stable_groups: Vec<String>,
+    /// Actor -> total records consumed.
+    pub consumed: BTreeMap<String, u64>,
+    /// Actor -> total records acknowledged.
+    pub produced: BTreeMap<String, u64>,
+    /// Give up after this long.
+    pub timeout: Duration,
+}

@@ -1,0 +1,143 @@
+//! Small value types of the scenario format: durations, rates, property values and
+//! steps that may be written as a single word or as a mapping.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+/// A duration written the human way: `500ms`, `5s`, `2m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duration(pub std::time::Duration);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer).map_err(|_| {
+            de::Error::custom("a duration must be written with a unit, e.g. `5s` or `500ms`")
+        })?;
+        humantime::parse_duration(text.trim())
+            .map(Duration)
+            .map_err(|e| {
+                de::Error::custom(format!(
+                    "`{text}` is not a duration ({e}); write e.g. `5s`, `500ms` or `2m`"
+                ))
+            })
+    }
+}
+
+/// A pace such as `1/s`, `10/s` or `30/m`: records per unit of time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Time between two records.
+    pub interval: std::time::Duration,
+}
+
+impl Rate {
+    /// Parses `N/s`, `N/m` or `N/ms`.
+    pub fn parse(text: &str) -> Option<Rate> {
+        let (count, unit) = text.trim().split_once('/')?;
+        let count: f64 = count.trim().parse().ok()?;
+        let per = match unit.trim() {
+            "s" | "sec" => 1.0,
+            "m" | "min" => 60.0,
+            "ms" => 0.001,
+            _ => return None,
+        };
+        (count > 0.0 && count.is_finite()).then(|| Rate {
+            interval: std::time::Duration::from_secs_f64(per / count),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)
+            .map_err(|_| de::Error::custom("a rate is written like `1/s` or `30/m`"))?;
+        Rate::parse(&text).ok_or_else(|| {
+            de::Error::custom(format!(
+                "`{text}` is not a rate; write records per unit of time, e.g. `1/s` or `30/m`"
+            ))
+        })
+    }
+}
+
+/// A librdkafka or topic property value: any YAML scalar, kept as the text librdkafka expects.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PropertyValue(pub String);
+
+impl<'de> Deserialize<'de> for PropertyValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl Visitor<'_> for ScalarVisitor {
+            type Value = PropertyValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a property value (a string, number or boolean)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PropertyValue, E> {
+                Ok(PropertyValue(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<PropertyValue, E> {
+                Ok(PropertyValue(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PropertyValue, E> {
+                Ok(PropertyValue(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PropertyValue, E> {
+                Ok(PropertyValue(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<PropertyValue, E> {
+                Ok(PropertyValue(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// A step argument that is either one word (an actor name, `stable`) or a full mapping.
+#[derive(Debug, Clone)]
+pub struct StringOrStruct<T>(pub T);
+
+impl<'de, T> Deserialize<'de> for StringOrStruct<T>
+where
+    T: Deserialize<'de> + From<String>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WordOrMap<T>(PhantomData<T>);
+        impl<'de, T> Visitor<'de> for WordOrMap<T>
+        where
+            T: Deserialize<'de> + From<String>,
+        {
+            type Value = StringOrStruct<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a single word or a mapping")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(StringOrStruct(T::from(v.to_owned())))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(StringOrStruct)
+            }
+        }
+        deserializer.deserialize_any(WordOrMap(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_records_per_unit() {
+        assert_eq!(
+            Rate::parse("1/s").map(|r| r.interval),
+            Some(std::time::Duration::from_secs(1))
+        );
+        assert_eq!(
+            Rate::parse("30/m").map(|r| r.interval),
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(Rate::parse("fast"), None);
+        assert_eq!(Rate::parse("0/s"), None);
+    }
+}
