@@ -4,7 +4,7 @@
 //! records, so batch sizes can be observed and limited.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -13,22 +13,32 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
+use tokio::sync::oneshot;
 
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
 use crate::run::events::{EventKind, TopicPartition};
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::ConsumerPlan;
 
-const RUNNING: u8 = 0;
-const STOPPING: u8 = 1;
-const KILLING: u8 = 2;
+/// What the runner asks of a polling consumer between two polls.
+enum Command {
+    /// Commit the current positions (kafka-python's and Java's `commit()`).
+    CommitPositions(oneshot::Sender<Result<usize, String>>),
+    /// Close gracefully.
+    Stop,
+    /// Crash.
+    Kill,
+}
 
 /// How long one poll waits for a first record before the loop checks for stop or kill.
 const POLL_WAIT: Duration = Duration::from_millis(100);
+/// How long a watermark query may take.
+const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running consumer; dropping it without `stop` or `kill` stops it gracefully.
 pub struct ConsumerActor {
-    control: Arc<AtomicU8>,
+    name: Arc<str>,
+    commands: mpsc::Sender<Command>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -84,36 +94,57 @@ impl ConsumerActor {
             .subscribe(&topics)
             .map_err(|e| fail(format!("cannot subscribe to {topics:?}: {e}")))?;
         env.log.push(&env.name, EventKind::Started);
-        let control = Arc::new(AtomicU8::new(RUNNING));
+        let (commands, inbox) = mpsc::channel();
         let poller = Poller {
             consumer,
             env: env.clone(),
             max_poll_records: plan.max_poll_records,
             commit: plan.commit,
-            control: Arc::clone(&control),
+            reset_to_earliest: config
+                .get("auto.offset.reset")
+                .is_some_and(|v| matches!(v, "earliest" | "smallest" | "beginning")),
+            inbox,
         };
         let thread = std::thread::Builder::new()
             .name(format!("consumer-{}", env.name))
             .spawn(move || poller.run())
             .map_err(|e| fail(format!("cannot start the poll thread: {e}")))?;
         Ok(ConsumerActor {
-            control,
+            name: Arc::clone(&env.name),
+            commands,
             thread: Some(thread),
         })
     }
 
+    /// Commits the position of every assigned partition, whether or not a record was consumed
+    /// from it; returns how many partitions were committed.
+    pub async fn commit_positions(&self) -> Result<usize, ActorError> {
+        let fail = |message: String| ActorError {
+            actor: self.name.to_string(),
+            message,
+        };
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::CommitPositions(reply))
+            .map_err(|_| fail("the consumer has ended".into()))?;
+        answer
+            .await
+            .map_err(|_| fail("the consumer ended before committing".into()))?
+            .map_err(|e| fail(format!("commit: {e}")))
+    }
+
     /// Graceful close: leaves the group after the final commit; returns once closed.
     pub async fn stop(mut self) {
-        self.end(STOPPING).await;
+        self.end(Command::Stop).await;
     }
 
     /// Crash: stops heartbeats without LeaveGroup and without committing.
     pub async fn kill(mut self) {
-        self.end(KILLING).await;
+        self.end(Command::Kill).await;
     }
 
-    async fn end(&mut self, how: u8) {
-        self.control.store(how, Ordering::SeqCst);
+    async fn end(&mut self, how: Command) {
+        let _ = self.commands.send(how);
         if let Some(thread) = self.thread.take() {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
@@ -122,7 +153,7 @@ impl ConsumerActor {
 
 impl Drop for ConsumerActor {
     fn drop(&mut self) {
-        self.control.store(STOPPING, Ordering::SeqCst);
+        let _ = self.commands.send(Command::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -134,21 +165,25 @@ struct Poller {
     env: ActorEnv,
     max_poll_records: usize,
     commit: CommitMode,
-    control: Arc<AtomicU8>,
+    reset_to_earliest: bool,
+    inbox: mpsc::Receiver<Command>,
 }
 
 impl Poller {
     fn run(self) {
         loop {
-            match self.control.load(Ordering::SeqCst) {
-                RUNNING => self.poll_once(),
-                KILLING => {
+            match self.inbox.try_recv() {
+                Err(mpsc::TryRecvError::Empty) => self.poll_once(),
+                Ok(Command::CommitPositions(reply)) => {
+                    let _ = reply.send(self.commit_positions());
+                }
+                Ok(Command::Kill) => {
                     let Poller { consumer, env, .. } = self;
                     env.log.push(&env.name, EventKind::Killed);
                     crash(consumer);
                     return;
                 }
-                _ => {
+                Ok(Command::Stop) | Err(mpsc::TryRecvError::Disconnected) => {
                     // Logged first: the group may rebalance before the close returns.
                     let Poller { consumer, env, .. } = self;
                     env.log.push(&env.name, EventKind::Stopped);
@@ -193,6 +228,34 @@ impl Poller {
                 tracing::warn!(actor = %self.env.name, "commit: {e}");
             }
         }
+    }
+
+    /// librdkafka knows a position only after a record was consumed; before that, the
+    /// position is where `auto.offset.reset` put the consumer: the low or high watermark.
+    fn commit_positions(&self) -> Result<usize, String> {
+        let positions = self.consumer.position().map_err(|e| e.to_string())?;
+        let mut valid = TopicPartitionList::new();
+        for element in positions.elements() {
+            let offset = match element.offset() {
+                rdkafka::Offset::Offset(offset) => offset,
+                _ => {
+                    let (low, high) = self
+                        .consumer
+                        .fetch_watermarks(element.topic(), element.partition(), WATERMARK_TIMEOUT)
+                        .map_err(|e| e.to_string())?;
+                    if self.reset_to_earliest { low } else { high }
+                }
+            };
+            valid
+                .add_partition_offset(element.topic(), element.partition(), rdkafka::Offset::Offset(offset))
+                .map_err(|e| e.to_string())?;
+        }
+        if valid.count() > 0 {
+            self.consumer
+                .commit(&valid, rdkafka::consumer::CommitMode::Sync)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(valid.count())
     }
 
     fn consumed(&self, message: &BorrowedMessage<'_>) -> EventKind {

@@ -208,9 +208,7 @@ impl Shared {
         for n in 0..count {
             self.send(keys.key_for(n), &body)?;
         }
-        self.producer
-            .flush(FLUSH_TIMEOUT)
-            .map_err(|e| self.error(format!("flush: {e}")))?;
+        self.settle()?;
         let took = started.elapsed();
         let produce_requests = self
             .fresh_produce_requests()
@@ -236,6 +234,24 @@ impl Shared {
             sent += 1;
         }
         Ok(())
+    }
+
+    /// Waits until every queued record is acknowledged. librdkafka sends without waiting for
+    /// `linger.ms` only while a flush call is in progress, so the flush must span the whole wait
+    /// (rdkafka's `flush` loops over short calls that leave batches lingering).
+    fn settle(&self) -> Result<(), ActorError> {
+        let timeout_ms = i32::try_from(FLUSH_TIMEOUT.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: the handle belongs to `self.producer`, which outlives this call;
+        // rd_kafka_flush is thread-safe and may run beside the producer's polling thread.
+        let result = unsafe { rdkafka::bindings::rd_kafka_flush(self.producer.client().native_ptr(), timeout_ms) };
+        if result == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            Ok(())
+        } else {
+            Err(self.error(format!(
+                "{} records still unacknowledged after {FLUSH_TIMEOUT:?}",
+                self.producer.in_flight_count()
+            )))
+        }
     }
 
     /// Sends one record, waiting while librdkafka's queue is full.

@@ -105,6 +105,9 @@ pub struct GroupView {
     /// Topic -> partition -> committed offset, from the broker at the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub committed: Option<BTreeMap<String, BTreeMap<i32, i64>>>,
+    /// Sum of the committed offsets, shown when the per-partition figures vary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committed_total: Option<i64>,
 }
 
 /// Where records of one topic went.
@@ -139,11 +142,7 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
     let timing_dependent = timing::classify(plan, record, &all);
     let (actors, moved_actors) = split_actors(&all, &timing_dependent);
     let (groups, moved_groups) = split_groups(&all, &timing_dependent);
-    let (keys, moved_keys) = if timing_dependent.keys {
-        (BTreeMap::new(), key_placement(&all))
-    } else {
-        (key_placement(&all), BTreeMap::new())
-    };
+    let (keys, moved_keys) = split_keys(key_placement(&all), &timing_dependent);
     Outcome {
         scenario: plan.name.clone(),
         checkpoints: record
@@ -240,6 +239,7 @@ fn split_groups(all: &Facts, timing: &timing::TimingDependent) -> Split<GroupVie
             duplicates: Some(g.duplicates),
             lost: Some(g.lost),
             committed: all.committed.get(group).cloned(),
+            committed_total: None,
         };
         let mut varying = GroupView::default();
         if timing.counts {
@@ -250,9 +250,33 @@ fn split_groups(all: &Facts, timing: &timing::TimingDependent) -> Split<GroupVie
             varying.duplicates = stable.duplicates.take();
             varying.committed = varying.committed.or(stable.committed.take());
         }
+        if timing.committed_per_partition.contains(group) {
+            if let Some(committed) = stable.committed.take() {
+                stable.committed_total = Some(committed.values().flat_map(|p| p.values()).sum());
+                varying.committed = Some(committed);
+            }
+        }
         keep.insert(group.clone(), stable);
         if varying != GroupView::default() {
             moved.insert(group.clone(), varying);
+        }
+    }
+    (keep, moved)
+}
+
+fn split_keys(all: BTreeMap<String, KeyPlacement>, timing: &timing::TimingDependent) -> Split<KeyPlacement> {
+    if timing.keys {
+        return (BTreeMap::new(), all);
+    }
+    let mut keep = BTreeMap::new();
+    let mut moved = BTreeMap::new();
+    for (topic, mut placement) in all {
+        if timing.unkeyed.contains(&topic) {
+            let unkeyed = std::mem::take(&mut placement.unkeyed);
+            moved.insert(topic.clone(), KeyPlacement { keyed: BTreeMap::new(), unkeyed });
+        }
+        if placement != KeyPlacement::default() {
+            keep.insert(topic, placement);
         }
     }
     (keep, moved)

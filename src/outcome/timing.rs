@@ -23,7 +23,17 @@ pub struct TimingDependent {
     /// Consumers whose largest poll never reached `max.poll.records`: the size depends on
     /// fetch timing.
     pub poll_batch: BTreeSet<String>,
+    /// Topics whose unkeyed records went to random partitions in numbers too small, or too
+    /// sticky, to be sure every partition was reached.
+    pub unkeyed: BTreeSet<String>,
+    /// Groups reading topics with randomly placed records: offsets per partition vary, their
+    /// total does not.
+    pub committed_per_partition: BTreeSet<String>,
 }
+
+/// Unkeyed records per partition above which a random partitioner reaches every partition
+/// with certainty for practical purposes (a partition is missed with probability < e^-64).
+const UNKEYED_PER_PARTITION_FOR_CERTAINTY: u64 = 64;
 
 /// Decides what is timing-dependent in this run.
 pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent {
@@ -46,6 +56,35 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
                 }
             }
             _ => {}
+        }
+    }
+    let mut unkeyed_counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for event in &record.events {
+        if let EventKind::Produced { at, key: None, .. } = &event.kind {
+            *unkeyed_counts.entry(&at.topic).or_default() += 1;
+        }
+    }
+    for (topic, count) in unkeyed_counts {
+        let partitions = plan.topics.iter().find(|t| t.name == topic).map_or(1, |t| t.partitions);
+        if partitions == 1 {
+            continue;
+        }
+        let sticky = plan.actors.values().any(|a| match a {
+            ActorPlan::Producer(p) if p.topic == topic => !p
+                .properties
+                .iter()
+                .any(|(k, v)| k == "sticky.partitioning.linger.ms" && v == "0"),
+            _ => false,
+        });
+        if sticky || count < UNKEYED_PER_PARTITION_FOR_CERTAINTY * partitions as u64 {
+            timing.unkeyed.insert(topic.to_owned());
+        }
+        for actor in plan.actors.values() {
+            if let ActorPlan::Consumer(c) = actor {
+                if c.topics.iter().any(|t| t == topic) {
+                    timing.committed_per_partition.insert(c.group.clone());
+                }
+            }
         }
     }
     for (name, max) in &all.max_poll_batch {

@@ -163,6 +163,12 @@ impl Runner<'_> {
                     producer.kill().await;
                 }
             }
+            Action::Commit(actor) => {
+                if let Some(consumer) = self.consumers.get(actor) {
+                    let partitions = consumer.commit_positions().await?;
+                    note.detail = Some(format!("{partitions} partition position(s) committed"));
+                }
+            }
             Action::Produce(burst) => {
                 let report = self
                     .producer(&burst.actor)?

@@ -139,6 +139,9 @@ pub enum Step {
     Stop(String),
     /// Crash: no LeaveGroup, no final commit, nothing flushed.
     Kill(String),
+    /// Commit a running consumer's current positions now, as kafka-python's and Java's
+    /// `commit()` do (librdkafka on its own commits only offsets of consumed records).
+    Commit(String),
     /// A foreground burst: the step ends when every record is acknowledged.
     Produce(StringOrStruct<ProduceStep>),
     /// Wait this long.

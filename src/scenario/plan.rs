@@ -147,6 +147,8 @@ pub enum Action {
     Stop(String),
     /// Crash an actor.
     Kill(String),
+    /// Commit a consumer's positions.
+    Commit(String),
     /// Send records and wait until all are acknowledged.
     Produce(Burst),
     /// Wait.

@@ -392,6 +392,20 @@ impl Validator<'_> {
                     };
                     (format!("{verb} {actor}"), action)
                 }
+                Step::Commit(actor) => {
+                    if let ActorPlan::Producer(_) = self.actor_ref(actor, actors, at("commit"))? {
+                        return Err(self.err(at("commit"), false, format!("`{actor}` is a producer; only consumers commit"), None));
+                    }
+                    if !walk.running.contains(actor) {
+                        return Err(self.err(
+                            at("commit"),
+                            false,
+                            format!("cannot commit for `{actor}`: it is not running at this step"),
+                            Some(format!("add `- start: {actor}` before this step")),
+                        ));
+                    }
+                    (format!("commit {actor}"), Action::Commit(actor.clone()))
+                }
                 Step::Produce(p) => {
                     let p = &p.0;
                     let here = path(&[&"timeline", &index, &"produce", &"actor"]);
