@@ -66,6 +66,30 @@ fn unmet(
             unmet.push(format!("group {group} stable: {problem}"));
         }
     }
+    for group in &barrier.drained_groups {
+        let topics: BTreeSet<&str> = plan
+            .actors
+            .values()
+            .filter_map(|a| match a {
+                ActorPlan::Consumer(c) if &c.group == group => Some(c.topics.iter().map(String::as_str)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let consumed = state.consumed_ids.get(group);
+        let (mut total, mut missing) = (0, 0);
+        for topic in topics {
+            for id in state.produced_ids.get(topic).into_iter().flatten() {
+                total += 1;
+                if consumed.is_none_or(|seen| !seen.contains(id)) {
+                    missing += 1;
+                }
+            }
+        }
+        if missing > 0 {
+            unmet.push(format!("group {group} drained: {} of {total} records consumed", total - missing));
+        }
+    }
     for (what, counts, wanted) in [
         ("consumed", &state.consumed, &barrier.consumed),
         ("produced", &state.produced, &barrier.produced),

@@ -1,7 +1,7 @@
 //! What the run knows right now, folded from the event log as it grows: who is running, who
 //! holds which partitions, how much each actor has consumed and produced.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +33,10 @@ pub struct LiveState {
     pub consumed: BTreeMap<Arc<str>, u64>,
     /// Actor -> records acknowledged.
     pub produced: BTreeMap<Arc<str>, u64>,
+    /// Topic -> ids of acknowledged records.
+    pub produced_ids: HashMap<Arc<str>, HashSet<Arc<str>>>,
+    /// Group -> ids of records its members consumed.
+    pub consumed_ids: HashMap<String, HashSet<Arc<str>>>,
 }
 
 impl LiveState {
@@ -69,11 +73,18 @@ impl LiveState {
                 m.holding = None;
                 m.assigned_at = None;
             }
-            EventKind::Consumed { .. } => {
+            EventKind::Consumed { id, .. } => {
                 *self.consumed.entry(Arc::clone(&event.actor)).or_default() += 1;
+                if let (Some(id), Some(group)) = (id, group_of(&event.actor)) {
+                    self.consumed_ids.entry(group).or_default().insert(Arc::clone(id));
+                }
             }
-            EventKind::Produced { .. } => {
+            EventKind::Produced { at, id, .. } => {
                 *self.produced.entry(Arc::clone(&event.actor)).or_default() += 1;
+                self.produced_ids
+                    .entry(Arc::clone(&at.topic))
+                    .or_default()
+                    .insert(Arc::clone(id));
             }
             EventKind::PollBatch(_) | EventKind::ProduceFailed { .. } => {}
         }

@@ -192,6 +192,9 @@ pub struct AwaitStep {
     /// Groups that must be stable; `all` (or `stable` written alone) means every group with running members.
     #[serde(default)]
     pub stable: Option<StableTarget>,
+    /// Groups that must have consumed every record acknowledged to their topics so far.
+    #[serde(default)]
+    pub drained: Option<StableTarget>,
     /// Actor -> number of records it must have consumed in total.
     #[serde(default)]
     pub consumed: BTreeMap<String, u64>,

@@ -186,6 +186,8 @@ pub struct Burst {
 pub struct Barrier {
     /// Groups that must be stable (resolved from `all` at validation time).
     pub stable_groups: Vec<String>,
+    /// Groups that must have consumed every record acknowledged to their topics.
+    pub drained_groups: Vec<String>,
     /// Actor -> total records consumed.
     pub consumed: BTreeMap<String, u64>,
     /// Actor -> total records acknowledged.

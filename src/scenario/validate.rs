@@ -538,43 +538,8 @@ impl Validator<'_> {
                 ActorPlan::Producer(_) => None,
             })
             .collect();
-        let requested: Vec<String> = match &spec.stable {
-            None => Vec::new(),
-            Some(StableTarget::One(all)) if all == "all" => {
-                if running_groups.is_empty() {
-                    return Err(self.err(
-                        base(),
-                        false,
-                        "`await: stable` with no consumer running: no group can become stable",
-                        Some("start a consumer before this step".into()),
-                    ));
-                }
-                running_groups.iter().map(|g| (*g).to_owned()).collect()
-            }
-            Some(StableTarget::One(group)) => vec![group.clone()],
-            Some(StableTarget::Many(groups)) => groups.clone(),
-        };
-        for group in &requested {
-            let mut at = base();
-            at.push("stable".into());
-            if !declared_groups.contains(group.as_str()) {
-                return Err(self.unknown(
-                    "group",
-                    group,
-                    declared_groups.iter().map(|g| (*g).to_owned()),
-                    at,
-                    false,
-                ));
-            }
-            if !running_groups.contains(group.as_str()) {
-                return Err(self.err(
-                    at,
-                    false,
-                    format!("no member of group `{group}` is running at this step"),
-                    Some("start one of its consumers before awaiting the group".into()),
-                ));
-            }
-        }
+        let stable = self.groups_of(&spec.stable, "stable", base(), &running_groups, &declared_groups)?;
+        let drained = self.groups_of(&spec.drained, "drained", base(), &running_groups, &declared_groups)?;
         for (field, map, want_consumer) in [("consumed", &spec.consumed, true), ("produced", &spec.produced, false)] {
             for actor in map.keys() {
                 let mut at = base();
@@ -586,20 +551,64 @@ impl Validator<'_> {
                 }
             }
         }
-        if requested.is_empty() && spec.consumed.is_empty() && spec.produced.is_empty() {
+        if stable.is_empty() && drained.is_empty() && spec.consumed.is_empty() && spec.produced.is_empty() {
             return Err(self.err(
                 base(),
                 false,
                 "this `await` waits for nothing",
-                Some("give `stable`, `consumed` or `produced`".into()),
+                Some("give `stable`, `drained`, `consumed` or `produced`".into()),
             ));
         }
         Ok(Barrier {
-            stable_groups: requested,
+            stable_groups: stable,
+            drained_groups: drained,
             consumed: spec.consumed.clone(),
             produced: spec.produced.clone(),
             timeout: spec.timeout.map_or(DEFAULT_AWAIT_TIMEOUT, |t| t.0),
         })
+    }
+
+    /// Resolves `all`, one group or a list of groups; each must have a running member.
+    fn groups_of(
+        &self,
+        target: &Option<StableTarget>,
+        field: &str,
+        base: Vec<PathSeg>,
+        running: &BTreeSet<&str>,
+        declared: &BTreeSet<&str>,
+    ) -> Result<Vec<String>> {
+        let requested: Vec<String> = match target {
+            None => return Ok(Vec::new()),
+            Some(StableTarget::One(all)) if all == "all" => {
+                if running.is_empty() {
+                    return Err(self.err(
+                        base,
+                        false,
+                        format!("`await: {field}` with no consumer running: no group can be {field}"),
+                        Some("start a consumer before this step".into()),
+                    ));
+                }
+                return Ok(running.iter().map(|g| (*g).to_owned()).collect());
+            }
+            Some(StableTarget::One(group)) => vec![group.clone()],
+            Some(StableTarget::Many(groups)) => groups.clone(),
+        };
+        let mut at = base;
+        at.push(field.into());
+        for group in &requested {
+            if !declared.contains(group.as_str()) {
+                return Err(self.unknown("group", group, declared.iter().map(|g| (*g).to_owned()), at, false));
+            }
+            if !running.contains(group.as_str()) {
+                return Err(self.err(
+                    at,
+                    false,
+                    format!("no member of group `{group}` is running at this step"),
+                    Some("start one of its consumers before awaiting the group".into()),
+                ));
+            }
+        }
+        Ok(requested)
     }
 
     fn expectations(
@@ -711,6 +720,9 @@ fn describe_barrier(b: &Barrier) -> String {
     let mut parts = Vec::new();
     if !b.stable_groups.is_empty() {
         parts.push(format!("stable {}", b.stable_groups.join(", ")));
+    }
+    if !b.drained_groups.is_empty() {
+        parts.push(format!("drained {}", b.drained_groups.join(", ")));
     }
     for (actor, n) in &b.consumed {
         parts.push(format!("{actor} consumed {n}"));

@@ -1,0 +1,19 @@
+//! Helpers shared by the integration tests.
+
+use std::path::Path;
+
+use kafka_scenario::cluster::EmbeddedCluster;
+use kafka_scenario::run::Silent;
+use kafka_scenario::{Finished, Plan, RunError};
+
+/// Loads a scenario file from `scenarios/`, panicking with the located error if it is invalid.
+pub fn plan(file: &str) -> Plan {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    kafka_scenario::load(&path).unwrap_or_else(|e| panic!("{file} does not load: {e}"))
+}
+
+/// Runs a plan on a fresh embedded cluster.
+pub async fn run_embedded(plan: &Plan) -> Result<Finished, RunError> {
+    let cluster = EmbeddedCluster::start().expect("the embedded cluster starts");
+    kafka_scenario::run(plan, &cluster, &mut Silent).await
+}
