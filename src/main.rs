@@ -51,7 +51,11 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::PASS });
+            return ExitCode::from(if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::PASS
+            });
         }
     };
     init_tracing(args.verbose);
@@ -66,7 +70,10 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(exit::BAD_INPUT);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -136,7 +143,12 @@ async fn run_one(plan: &Plan, print_outcome: bool) -> u8 {
             return exit::INFRASTRUCTURE;
         }
     };
-    println!("RUN  {} ({}) on {}", plan.name, plan.file.display(), cluster.describe());
+    println!(
+        "RUN  {} ({}) on {}",
+        plan.name,
+        plan.file.display(),
+        cluster.describe()
+    );
     let mut printer = StepPrinter::new(std::io::stdout());
     match kafka_scenario::run(plan, &cluster, &mut printer).await {
         Ok(finished) => {
@@ -147,7 +159,11 @@ async fn run_one(plan: &Plan, print_outcome: bool) -> u8 {
                     Err(e) => eprintln!("cannot render the outcome: {e}"),
                 }
             }
-            if finished.passed() { exit::PASS } else { exit::FAILED }
+            if finished.passed() {
+                exit::PASS
+            } else {
+                exit::FAILED
+            }
         }
         Err(e @ RunError::NotRunnable { .. }) => {
             println!("SKIP {}: {e}", plan.name);

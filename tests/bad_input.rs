@@ -33,13 +33,23 @@ fn assert_error(text: &str, line: usize, column: usize, message: &str, hint: &st
     let e = error_of(text);
     let shown = e.plain().to_string();
     assert_eq!((e.line, e.column), (line, column), "{shown}");
-    assert!(e.message.contains(message), "message lacks `{message}`:\n{shown}");
+    assert!(
+        e.message.contains(message),
+        "message lacks `{message}`:\n{shown}"
+    );
     let got_hint = e.hint.clone().unwrap_or_default();
     assert!(got_hint.contains(hint), "hint lacks `{hint}`:\n{shown}");
     let source_line = text.lines().nth(line - 1).unwrap_or_default();
     let at: String = source_line.chars().skip(column - 1).collect();
-    assert!(at.starts_with(&e.found), "found `{}` is not at {line}:{column}:\n{shown}", e.found);
-    assert!(shown.starts_with(&format!("bad.yaml:{line}:{column}: ")), "{shown}");
+    assert!(
+        at.starts_with(&e.found),
+        "found `{}` is not at {line}:{column}:\n{shown}",
+        e.found
+    );
+    assert!(
+        shown.starts_with(&format!("bad.yaml:{line}:{column}: ")),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -49,7 +59,10 @@ fn the_base_scenario_is_valid() {
 
 #[test]
 fn yaml_syntax_error() {
-    let text = VALID.replace("topics: [orders] } }\n  consumer2", "topics: [orders } }\n  consumer2");
+    let text = VALID.replace(
+        "topics: [orders] } }\n  consumer2",
+        "topics: [orders } }\n  consumer2",
+    );
     let e = error_of(&text);
     assert_eq!(e.line, 5, "{}", e.plain());
 }
@@ -62,37 +75,76 @@ fn empty_file() {
 #[test]
 fn unknown_top_level_field() {
     let text = VALID.replace("timeline:", "timelin:");
-    assert_error(&text, 8, 1, "unknown field `timelin`", "did you mean `timeline`?");
+    assert_error(
+        &text,
+        8,
+        1,
+        "unknown field `timelin`",
+        "did you mean `timeline`?",
+    );
 }
 
 #[test]
 fn unknown_step_kind() {
     let text = VALID.replace("  - await: stable", "  - stopp: consumer1");
-    assert_error(&text, 10, 5, "unknown variant `stopp`", "did you mean `stop`?");
+    assert_error(
+        &text,
+        10,
+        5,
+        "unknown variant `stopp`",
+        "did you mean `stop`?",
+    );
 }
 
 #[test]
 fn unknown_actor_in_a_step() {
     let text = VALID.replace("  - start: consumer1", "  - start: consumre1");
-    assert_error(&text, 9, 12, "unknown actor `consumre1`", "did you mean `consumer1`?");
+    assert_error(
+        &text,
+        9,
+        12,
+        "unknown actor `consumre1`",
+        "did you mean `consumer1`?",
+    );
 }
 
 #[test]
 fn unknown_topic_of_a_consumer() {
-    let text = VALID.replace("consumer1: { consumer: { group: g, topics: [orders] } }", "consumer1: { consumer: { group: g, topics: [order] } }");
-    assert_error(&text, 5, 47, "unknown topic `order`", "did you mean `orders`?");
+    let text = VALID.replace(
+        "consumer1: { consumer: { group: g, topics: [orders] } }",
+        "consumer1: { consumer: { group: g, topics: [order] } }",
+    );
+    assert_error(
+        &text,
+        5,
+        47,
+        "unknown topic `order`",
+        "did you mean `orders`?",
+    );
 }
 
 #[test]
 fn stopping_an_actor_that_never_started() {
     let text = format!("{VALID}  - stop: consumer2\n");
-    assert_error(&text, 11, 11, "cannot stop `consumer2`: it is not running", "add `- start: consumer2`");
+    assert_error(
+        &text,
+        11,
+        11,
+        "cannot stop `consumer2`: it is not running",
+        "add `- start: consumer2`",
+    );
 }
 
 #[test]
 fn killing_an_actor_twice() {
     let text = format!("{VALID}  - kill: consumer1\n  - kill: consumer1\n");
-    assert_error(&text, 12, 11, "cannot kill `consumer1`", "already ended at line 11");
+    assert_error(
+        &text,
+        12,
+        11,
+        "cannot kill `consumer1`",
+        "already ended at line 11",
+    );
 }
 
 #[test]
@@ -110,33 +162,66 @@ fn awaiting_stable_with_nobody_running() {
 #[test]
 fn awaiting_a_group_nobody_joined() {
     let text = VALID
-        .replace("consumer2: { consumer: { group: g,", "consumer2: { consumer: { group: other,")
+        .replace(
+            "consumer2: { consumer: { group: g,",
+            "consumer2: { consumer: { group: other,",
+        )
         .replace("  - await: stable", "  - await: { stable: other }");
-    assert_error(&text, 10, 22, "no member of group `other` is running", "start one of its consumers");
+    assert_error(
+        &text,
+        10,
+        22,
+        "no member of group `other` is running",
+        "start one of its consumers",
+    );
 }
 
 #[test]
 fn awaiting_a_misspelt_word() {
     let text = VALID.replace("  - await: stable", "  - await: stabel");
-    assert_error(&text, 10, 12, "`stabel` is not something to await", "did you mean `stable`?");
+    assert_error(
+        &text,
+        10,
+        12,
+        "`stabel` is not something to await",
+        "did you mean `stable`?",
+    );
 }
 
 #[test]
 fn unknown_librdkafka_property() {
-    let text = VALID.replace("group: g, topics: [orders] } }\n  consumer2", "group: g, topics: [orders], sesion.timeout.ms: 100 } }\n  consumer2");
-    assert_error(&text, 5, 53, "librdkafka rejects `sesion.timeout.ms: 100`", "librdkafka");
+    let text = VALID.replace(
+        "group: g, topics: [orders] } }\n  consumer2",
+        "group: g, topics: [orders], sesion.timeout.ms: 100 } }\n  consumer2",
+    );
+    assert_error(
+        &text,
+        5,
+        56,
+        "librdkafka rejects `sesion.timeout.ms: 100`",
+        "librdkafka",
+    );
 }
 
 #[test]
 fn a_property_the_harness_owns() {
-    let text = VALID.replace("feeder: { producer: { topic: orders } }", "feeder: { producer: { topic: orders, bootstrap.servers: x } }");
-    assert_error(&text, 7, 40, "`bootstrap.servers` is set by the harness", "--cluster");
+    let text = VALID.replace(
+        "feeder: { producer: { topic: orders } }",
+        "feeder: { producer: { topic: orders, bootstrap.servers: x } }",
+    );
+    assert_error(
+        &text,
+        7,
+        40,
+        "`bootstrap.servers` is set by the harness",
+        "--cluster",
+    );
 }
 
 #[test]
 fn a_duration_without_unit() {
     let text = format!("{VALID}  - sleep: 5\n");
-    assert_error(&text, 11, 12, "duration", "5s");
+    assert_error(&text, 11, 5, "`5` is not a duration", "5s");
 }
 
 #[test]
@@ -156,27 +241,34 @@ fn producing_from_a_consumer() {
 #[test]
 fn expecting_a_partition_the_topic_lacks() {
     let text = format!("{VALID}  - expect: {{ assignment: {{ consumer1: [0, 5] }} }}\n");
-    assert_error(&text, 11, 39, "`orders` has no partition 5", "0 to 2");
+    assert_error(&text, 11, 40, "`orders` has no partition 5", "0 to 2");
 }
 
 #[test]
 fn a_missing_required_field() {
-    let text = VALID.replace("{ group: g, topics: [orders] } }\n  consumer2", "{ group: g } }\n  consumer2");
+    let text = VALID.replace(
+        "{ group: g, topics: [orders] } }\n  consumer2",
+        "{ group: g } }\n  consumer2",
+    );
     let e = error_of(&text);
-    assert!(e.message.contains("missing field `topics`"), "{}", e.plain());
+    assert!(
+        e.message.contains("missing field `topics`"),
+        "{}",
+        e.plain()
+    );
     assert_eq!(e.hint.as_deref(), Some("add `topics:`"));
 }
 
 #[test]
 fn both_key_and_keys() {
     let text = VALID.replace("{ topic: orders }", "{ topic: orders, key: a, keys: [b] }");
-    assert_error(&text, 7, 43, "both `key` and `keys`", "keep one");
+    assert_error(&text, 7, 48, "both `key` and `keys`", "keep one");
 }
 
 #[test]
 fn shrinking_a_topic() {
     let text = format!("{VALID}  - grow: {{ topic: orders, partitions: 2 }}\n");
-    assert_error(&text, 11, 45, "already has 3 partitions", "above 3");
+    assert_error(&text, 11, 40, "already has 3 partitions", "above 3");
 }
 
 #[test]
@@ -187,8 +279,11 @@ fn at_going_backwards() {
 
 #[test]
 fn commit_contradicting_auto_commit() {
-    let text = VALID.replace("group: g, topics: [orders] } }\n  consumer2", "group: g, topics: [orders], commit: per-record, enable.auto.commit: true } }\n  consumer2");
-    assert_error(&text, 5, 57, "contradicts", "remove `enable.auto.commit`");
+    let text = VALID.replace(
+        "group: g, topics: [orders] } }\n  consumer2",
+        "group: g, topics: [orders], commit: per-record, enable.auto.commit: true } }\n  consumer2",
+    );
+    assert_error(&text, 5, 64, "contradicts", "remove `enable.auto.commit`");
 }
 
 #[test]

@@ -16,7 +16,7 @@ use rdkafka::topic_partition_list::TopicPartitionList;
 use tokio::sync::oneshot;
 
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
-use crate::run::events::{EventKind, TopicPartition};
+use crate::run::events::{EventKind, RecordId, TopicPartition};
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::ConsumerPlan;
 
@@ -220,13 +220,12 @@ impl Poller {
         }
         events.push(EventKind::PollBatch(events.len()));
         self.env.log.extend(&self.env.name, events);
-        if self.commit == CommitMode::PerPoll {
-            if let Err(e) = self
+        if self.commit == CommitMode::PerPoll
+            && let Err(e) = self
                 .consumer
                 .commit_consumer_state(rdkafka::consumer::CommitMode::Sync)
-            {
-                tracing::warn!(actor = %self.env.name, "commit: {e}");
-            }
+        {
+            tracing::warn!(actor = %self.env.name, "commit: {e}");
         }
     }
 
@@ -247,7 +246,11 @@ impl Poller {
                 }
             };
             valid
-                .add_partition_offset(element.topic(), element.partition(), rdkafka::Offset::Offset(offset))
+                .add_partition_offset(
+                    element.topic(),
+                    element.partition(),
+                    rdkafka::Offset::Offset(offset),
+                )
                 .map_err(|e| e.to_string())?;
         }
         if valid.count() > 0 {
@@ -260,15 +263,14 @@ impl Poller {
 
     fn consumed(&self, message: &BorrowedMessage<'_>) -> EventKind {
         let id = message.headers().and_then(|headers| {
-            headers
-                .iter()
-                .find(|h| h.key == RECORD_ID_HEADER)
-                .and_then(|h| h.value)
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .map(Arc::from)
+            let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
+            RecordId::parse(value, |producer| self.env.topics.actor_name(producer))
         });
         EventKind::Consumed {
-            at: self.env.topics.partition(message.topic(), message.partition()),
+            at: self
+                .env
+                .topics
+                .partition(message.topic(), message.partition()),
             offset: message.offset(),
             id,
         }
@@ -297,7 +299,7 @@ fn crash(consumer: BaseConsumer<GroupMember>) {
     unsafe {
         rdkafka::bindings::rd_kafka_destroy_flags(
             handle,
-            rdkafka::bindings::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE as i32,
+            rdkafka::bindings::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE,
         );
     }
 }

@@ -18,11 +18,13 @@ pub use producer::ProducerActor;
 /// Header carrying the harness's record id (`<producer actor>:<sequence>`).
 pub const RECORD_ID_HEADER: &str = "ks-id";
 
-/// Scenario topic names and the names used on the cluster.
+/// Scenario topic names and the names used on the cluster, and the actor names that record ids
+/// refer to.
 #[derive(Debug, Clone, Default)]
 pub struct TopicNames {
     physical: HashMap<String, String>,
     logical: HashMap<String, Arc<str>>,
+    actors: HashMap<String, Arc<str>>,
 }
 
 impl TopicNames {
@@ -34,6 +36,23 @@ impl TopicNames {
             map.logical.insert(name.to_owned(), Arc::from(name));
         }
         map
+    }
+
+    /// Shares one allocation per actor name among the record ids read by consumers.
+    pub fn with_actors<'a>(mut self, actors: impl IntoIterator<Item = &'a str>) -> TopicNames {
+        self.actors = actors
+            .into_iter()
+            .map(|a| (a.to_owned(), Arc::from(a)))
+            .collect();
+        self
+    }
+
+    /// The shared name of a producer actor (a new one for names the scenario does not know).
+    pub fn actor_name(&self, name: &str) -> Arc<str> {
+        self.actors
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(name))
     }
 
     /// The cluster name of a scenario topic.

@@ -2,6 +2,7 @@
 //! can be counted. It sends foreground bursts (`produce` steps) and, once started, in the
 //! background at a pace.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{
     BaseRecord, DeliveryResult, Producer, ProducerContext, PurgeConfig, ThreadedProducer,
 };
@@ -18,7 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
-use crate::run::events::EventKind;
+use crate::run::events::{EventKind, RecordId};
 use crate::scenario::plan::{Keys, ProducerPlan};
 
 /// How long a flush may take before the run is declared broken.
@@ -59,18 +60,16 @@ impl ClientContext for Deliveries {
 }
 
 impl ProducerContext for Deliveries {
-    type DeliveryOpaque = ();
+    /// The record's sequence number, so the id needs no header parsing here.
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+    fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
         let event = match result {
             Ok(message) => {
-                let id = message
-                    .headers()
-                    .and_then(|h| h.iter().find(|h| h.key == RECORD_ID_HEADER))
-                    .and_then(|h| h.value)
-                    .and_then(|v| std::str::from_utf8(v).ok())
-                    .map(Arc::from)
-                    .unwrap_or_else(|| Arc::from(""));
+                let id = RecordId {
+                    producer: Arc::clone(&self.env.name),
+                    seq: seq as u64,
+                };
                 EventKind::Produced {
                     at: self
                         .env
@@ -103,21 +102,30 @@ struct Shared {
 pub struct ProducerActor {
     shared: Arc<Shared>,
     plan: ProducerPlan,
-    background: Option<(watch::Sender<bool>, JoinHandle<Result<(), ActorError>>)>,
+    background: Option<Background>,
 }
+
+/// The background sender: how to stop it and how to wait for it.
+type Background = (watch::Sender<bool>, JoinHandle<Result<(), ActorError>>);
 
 impl ProducerActor {
     /// Creates the client.
-    pub fn create(env: ActorEnv, plan: &ProducerPlan, config: ClientConfig) -> Result<ProducerActor, ActorError> {
+    pub fn create(
+        env: ActorEnv,
+        plan: &ProducerPlan,
+        config: ClientConfig,
+    ) -> Result<ProducerActor, ActorError> {
         let context = Deliveries {
             env: env.clone(),
             produce_requests: AtomicI64::new(0),
             stats_seen: AtomicU64::new(0),
         };
-        let producer = config.create_with_context(context).map_err(|e| ActorError {
-            actor: env.name.to_string(),
-            message: format!("cannot create the producer: {e}"),
-        })?;
+        let producer = config
+            .create_with_context(context)
+            .map_err(|e| ActorError {
+                actor: env.name.to_string(),
+                message: format!("cannot create the producer: {e}"),
+            })?;
         let topic = env.topics.physical(&plan.topic).to_owned();
         let statistics = config
             .get("statistics.interval.ms")
@@ -136,7 +144,12 @@ impl ProducerActor {
     }
 
     /// Sends `count` records and returns once every one is acknowledged or failed.
-    pub async fn burst(&self, count: u64, keys: &Keys, payload: usize) -> Result<BurstReport, ActorError> {
+    pub async fn burst(
+        &self,
+        count: u64,
+        keys: &Keys,
+        payload: usize,
+    ) -> Result<BurstReport, ActorError> {
         let shared = Arc::clone(&self.shared);
         let keys = keys.clone();
         tokio::task::spawn_blocking(move || shared.burst(count, &keys, payload))
@@ -147,12 +160,17 @@ impl ProducerActor {
     /// Starts sending in the background: at the actor's `rate` (until stopped or `count` is
     /// reached), or its `count` as fast as possible.
     pub fn start(&mut self) {
-        self.shared.env.log.push(&self.shared.env.name, EventKind::Started);
+        self.shared
+            .env
+            .log
+            .push(&self.shared.env.name, EventKind::Started);
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::clone(&self.shared);
         let plan = self.plan.clone();
         let task = match plan.rate {
-            Some(rate) => tokio::spawn(async move { shared.paced(&plan, rate.interval, stopped).await }),
+            Some(rate) => {
+                tokio::spawn(async move { shared.paced(&plan, rate.interval, stopped).await })
+            }
             None => tokio::task::spawn_blocking(move || {
                 shared
                     .burst(plan.count.unwrap_or(0), &plan.keys, plan.payload)
@@ -169,7 +187,10 @@ impl ProducerActor {
         let flushed = tokio::task::spawn_blocking(move || shared.producer.flush(FLUSH_TIMEOUT))
             .await
             .map_err(|e| self.shared.error(format!("flush task failed: {e}")))?;
-        self.shared.env.log.push(&self.shared.env.name, EventKind::Stopped);
+        self.shared
+            .env
+            .log
+            .push(&self.shared.env.name, EventKind::Stopped);
         background?;
         flushed.map_err(|e| self.shared.error(format!("flush: {e}")))
     }
@@ -180,7 +201,10 @@ impl ProducerActor {
         self.shared
             .producer
             .purge(PurgeConfig::default().queue().inflight());
-        self.shared.env.log.push(&self.shared.env.name, EventKind::Killed);
+        self.shared
+            .env
+            .log
+            .push(&self.shared.env.name, EventKind::Killed);
     }
 
     async fn end_background(&mut self) -> Result<(), ActorError> {
@@ -205,8 +229,9 @@ impl Shared {
         let body = vec![b'x'; payload];
         let requests_before = self.fresh_produce_requests();
         let started = Instant::now();
+        let mut id = String::new();
         for n in 0..count {
-            self.send(keys.key_for(n), &body)?;
+            self.send(keys.key_for(n), &body, &mut id)?;
         }
         self.settle()?;
         let took = started.elapsed();
@@ -221,16 +246,22 @@ impl Shared {
         })
     }
 
-    async fn paced(&self, plan: &ProducerPlan, interval: Duration, mut stopped: watch::Receiver<bool>) -> Result<(), ActorError> {
+    async fn paced(
+        &self,
+        plan: &ProducerPlan,
+        interval: Duration,
+        mut stopped: watch::Receiver<bool>,
+    ) -> Result<(), ActorError> {
         let body = vec![b'x'; plan.payload];
         let mut ticks = tokio::time::interval(interval);
         let mut sent = 0;
+        let mut id = String::new();
         while plan.count.is_none_or(|count| sent < count) {
             tokio::select! {
                 _ = ticks.tick() => {}
                 _ = stopped.changed() => return Ok(()),
             }
-            self.send(plan.keys.key_for(sent), &body)?;
+            self.send(plan.keys.key_for(sent), &body, &mut id)?;
             sent += 1;
         }
         Ok(())
@@ -243,7 +274,9 @@ impl Shared {
         let timeout_ms = i32::try_from(FLUSH_TIMEOUT.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: the handle belongs to `self.producer`, which outlives this call;
         // rd_kafka_flush is thread-safe and may run beside the producer's polling thread.
-        let result = unsafe { rdkafka::bindings::rd_kafka_flush(self.producer.client().native_ptr(), timeout_ms) };
+        let result = unsafe {
+            rdkafka::bindings::rd_kafka_flush(self.producer.client().native_ptr(), timeout_ms)
+        };
         if result == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
             Ok(())
         } else {
@@ -255,14 +288,17 @@ impl Shared {
     }
 
     /// Sends one record, waiting while librdkafka's queue is full.
-    fn send(&self, key: Option<&str>, body: &[u8]) -> Result<(), ActorError> {
+    fn send(&self, key: Option<&str>, body: &[u8], id: &mut String) -> Result<(), ActorError> {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let id = format!("{}:{seq}", self.env.name);
+        id.clear();
+        let _ = write!(id, "{}:{seq}", self.env.name);
         let headers = OwnedHeaders::new_with_capacity(1).insert(Header {
             key: RECORD_ID_HEADER,
             value: Some(id.as_bytes()),
         });
-        let mut record = BaseRecord::to(&self.topic).payload(body).headers(headers);
+        let mut record = BaseRecord::with_opaque_to(&self.topic, seq as usize)
+            .payload(body)
+            .headers(headers);
         if let Some(key) = key {
             record = record.key(key);
         }

@@ -4,8 +4,8 @@
 //! life of the run and serves requests sent over a channel.
 
 use std::collections::BTreeSet;
-use std::sync::mpsc;
 use std::sync::Mutex;
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
@@ -47,10 +47,14 @@ impl EmbeddedCluster {
         let owner = std::thread::Builder::new()
             .name("embedded-cluster".into())
             .spawn(move || serve(inbox, ready))
-            .map_err(|e| ClusterError::Unavailable(format!("cannot start the mock cluster thread: {e}")))?;
+            .map_err(|e| {
+                ClusterError::Unavailable(format!("cannot start the mock cluster thread: {e}"))
+            })?;
         let bootstrap = started
             .recv()
-            .map_err(|_| ClusterError::Unavailable("the mock cluster thread ended at start".into()))?
+            .map_err(|_| {
+                ClusterError::Unavailable("the mock cluster thread ended at start".into())
+            })?
             .map_err(ClusterError::Unavailable)?;
         Ok(EmbeddedCluster {
             bootstrap,

@@ -34,9 +34,9 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
         let actual = facts.assignment.get(actor);
         let wanted = match wanted {
             AssignmentExpect::Partitions(list) => AssignmentView::Partitions(sorted(list)),
-            AssignmentExpect::PerTopic(map) => AssignmentView::PerTopic(
-                map.iter().map(|(t, l)| (t.clone(), sorted(l))).collect(),
-            ),
+            AssignmentExpect::PerTopic(map) => {
+                AssignmentView::PerTopic(map.iter().map(|(t, l)| (t.clone(), sorted(l))).collect())
+            }
         };
         match actual {
             None => out.push(Difference {
@@ -46,7 +46,9 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
             }),
             Some(holding) => {
                 let mut have = assignment_view(plan, actor, holding);
-                if let (AssignmentView::PerTopic(have), AssignmentView::PerTopic(want)) = (&mut have, &wanted) {
+                if let (AssignmentView::PerTopic(have), AssignmentView::PerTopic(want)) =
+                    (&mut have, &wanted)
+                {
                     have.retain(|topic, parts| want.contains_key(topic) || !parts.is_empty());
                 }
                 if have != wanted {
@@ -59,9 +61,24 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
             }
         }
     }
-    counts(&mut out, "records consumed by", &expect.consumed, &facts.consumed);
-    counts(&mut out, "records produced by", &expect.produced, &facts.produced);
-    counts(&mut out, "largest poll batch of", &expect.max_poll_batch, &facts.max_poll_batch);
+    counts(
+        &mut out,
+        "records consumed by",
+        &expect.consumed,
+        &facts.consumed,
+    );
+    counts(
+        &mut out,
+        "records produced by",
+        &expect.produced,
+        &facts.produced,
+    );
+    counts(
+        &mut out,
+        "largest poll batch of",
+        &expect.max_poll_batch,
+        &facts.max_poll_batch,
+    );
     for (group, topics) in &expect.committed {
         for (topic, partitions) in topics {
             for (partition, offset) in partitions {
@@ -81,8 +98,16 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
         }
     }
     for (what, wanted, actual) in [
-        ("duplicates", expect.duplicates, facts.groups.values().map(|g| g.duplicates).sum::<u64>()),
-        ("lost records", expect.lost, facts.groups.values().map(|g| g.lost).sum::<u64>()),
+        (
+            "duplicates",
+            expect.duplicates,
+            facts.groups.values().map(|g| g.duplicates).sum::<u64>(),
+        ),
+        (
+            "lost records",
+            expect.lost,
+            facts.groups.values().map(|g| g.lost).sum::<u64>(),
+        ),
     ] {
         if let Some(wanted) = wanted.filter(|w| *w != actual) {
             out.push(differ(what.into(), wanted, actual));
@@ -97,7 +122,11 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
                 .map(|p| p.iter().copied().collect())
                 .unwrap_or_default();
             if actual != [*partition] {
-                out.push(differ(format!("partitions of key {key} on {topic}"), [*partition], actual));
+                out.push(differ(
+                    format!("partitions of key {key} on {topic}"),
+                    [*partition],
+                    actual,
+                ));
             }
         }
     }
@@ -108,13 +137,22 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
             .map(|p| p.iter().copied().collect())
             .unwrap_or_default();
         if actual != sorted(wanted) {
-            out.push(differ(format!("partitions of unkeyed records on {topic}"), sorted(wanted), actual));
+            out.push(differ(
+                format!("partitions of unkeyed records on {topic}"),
+                sorted(wanted),
+                actual,
+            ));
         }
     }
     out
 }
 
-fn counts(out: &mut Vec<Difference>, what: &str, wanted: &BTreeMap<String, u64>, actual: &BTreeMap<String, u64>) {
+fn counts(
+    out: &mut Vec<Difference>,
+    what: &str,
+    wanted: &BTreeMap<String, u64>,
+    actual: &BTreeMap<String, u64>,
+) {
     for (actor, n) in wanted {
         let have = actual.get(actor).copied().unwrap_or(0);
         if have != *n {
@@ -129,7 +167,6 @@ fn sorted(list: &[i32]) -> Vec<i32> {
     list.dedup();
     list
 }
-
 
 /// Something that made a scenario fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,12 +205,20 @@ pub fn verdict(plan: &Plan, record: &crate::run::record::RunRecord) -> Vec<Failu
         });
     }
     if let Some(final_expect) = &plan.final_expect {
-        let end = record.checkpoints.last().map(|c| c.assignment.clone()).unwrap_or_default();
+        let end = record
+            .checkpoints
+            .last()
+            .map(|c| c.assignment.clone())
+            .unwrap_or_default();
         let facts = crate::outcome::facts(plan, &record.events, &record.committed, &end);
-        failures.extend(check(plan, final_expect, &facts).into_iter().map(|d| Failure {
-            at: "end".into(),
-            problem: Problem::Differs(d),
-        }));
+        failures.extend(
+            check(plan, final_expect, &facts)
+                .into_iter()
+                .map(|d| Failure {
+                    at: "end".into(),
+                    problem: Problem::Differs(d),
+                }),
+        );
     }
     failures
 }

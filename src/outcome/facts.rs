@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::run::events::{Event, EventKind};
+use crate::run::events::{Event, EventKind, RecordId};
 use crate::run::record::Committed;
 use crate::run::state::Holding;
 use crate::scenario::plan::{ActorPlan, Plan};
@@ -62,21 +62,27 @@ pub fn facts(
         .actors
         .iter()
         .filter_map(|(name, a)| match a {
-            ActorPlan::Consumer(c) => Some((name.as_str(), (c.group.as_str(), c.topics.as_slice()))),
+            ActorPlan::Consumer(c) => {
+                Some((name.as_str(), (c.group.as_str(), c.topics.as_slice())))
+            }
             ActorPlan::Producer(_) => None,
         })
         .collect();
     // Group -> record id -> times consumed.
-    let mut consumed_ids: BTreeMap<&str, HashMap<Arc<str>, u64>> = BTreeMap::new();
+    let mut consumed_ids: BTreeMap<&str, HashMap<RecordId, u64>> = BTreeMap::new();
     // Topic -> acknowledged record ids.
-    let mut produced_ids: BTreeMap<Arc<str>, HashSet<Arc<str>>> = BTreeMap::new();
+    let mut produced_ids: BTreeMap<Arc<str>, HashSet<RecordId>> = BTreeMap::new();
     for event in events {
         let actor = event.actor.to_string();
         match &event.kind {
             EventKind::Consumed { id, .. } => {
                 *f.consumed.entry(actor).or_default() += 1;
                 if let (Some(id), Some((group, _))) = (id, group_of.get(&*event.actor)) {
-                    *consumed_ids.entry(group).or_default().entry(Arc::clone(id)).or_default() += 1;
+                    *consumed_ids
+                        .entry(group)
+                        .or_default()
+                        .entry(id.clone())
+                        .or_default() += 1;
                 }
             }
             EventKind::PollBatch(n) => {
@@ -85,11 +91,19 @@ pub fn facts(
             }
             EventKind::Produced { at, key, id } => {
                 *f.produced.entry(actor).or_default() += 1;
-                produced_ids.entry(Arc::clone(&at.topic)).or_default().insert(Arc::clone(id));
+                produced_ids
+                    .entry(Arc::clone(&at.topic))
+                    .or_default()
+                    .insert(id.clone());
                 let topic = at.topic.to_string();
                 match key {
                     Some(key) => {
-                        f.keyed.entry(topic).or_default().entry(key.to_string()).or_default().insert(at.partition);
+                        f.keyed
+                            .entry(topic)
+                            .or_default()
+                            .entry(key.to_string())
+                            .or_default()
+                            .insert(at.partition);
                     }
                     None => {
                         f.unkeyed.entry(topic).or_default().insert(at.partition);
@@ -108,7 +122,9 @@ pub fn facts(
             .actors
             .values()
             .filter_map(|a| match a {
-                ActorPlan::Consumer(c) if c.group == *group => Some(c.topics.iter().map(String::as_str)),
+                ActorPlan::Consumer(c) if c.group == *group => {
+                    Some(c.topics.iter().map(String::as_str))
+                }
                 _ => None,
             })
             .flatten()

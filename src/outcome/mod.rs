@@ -65,7 +65,10 @@ impl std::fmt::Display for AssignmentView {
         match self {
             AssignmentView::Partitions(parts) => f.write_str(&list(parts)),
             AssignmentView::PerTopic(map) => {
-                let items: Vec<String> = map.iter().map(|(t, p)| format!("{t}: {}", list(p))).collect();
+                let items: Vec<String> = map
+                    .iter()
+                    .map(|(t, p)| format!("{t}: {}", list(p)))
+                    .collect();
                 write!(f, "{{{}}}", items.join(", "))
             }
             AssignmentView::Rebalancing(word) => f.write_str(word),
@@ -250,11 +253,11 @@ fn split_groups(all: &Facts, timing: &timing::TimingDependent) -> Split<GroupVie
             varying.duplicates = stable.duplicates.take();
             varying.committed = varying.committed.or(stable.committed.take());
         }
-        if timing.committed_per_partition.contains(group) {
-            if let Some(committed) = stable.committed.take() {
-                stable.committed_total = Some(committed.values().flat_map(|p| p.values()).sum());
-                varying.committed = Some(committed);
-            }
+        if timing.committed_per_partition.contains(group)
+            && let Some(committed) = stable.committed.take()
+        {
+            stable.committed_total = Some(committed.values().flat_map(|p| p.values()).sum());
+            varying.committed = Some(committed);
         }
         keep.insert(group.clone(), stable);
         if varying != GroupView::default() {
@@ -264,7 +267,10 @@ fn split_groups(all: &Facts, timing: &timing::TimingDependent) -> Split<GroupVie
     (keep, moved)
 }
 
-fn split_keys(all: BTreeMap<String, KeyPlacement>, timing: &timing::TimingDependent) -> Split<KeyPlacement> {
+fn split_keys(
+    all: BTreeMap<String, KeyPlacement>,
+    timing: &timing::TimingDependent,
+) -> Split<KeyPlacement> {
     if timing.keys {
         return (BTreeMap::new(), all);
     }
@@ -273,7 +279,13 @@ fn split_keys(all: BTreeMap<String, KeyPlacement>, timing: &timing::TimingDepend
     for (topic, mut placement) in all {
         if timing.unkeyed.contains(&topic) {
             let unkeyed = std::mem::take(&mut placement.unkeyed);
-            moved.insert(topic.clone(), KeyPlacement { keyed: BTreeMap::new(), unkeyed });
+            moved.insert(
+                topic.clone(),
+                KeyPlacement {
+                    keyed: BTreeMap::new(),
+                    unkeyed,
+                },
+            );
         }
         if placement != KeyPlacement::default() {
             keep.insert(topic, placement);

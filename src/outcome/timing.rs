@@ -50,8 +50,12 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
                 started_at.insert(&event.actor, event.at);
             }
             (EventKind::Killed, Some(ActorPlan::Consumer(c))) if c.commit == CommitMode::Auto => {
-                let lived = event.at.saturating_sub(started_at.get(&*event.actor).copied().unwrap_or_default());
-                if c.auto_commit_interval.is_some_and(|interval| lived >= interval) {
+                let lived = event
+                    .at
+                    .saturating_sub(started_at.get(&*event.actor).copied().unwrap_or_default());
+                if c.auto_commit_interval
+                    .is_some_and(|interval| lived >= interval)
+                {
                     timing.duplicates.insert(c.group.clone());
                 }
             }
@@ -65,7 +69,11 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
         }
     }
     for (topic, count) in unkeyed_counts {
-        let partitions = plan.topics.iter().find(|t| t.name == topic).map_or(1, |t| t.partitions);
+        let partitions = plan
+            .topics
+            .iter()
+            .find(|t| t.name == topic)
+            .map_or(1, |t| t.partitions);
         if partitions == 1 {
             continue;
         }
@@ -80,18 +88,18 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
             timing.unkeyed.insert(topic.to_owned());
         }
         for actor in plan.actors.values() {
-            if let ActorPlan::Consumer(c) = actor {
-                if c.topics.iter().any(|t| t == topic) {
-                    timing.committed_per_partition.insert(c.group.clone());
-                }
+            if let ActorPlan::Consumer(c) = actor
+                && c.topics.iter().any(|t| t == topic)
+            {
+                timing.committed_per_partition.insert(c.group.clone());
             }
         }
     }
     for (name, max) in &all.max_poll_batch {
-        if let Some(ActorPlan::Consumer(c)) = plan.actors.get(name) {
-            if (*max as usize) < c.max_poll_records {
-                timing.poll_batch.insert(name.clone());
-            }
+        if let Some(ActorPlan::Consumer(c)) = plan.actors.get(name)
+            && (*max as usize) < c.max_poll_records
+        {
+            timing.poll_batch.insert(name.clone());
         }
     }
     timing
@@ -218,7 +226,9 @@ fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
             EventKind::Killed => "kill",
             _ => continue,
         };
-        let Some(group) = group_of(&event.actor) else { continue };
+        let Some(group) = group_of(&event.actor) else {
+            continue;
+        };
         let rebalanced = record.events[i + 1..]
             .iter()
             .find(|e| {

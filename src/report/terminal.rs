@@ -22,7 +22,12 @@ impl<W: Write + Send> StepPrinter<W> {
 
 impl<W: Write + Send> Observer for StepPrinter<W> {
     fn step_finished(&mut self, step: &PlannedStep, at: Duration, note: &StepNote) {
-        let mut line = format!("[{:>7.2}s] line {:<3} {}", at.as_secs_f64(), step.line, step.text);
+        let mut line = format!(
+            "[{:>7.2}s] line {:<3} {}",
+            at.as_secs_f64(),
+            step.line,
+            step.text
+        );
         if let Some(detail) = &note.detail {
             let _ = write!(line, " ({detail})");
         }

@@ -71,7 +71,9 @@ fn unmet(
             .actors
             .values()
             .filter_map(|a| match a {
-                ActorPlan::Consumer(c) if &c.group == group => Some(c.topics.iter().map(String::as_str)),
+                ActorPlan::Consumer(c) if &c.group == group => {
+                    Some(c.topics.iter().map(String::as_str))
+                }
                 _ => None,
             })
             .flatten()
@@ -87,7 +89,10 @@ fn unmet(
             }
         }
         if missing > 0 {
-            unmet.push(format!("group {group} drained: {} of {total} records consumed", total - missing));
+            unmet.push(format!(
+                "group {group} drained: {} of {total} records consumed",
+                total - missing
+            ));
         }
     }
     for (what, counts, wanted) in [
@@ -113,13 +118,19 @@ fn unstable(
     partitions: &BTreeMap<String, i32>,
     state: &LiveState,
 ) -> Option<String> {
-    let changed = state.membership_changed.get(group).copied().unwrap_or_default();
+    let changed = state
+        .membership_changed
+        .get(group)
+        .copied()
+        .unwrap_or_default();
     let mut expected = BTreeSet::new();
     let mut held: Vec<TopicPartition> = Vec::new();
     let mut seen = String::new();
     let mut waiting = Vec::new();
     for (name, actor) in &plan.actors {
-        let ActorPlan::Consumer(c) = actor else { continue };
+        let ActorPlan::Consumer(c) = actor else {
+            continue;
+        };
         let Some(member) = state.members.get(name.as_str()).filter(|m| m.running) else {
             continue;
         };
@@ -133,7 +144,10 @@ fn unstable(
         match (&member.holding, member.assigned_at) {
             (Some(parts), Some(at)) if at >= changed => {
                 held.extend(parts.iter().cloned());
-                let list: Vec<String> = parts.iter().map(|p| format!("{}/{}", p.topic, p.partition)).collect();
+                let list: Vec<String> = parts
+                    .iter()
+                    .map(|p| format!("{}/{}", p.topic, p.partition))
+                    .collect();
                 let _ = write!(seen, " {name}=[{}]", list.join(","));
             }
             _ => {
@@ -146,9 +160,15 @@ fn unstable(
         return Some("no member is running".into());
     }
     if !waiting.is_empty() {
-        return Some(format!("waiting for {} to be assigned;{seen}", waiting.join(", ")));
+        return Some(format!(
+            "waiting for {} to be assigned;{seen}",
+            waiting.join(", ")
+        ));
     }
-    let union: BTreeSet<(String, i32)> = held.iter().map(|p| (p.topic.to_string(), p.partition)).collect();
+    let union: BTreeSet<(String, i32)> = held
+        .iter()
+        .map(|p| (p.topic.to_string(), p.partition))
+        .collect();
     if union.len() != held.len() {
         return Some(format!("a partition is held twice;{seen}"));
     }

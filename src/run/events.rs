@@ -12,6 +12,27 @@ pub struct TopicPartition {
     pub partition: i32,
 }
 
+/// The id every harness-produced record carries: its producer actor and a sequence number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordId {
+    /// The producer actor.
+    pub producer: Arc<str>,
+    /// Position in that actor's output.
+    pub seq: u64,
+}
+
+impl RecordId {
+    /// Reads the `producer:seq` header value; `intern` shares one allocation per producer name.
+    pub fn parse(header: &[u8], intern: impl FnOnce(&str) -> Arc<str>) -> Option<RecordId> {
+        let text = std::str::from_utf8(header).ok()?;
+        let (producer, seq) = text.rsplit_once(':')?;
+        Some(RecordId {
+            producer: intern(producer),
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
 /// Something an actor did or saw.
 #[derive(Debug, Clone)]
 pub enum EventKind {
@@ -32,7 +53,7 @@ pub enum EventKind {
         /// Its offset.
         offset: i64,
         /// The harness id header, absent on records the harness did not produce.
-        id: Option<Arc<str>>,
+        id: Option<RecordId>,
     },
     /// One emulated poll returned this many records.
     PollBatch(usize),
@@ -42,8 +63,8 @@ pub enum EventKind {
         at: TopicPartition,
         /// Its key.
         key: Option<Arc<str>>,
-        /// The harness id header.
-        id: Arc<str>,
+        /// The harness id.
+        id: RecordId,
     },
     /// A record could not be delivered.
     ProduceFailed {
@@ -108,7 +129,10 @@ impl EventLog {
     /// Events from index `from` on.
     pub fn since(&self, from: usize) -> Vec<Event> {
         let events = self.lock();
-        events.get(from..).map(<[Event]>::to_vec).unwrap_or_default()
+        events
+            .get(from..)
+            .map(<[Event]>::to_vec)
+            .unwrap_or_default()
     }
 
     /// Every event so far.

@@ -11,11 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::actor::producer::STATISTICS_INTERVAL_MS;
-use crate::actor::{ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets};
+use crate::actor::{
+    ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets,
+};
 use crate::cluster::{Cluster, ClusterError};
 use crate::expect::{self, Difference};
 use crate::outcome;
-use crate::scenario::plan::{Action, ActorPlan, Capability, PlannedStep, Plan};
+use crate::scenario::plan::{Action, ActorPlan, Capability, Plan, PlannedStep};
 
 use events::EventLog;
 use record::{BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming};
@@ -67,9 +69,18 @@ pub struct Silent;
 impl Observer for Silent {}
 
 /// Runs a plan on a cluster.
-pub async fn run(plan: &Plan, cluster: &dyn Cluster, observer: &mut dyn Observer) -> Result<RunRecord, RunError> {
+pub async fn run(
+    plan: &Plan,
+    cluster: &dyn Cluster,
+    observer: &mut dyn Observer,
+) -> Result<RunRecord, RunError> {
     let capabilities = cluster.capabilities();
-    let missing: Vec<Capability> = plan.needs.iter().filter(|c| !capabilities.contains(c)).copied().collect();
+    let missing: Vec<Capability> = plan
+        .needs
+        .iter()
+        .filter(|c| !capabilities.contains(c))
+        .copied()
+        .collect();
     if !missing.is_empty() {
         return Err(RunError::NotRunnable {
             target: cluster.describe(),
@@ -83,11 +94,18 @@ pub async fn run(plan: &Plan, cluster: &dyn Cluster, observer: &mut dyn Observer
         plan,
         cluster,
         log: EventLog::new(),
-        names: Arc::new(TopicNames::identity(plan.topics.iter().map(|t| t.name.as_str()))),
+        names: Arc::new(
+            TopicNames::identity(plan.topics.iter().map(|t| t.name.as_str()))
+                .with_actors(plan.actors.keys().map(String::as_str)),
+        ),
         consumers: BTreeMap::new(),
         producers: BTreeMap::new(),
         state: LiveState::default(),
-        partitions: plan.topics.iter().map(|t| (t.name.clone(), t.partitions)).collect(),
+        partitions: plan
+            .topics
+            .iter()
+            .map(|t| (t.name.clone(), t.partitions))
+            .collect(),
         record: RunRecord::default(),
     };
     let timeline = runner.timeline(observer).await;
@@ -125,7 +143,9 @@ impl Runner<'_> {
                 took,
             });
             if !note.differences.is_empty() {
-                self.record.inline_differences.push((step.line, note.differences.clone()));
+                self.record
+                    .inline_differences
+                    .push((step.line, note.differences.clone()));
             }
             observer.step_finished(step, self.log.elapsed(), &note);
             if let Some(message) = note.failure {
@@ -192,11 +212,14 @@ impl Runner<'_> {
                 let now = self.log.elapsed();
                 match offset.checked_sub(now) {
                     Some(wait) => tokio::time::sleep(wait).await,
-                    None => note.detail = Some(format!("late by {:.3}s", (now - *offset).as_secs_f64())),
+                    None => {
+                        note.detail = Some(format!("late by {:.3}s", (now - *offset).as_secs_f64()))
+                    }
                 }
             }
             Action::Await(b) => {
-                let waited = barrier::wait(b, self.plan, &self.partitions, &self.log, &mut self.state).await;
+                let waited =
+                    barrier::wait(b, self.plan, &self.partitions, &self.log, &mut self.state).await;
                 if let Err(timeout) = waited {
                     note.failure = Some(format!(
                         "gave up after {:.1}s; still waiting for: {}",
@@ -213,7 +236,12 @@ impl Runner<'_> {
                 } else {
                     self.committed().await?
                 };
-                let facts = outcome::facts(self.plan, &self.log.all(), &committed, &self.state.assignment());
+                let facts = outcome::facts(
+                    self.plan,
+                    &self.log.all(),
+                    &committed,
+                    &self.state.assignment(),
+                );
                 note.differences = expect::check(self.plan, expectations, &facts);
             }
             Action::Grow { topic, partitions } => {
@@ -236,7 +264,10 @@ impl Runner<'_> {
         match self.plan.actors.get(actor) {
             Some(ActorPlan::Consumer(c)) => {
                 let harness = [
-                    ("bootstrap.servers".to_owned(), self.cluster.bootstrap_servers()),
+                    (
+                        "bootstrap.servers".to_owned(),
+                        self.cluster.bootstrap_servers(),
+                    ),
                     ("group.id".to_owned(), c.group.clone()),
                 ];
                 let defaults = self.cluster.consumer_defaults();
@@ -259,18 +290,24 @@ impl Runner<'_> {
             }));
         };
         if !self.producers.contains_key(actor) {
-            let defaults = [("statistics.interval.ms".to_owned(), STATISTICS_INTERVAL_MS.to_owned())];
-            let harness = [("bootstrap.servers".to_owned(), self.cluster.bootstrap_servers())];
+            let defaults = [(
+                "statistics.interval.ms".to_owned(),
+                STATISTICS_INTERVAL_MS.to_owned(),
+            )];
+            let harness = [(
+                "bootstrap.servers".to_owned(),
+                self.cluster.bootstrap_servers(),
+            )];
             let config = client_config(defaults.iter().chain(&p.properties).chain(&harness));
             let producer = ProducerActor::create(self.env(actor), p, config)?;
             self.producers.insert(actor.to_owned(), producer);
         }
-        self.producers
-            .get_mut(actor)
-            .ok_or_else(|| RunError::Actor(ActorError {
+        self.producers.get_mut(actor).ok_or_else(|| {
+            RunError::Actor(ActorError {
                 actor: actor.to_owned(),
                 message: "producer vanished".into(),
-            }))
+            })
+        })
     }
 
     fn refresh(&mut self) {
@@ -324,10 +361,12 @@ impl Runner<'_> {
                 .collect::<Result<Committed, ActorError>>()
         })
         .await
-        .map_err(|e| RunError::Actor(ActorError {
-            actor: "offset reader".into(),
-            message: e.to_string(),
-        }))?;
+        .map_err(|e| {
+            RunError::Actor(ActorError {
+                actor: "offset reader".into(),
+                message: e.to_string(),
+            })
+        })?;
         Ok(answer?)
     }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::events::{Event, EventKind, EventLog, TopicPartition};
+use super::events::{Event, EventKind, EventLog, RecordId, TopicPartition};
 
 /// The partitions a consumer holds; `None` between a revocation and the next assignment.
 pub type Holding = Option<BTreeSet<TopicPartition>>;
@@ -34,9 +34,9 @@ pub struct LiveState {
     /// Actor -> records acknowledged.
     pub produced: BTreeMap<Arc<str>, u64>,
     /// Topic -> ids of acknowledged records.
-    pub produced_ids: HashMap<Arc<str>, HashSet<Arc<str>>>,
+    pub produced_ids: HashMap<Arc<str>, HashSet<RecordId>>,
     /// Group -> ids of records its members consumed.
-    pub consumed_ids: HashMap<String, HashSet<Arc<str>>>,
+    pub consumed_ids: HashMap<String, HashSet<RecordId>>,
 }
 
 impl LiveState {
@@ -76,7 +76,10 @@ impl LiveState {
             EventKind::Consumed { id, .. } => {
                 *self.consumed.entry(Arc::clone(&event.actor)).or_default() += 1;
                 if let (Some(id), Some(group)) = (id, group_of(&event.actor)) {
-                    self.consumed_ids.entry(group).or_default().insert(Arc::clone(id));
+                    self.consumed_ids
+                        .entry(group)
+                        .or_default()
+                        .insert(id.clone());
                 }
             }
             EventKind::Produced { at, id, .. } => {
@@ -84,7 +87,7 @@ impl LiveState {
                 self.produced_ids
                     .entry(Arc::clone(&at.topic))
                     .or_default()
-                    .insert(Arc::clone(id));
+                    .insert(id.clone());
             }
             EventKind::PollBatch(_) | EventKind::ProduceFailed { .. } => {}
         }

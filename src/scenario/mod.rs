@@ -40,6 +40,6 @@ pub fn load(file: &Path) -> Result<Plan, LoadError> {
 /// Parses and validates scenario text; `file` is only used in error messages.
 pub fn load_str(file: &Path, text: String) -> Result<Plan, LoadError> {
     let source = SourceText::new(file, text);
-    let parsed = parse::parse(&source).map_err(Box::new)?;
-    validate::validate(parsed, &source).map_err(|e| LoadError::Invalid(Box::new(e)))
+    let parsed = parse::parse(&source)?;
+    Ok(validate::validate(parsed, &source)?)
 }

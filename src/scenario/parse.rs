@@ -4,7 +4,7 @@ use super::model::ScenarioFile;
 use super::source::{ScenarioError, SourceText, did_you_mean};
 
 /// Reads the structure of a scenario; nothing is checked beyond its shape.
-pub fn parse(source: &SourceText) -> Result<ScenarioFile, ScenarioError> {
+pub fn parse(source: &SourceText) -> Result<ScenarioFile, Box<ScenarioError>> {
     if source.text().trim().is_empty() {
         return Err(source.error_at_line(
             1,
@@ -15,17 +15,24 @@ pub fn parse(source: &SourceText) -> Result<ScenarioFile, ScenarioError> {
     }
     // Steps and actors are written as single-key mappings (`- start: consumer1`).
     let document = serde_yaml::Deserializer::from_str(source.text());
-    serde_yaml::with::singleton_map_recursive::deserialize(document).map_err(|e| located(source, &e))
+    serde_yaml::with::singleton_map_recursive::deserialize(document)
+        .map_err(|e| located(source, &e))
 }
 
-fn located(source: &SourceText, error: &serde_yaml::Error) -> ScenarioError {
+fn located(source: &SourceText, error: &serde_yaml::Error) -> Box<ScenarioError> {
     let (line, column) = error
         .location()
         .map(|l| (l.line(), l.column()))
         .unwrap_or((1, 1));
     let full = error.to_string();
     let message = strip_location(&full);
-    source.error_at_line(line, column, message, hint_for(message))
+    // Our own value errors end in "; write e.g. ...": that part is the hint.
+    match message.split_once("; write ") {
+        Some((message, advice)) => {
+            source.error_at_line(line, column, message, Some(format!("write {advice}")))
+        }
+        None => source.error_at_line(line, column, message, hint_for(message)),
+    }
 }
 
 /// serde_yaml appends " at line L column C" to its messages; the location is reported separately.

@@ -119,7 +119,7 @@ impl SourceText {
         at_key: bool,
         message: impl Into<String>,
         hint: Option<String>,
-    ) -> ScenarioError {
+    ) -> Box<ScenarioError> {
         let (line, column) = self.locate(path, at_key).unwrap_or((1, 1));
         self.error_at_line(line, column, message, hint)
     }
@@ -131,10 +131,10 @@ impl SourceText {
         column: usize,
         message: impl Into<String>,
         hint: Option<String>,
-    ) -> ScenarioError {
+    ) -> Box<ScenarioError> {
         let offset = self.offset_of(line, column);
         let found = token_at(&self.text[offset..]);
-        ScenarioError {
+        Box::new(ScenarioError {
             file: self.file.display().to_string(),
             line,
             column,
@@ -143,7 +143,7 @@ impl SourceText {
             found: found.to_owned(),
             hint,
             source_code: NamedSource::new(self.file.display().to_string(), self.text.clone()),
-        }
+        })
     }
 
     fn offset_of(&self, line: usize, column: usize) -> usize {

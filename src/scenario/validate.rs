@@ -11,7 +11,7 @@ use super::model::{
     ScenarioFile, StableTarget, Step,
 };
 use super::plan::{
-    Action, ActorPlan, Barrier, Burst, Capability, ConsumerPlan, Keys, PlannedStep, Plan,
+    Action, ActorPlan, Barrier, Burst, Capability, ConsumerPlan, Keys, Plan, PlannedStep,
     ProducerPlan, TopicPlan,
 };
 use super::source::{PathSeg, ScenarioError, SourceText, did_you_mean};
@@ -29,11 +29,17 @@ const LIBRDKAFKA_AUTO_COMMIT_INTERVAL: Duration = Duration::from_secs(5);
 /// Properties the harness sets itself; writing them would silently be overridden.
 const OWNED_PROPERTIES: &[(&str, &str)] = &[
     ("group.id", "use `group:`"),
-    ("bootstrap.servers", "the target supplies it; choose one with --cluster"),
-    ("metadata.broker.list", "the target supplies it; choose one with --cluster"),
+    (
+        "bootstrap.servers",
+        "the target supplies it; choose one with --cluster",
+    ),
+    (
+        "metadata.broker.list",
+        "the target supplies it; choose one with --cluster",
+    ),
 ];
 
-type Result<T> = std::result::Result<T, ScenarioError>;
+type Result<T> = std::result::Result<T, Box<ScenarioError>>;
 
 fn path(segs: &[&dyn AsSeg]) -> Vec<PathSeg> {
     segs.iter().map(|s| s.seg()).collect()
@@ -60,7 +66,10 @@ impl AsSeg for usize {
 
 /// Checks a parsed scenario and turns it into a plan.
 pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Plan> {
-    let v = Validator { source, file: &file };
+    let v = Validator {
+        source,
+        file: &file,
+    };
     let topics = v.topics()?;
     let actors = v.actors(&topics)?;
     let (steps, needs) = v.timeline(&topics, &actors)?;
@@ -105,7 +114,7 @@ impl Validator<'_> {
         at_key: bool,
         message: impl Into<String>,
         hint: Option<String>,
-    ) -> ScenarioError {
+    ) -> Box<ScenarioError> {
         self.source.error_at(&at, at_key, message, hint)
     }
 
@@ -120,7 +129,7 @@ impl Validator<'_> {
         known: impl IntoIterator<Item = String>,
         at: Vec<PathSeg>,
         at_key: bool,
-    ) -> ScenarioError {
+    ) -> Box<ScenarioError> {
         let known: Vec<String> = known.into_iter().collect();
         let hint = match did_you_mean(name, known.iter().map(String::as_str)) {
             Some(close) => format!("did you mean `{close}`?"),
@@ -136,7 +145,10 @@ impl Validator<'_> {
                 path(&[&"topics"]),
                 true,
                 "no topic is declared",
-                Some("declare at least one topic, e.g. `topics: { orders: { partitions: 3 } }`".into()),
+                Some(
+                    "declare at least one topic, e.g. `topics: { orders: { partitions: 3 } }`"
+                        .into(),
+                ),
             ));
         }
         let mut topics = Vec::new();
@@ -174,8 +186,14 @@ impl Validator<'_> {
                 Some("declare a consumer or a producer under `actors:`".into()),
             ));
         }
-        self.properties(&self.file.defaults.consumer, path(&[&"defaults", &"consumer"]))?;
-        self.properties(&self.file.defaults.producer, path(&[&"defaults", &"producer"]))?;
+        self.properties(
+            &self.file.defaults.consumer,
+            path(&[&"defaults", &"consumer"]),
+        )?;
+        self.properties(
+            &self.file.defaults.producer,
+            path(&[&"defaults", &"producer"]),
+        )?;
         let mut actors = BTreeMap::new();
         for (name, spec) in &self.file.actors {
             let plan = match spec {
@@ -201,12 +219,22 @@ impl Validator<'_> {
         }
     }
 
-    fn consumer(&self, name: &str, spec: &ConsumerSpec, topics: &[TopicPlan]) -> Result<ConsumerPlan> {
+    fn consumer(
+        &self,
+        name: &str,
+        spec: &ConsumerSpec,
+        topics: &[TopicPlan],
+    ) -> Result<ConsumerPlan> {
         let base = || path(&[&"actors", &name.to_owned(), &"consumer"]);
         if spec.topics.is_empty() {
             let mut at = base();
             at.push("topics".into());
-            return Err(self.err(at, false, format!("consumer `{name}` subscribes to no topic"), None));
+            return Err(self.err(
+                at,
+                false,
+                format!("consumer `{name}` subscribes to no topic"),
+                None,
+            ));
         }
         for (i, topic) in spec.topics.iter().enumerate() {
             let mut at = base();
@@ -265,7 +293,12 @@ impl Validator<'_> {
         })
     }
 
-    fn producer(&self, name: &str, spec: &ProducerSpec, topics: &[TopicPlan]) -> Result<ProducerPlan> {
+    fn producer(
+        &self,
+        name: &str,
+        spec: &ProducerSpec,
+        topics: &[TopicPlan],
+    ) -> Result<ProducerPlan> {
         let base = || path(&[&"actors", &name.to_owned(), &"producer"]);
         let mut at = base();
         at.push("topic".into());
@@ -282,18 +315,33 @@ impl Validator<'_> {
         })
     }
 
-    fn keys(&self, key: &Option<String>, keys: &Option<Vec<String>>, at: Vec<PathSeg>) -> Result<Keys> {
+    fn keys(
+        &self,
+        key: &Option<String>,
+        keys: &Option<Vec<String>>,
+        at: Vec<PathSeg>,
+    ) -> Result<Keys> {
         match (key, keys) {
             (Some(_), Some(_)) => {
                 let mut at = at;
                 at.push("keys".into());
-                Err(self.err(at, true, "both `key` and `keys` are given", Some("keep one of them".into())))
+                Err(self.err(
+                    at,
+                    true,
+                    "both `key` and `keys` are given",
+                    Some("keep one of them".into()),
+                ))
             }
             (Some(key), None) => Ok(Keys::One(key.clone())),
             (None, Some(keys)) if keys.is_empty() => {
                 let mut at = at;
                 at.push("keys".into());
-                Err(self.err(at, false, "`keys` is empty", Some("list at least one key, or remove `keys`".into())))
+                Err(self.err(
+                    at,
+                    false,
+                    "`keys` is empty",
+                    Some("list at least one key, or remove `keys`".into()),
+                ))
             }
             (None, Some(keys)) => Ok(Keys::Cycle(keys.clone())),
             (None, None) => Ok(Keys::None),
@@ -314,21 +362,40 @@ impl Validator<'_> {
                 ));
             }
             if key == "enable.auto.commit" && !matches!(value.0.as_str(), "true" | "false") {
-                return Err(self.err(here, false, "`enable.auto.commit` must be true or false", None));
+                return Err(self.err(
+                    here,
+                    false,
+                    "`enable.auto.commit` must be true or false",
+                    None,
+                ));
             }
             let mut config = ClientConfig::new();
             config.set(key.as_str(), value.0.as_str());
             if let Err(e) = config.create_native_config() {
                 let first_class = [
-                    "group", "topics", "topic", "key", "keys", "count", "rate", "payload",
-                    "commit", "max.poll.records",
+                    "group",
+                    "topics",
+                    "topic",
+                    "key",
+                    "keys",
+                    "count",
+                    "rate",
+                    "payload",
+                    "commit",
+                    "max.poll.records",
                 ];
                 let hint = did_you_mean(key, first_class)
                     .map(|close| format!("did you mean `{close}`?"))
                     .unwrap_or_else(|| {
-                        "any librdkafka property is accepted; see librdkafka's CONFIGURATION.md".into()
+                        "any librdkafka property is accepted; see librdkafka's CONFIGURATION.md"
+                            .into()
                     });
-                return Err(self.err(here, true, format!("librdkafka rejects `{key}: {}`: {e}", value.0), Some(hint)));
+                return Err(self.err(
+                    here,
+                    true,
+                    format!("librdkafka rejects `{key}: {}`: {e}", value.0),
+                    Some(hint),
+                ));
             }
         }
         Ok(())
@@ -348,8 +415,10 @@ impl Validator<'_> {
             ));
         }
         let mut walk = Walk::default();
-        let mut partitions: BTreeMap<String, i32> =
-            topics.iter().map(|t| (t.name.clone(), t.partitions)).collect();
+        let mut partitions: BTreeMap<String, i32> = topics
+            .iter()
+            .map(|t| (t.name.clone(), t.partitions))
+            .collect();
         let mut needs = BTreeSet::new();
         let mut steps = Vec::new();
         for (index, step) in self.file.timeline.iter().enumerate() {
@@ -370,7 +439,11 @@ impl Validator<'_> {
                     (format!("start {actor}"), Action::Start(actor.clone()))
                 }
                 Step::Stop(actor) | Step::Kill(actor) => {
-                    let verb = if matches!(step, Step::Stop(_)) { "stop" } else { "kill" };
+                    let verb = if matches!(step, Step::Stop(_)) {
+                        "stop"
+                    } else {
+                        "kill"
+                    };
                     self.actor_ref(actor, actors, at(verb))?;
                     if !walk.running.remove(actor) {
                         let hint = match walk.ended_at.get(actor) {
@@ -394,7 +467,12 @@ impl Validator<'_> {
                 }
                 Step::Commit(actor) => {
                     if let ActorPlan::Producer(_) = self.actor_ref(actor, actors, at("commit"))? {
-                        return Err(self.err(at("commit"), false, format!("`{actor}` is a producer; only consumers commit"), None));
+                        return Err(self.err(
+                            at("commit"),
+                            false,
+                            format!("`{actor}` is a producer; only consumers commit"),
+                            None,
+                        ));
                     }
                     if !walk.running.contains(actor) {
                         return Err(self.err(
@@ -435,7 +513,10 @@ impl Validator<'_> {
                         }),
                     )
                 }
-                Step::Sleep(d) => (format!("sleep {}", humantime::format_duration(d.0)), Action::Sleep(d.0)),
+                Step::Sleep(d) => (
+                    format!("sleep {}", humantime::format_duration(d.0)),
+                    Action::Sleep(d.0),
+                ),
                 Step::At(d) => {
                     if let Some(previous) = walk.last_at.filter(|p| *p > d.0) {
                         return Err(self.err(
@@ -446,18 +527,29 @@ impl Validator<'_> {
                                 humantime::format_duration(d.0),
                                 humantime::format_duration(previous)
                             ),
-                            Some("`at` offsets count from the scenario start and must not go back".into()),
+                            Some(
+                                "`at` offsets count from the scenario start and must not go back"
+                                    .into(),
+                            ),
                         ));
                     }
                     walk.last_at = Some(d.0);
-                    (format!("at {}", humantime::format_duration(d.0)), Action::At(d.0))
+                    (
+                        format!("at {}", humantime::format_duration(d.0)),
+                        Action::At(d.0),
+                    )
                 }
                 Step::Await(a) => {
                     let barrier = self.barrier(&a.0, index, actors, &walk)?;
                     (describe_barrier(&barrier), Action::Await(barrier))
                 }
                 Step::Expect(e) => {
-                    self.expectations(e, &path(&[&"timeline", &index, &"expect"]), actors, &partitions)?;
+                    self.expectations(
+                        e,
+                        &path(&[&"timeline", &index, &"expect"]),
+                        actors,
+                        &partitions,
+                    )?;
                     ("expect".to_owned(), Action::Expect(e.clone()))
                 }
                 Step::Grow(g) => {
@@ -492,7 +584,12 @@ impl Validator<'_> {
                     )
                 }
             };
-            steps.push(PlannedStep { index, line, text, action });
+            steps.push(PlannedStep {
+                index,
+                line,
+                text,
+                action,
+            });
         }
         Ok((steps, needs))
     }
@@ -519,9 +616,17 @@ impl Validator<'_> {
         if let Some(word) = &spec.unknown_word {
             let hint = match did_you_mean(word, ["stable"]) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => "write `await: stable`, or a mapping with `stable`, `consumed` or `produced`".into(),
+                None => {
+                    "write `await: stable`, or a mapping with `stable`, `consumed` or `produced`"
+                        .into()
+                }
             };
-            return Err(self.err(base(), false, format!("`{word}` is not something to await"), Some(hint)));
+            return Err(self.err(
+                base(),
+                false,
+                format!("`{word}` is not something to await"),
+                Some(hint),
+            ));
         }
         let running_groups: BTreeSet<&str> = walk
             .running
@@ -538,20 +643,48 @@ impl Validator<'_> {
                 ActorPlan::Producer(_) => None,
             })
             .collect();
-        let stable = self.groups_of(&spec.stable, "stable", base(), &running_groups, &declared_groups)?;
-        let drained = self.groups_of(&spec.drained, "drained", base(), &running_groups, &declared_groups)?;
-        for (field, map, want_consumer) in [("consumed", &spec.consumed, true), ("produced", &spec.produced, false)] {
+        let stable = self.groups_of(
+            &spec.stable,
+            "stable",
+            base(),
+            &running_groups,
+            &declared_groups,
+        )?;
+        let drained = self.groups_of(
+            &spec.drained,
+            "drained",
+            base(),
+            &running_groups,
+            &declared_groups,
+        )?;
+        for (field, map, want_consumer) in [
+            ("consumed", &spec.consumed, true),
+            ("produced", &spec.produced, false),
+        ] {
             for actor in map.keys() {
                 let mut at = base();
                 at.extend([field.into(), PathSeg::Key(actor.clone())]);
                 let plan = self.actor_ref(actor, actors, at.clone())?;
                 if matches!(plan, ActorPlan::Consumer(_)) != want_consumer {
-                    let kind = if want_consumer { "consumer" } else { "producer" };
-                    return Err(self.err(at, true, format!("`{field}` is counted for a {kind}; `{actor}` is not one"), None));
+                    let kind = if want_consumer {
+                        "consumer"
+                    } else {
+                        "producer"
+                    };
+                    return Err(self.err(
+                        at,
+                        true,
+                        format!("`{field}` is counted for a {kind}; `{actor}` is not one"),
+                        None,
+                    ));
                 }
             }
         }
-        if stable.is_empty() && drained.is_empty() && spec.consumed.is_empty() && spec.produced.is_empty() {
+        if stable.is_empty()
+            && drained.is_empty()
+            && spec.consumed.is_empty()
+            && spec.produced.is_empty()
+        {
             return Err(self.err(
                 base(),
                 false,
@@ -584,7 +717,9 @@ impl Validator<'_> {
                     return Err(self.err(
                         base,
                         false,
-                        format!("`await: {field}` with no consumer running: no group can be {field}"),
+                        format!(
+                            "`await: {field}` with no consumer running: no group can be {field}"
+                        ),
                         Some("start a consumer before this step".into()),
                     ));
                 }
@@ -597,7 +732,13 @@ impl Validator<'_> {
         at.push(field.into());
         for group in &requested {
             if !declared.contains(group.as_str()) {
-                return Err(self.unknown("group", group, declared.iter().map(|g| (*g).to_owned()), at, false));
+                return Err(self.unknown(
+                    "group",
+                    group,
+                    declared.iter().map(|g| (*g).to_owned()),
+                    at,
+                    false,
+                ));
             }
             if !running.contains(group.as_str()) {
                 return Err(self.err(
@@ -618,12 +759,19 @@ impl Validator<'_> {
         actors: &BTreeMap<String, ActorPlan>,
         partitions: &BTreeMap<String, i32>,
     ) -> Result<()> {
-        let at = |segs: &[PathSeg]| -> Vec<PathSeg> { base.iter().cloned().chain(segs.iter().cloned()).collect() };
+        let at = |segs: &[PathSeg]| -> Vec<PathSeg> {
+            base.iter().cloned().chain(segs.iter().cloned()).collect()
+        };
         let consumer = |field: &str, actor: &str| -> Result<&ConsumerPlan> {
             let here = at(&[field.into(), PathSeg::Key(actor.to_owned())]);
             match self.actor_ref(actor, actors, here.clone())? {
                 ActorPlan::Consumer(c) => Ok(c),
-                ActorPlan::Producer(_) => Err(self.err(here, true, format!("`{actor}` is a producer; `{field}` is about consumers"), None)),
+                ActorPlan::Producer(_) => Err(self.err(
+                    here,
+                    true,
+                    format!("`{actor}` is a producer; `{field}` is about consumers"),
+                    None,
+                )),
             }
         };
         for (actor, assignment) in &expect.assignment {
@@ -641,11 +789,19 @@ impl Validator<'_> {
                     }
                     vec![(c.topics[0].clone(), list)]
                 }
-                AssignmentExpect::PerTopic(map) => map.iter().map(|(t, l)| (t.clone(), l)).collect(),
+                AssignmentExpect::PerTopic(map) => {
+                    map.iter().map(|(t, l)| (t.clone(), l)).collect()
+                }
             };
             for (topic, list) in per_topic {
                 if !c.topics.contains(&topic) {
-                    return Err(self.unknown("topic", &topic, c.topics.iter().cloned(), here.clone(), false));
+                    return Err(self.unknown(
+                        "topic",
+                        &topic,
+                        c.topics.iter().cloned(),
+                        here.clone(),
+                        false,
+                    ));
                 }
                 let count = partitions.get(&topic).copied().unwrap_or(0);
                 if let Some(p) = list.iter().find(|p| **p < 0 || **p >= count) {
@@ -659,13 +815,22 @@ impl Validator<'_> {
             }
         }
         for actor in expect.consumed.keys().chain(expect.max_poll_batch.keys()) {
-            let field = if expect.consumed.contains_key(actor) { "consumed" } else { "max_poll_batch" };
+            let field = if expect.consumed.contains_key(actor) {
+                "consumed"
+            } else {
+                "max_poll_batch"
+            };
             consumer(field, actor)?;
         }
         for actor in expect.produced.keys() {
             let here = at(&["produced".into(), PathSeg::Key(actor.clone())]);
             if let ActorPlan::Consumer(_) = self.actor_ref(actor, actors, here.clone())? {
-                return Err(self.err(here, true, format!("`{actor}` is a consumer; `produced` is about producers"), None));
+                return Err(self.err(
+                    here,
+                    true,
+                    format!("`{actor}` is a consumer; `produced` is about producers"),
+                    None,
+                ));
             }
         }
         let groups: BTreeSet<&str> = actors
@@ -686,17 +851,38 @@ impl Validator<'_> {
                 ));
             }
             for topic in per_topic.keys() {
-                self.known_topic(topic, partitions, at(&["committed".into(), PathSeg::Key(group.clone()), PathSeg::Key(topic.clone())]))?;
+                self.known_topic(
+                    topic,
+                    partitions,
+                    at(&[
+                        "committed".into(),
+                        PathSeg::Key(group.clone()),
+                        PathSeg::Key(topic.clone()),
+                    ]),
+                )?;
             }
         }
         for topic in expect.keys.keys().chain(expect.unkeyed.keys()) {
-            let field = if expect.keys.contains_key(topic) { "keys" } else { "unkeyed" };
-            self.known_topic(topic, partitions, at(&[field.into(), PathSeg::Key(topic.clone())]))?;
+            let field = if expect.keys.contains_key(topic) {
+                "keys"
+            } else {
+                "unkeyed"
+            };
+            self.known_topic(
+                topic,
+                partitions,
+                at(&[field.into(), PathSeg::Key(topic.clone())]),
+            )?;
         }
         Ok(())
     }
 
-    fn known_topic(&self, topic: &str, partitions: &BTreeMap<String, i32>, at: Vec<PathSeg>) -> Result<()> {
+    fn known_topic(
+        &self,
+        topic: &str,
+        partitions: &BTreeMap<String, i32>,
+        at: Vec<PathSeg>,
+    ) -> Result<()> {
         if partitions.contains_key(topic) {
             Ok(())
         } else {
@@ -704,11 +890,21 @@ impl Validator<'_> {
         }
     }
 
-    fn partitions_after(&self, steps: &[PlannedStep], topics: &[TopicPlan]) -> BTreeMap<String, i32> {
-        let mut partitions: BTreeMap<String, i32> =
-            topics.iter().map(|t| (t.name.clone(), t.partitions)).collect();
+    fn partitions_after(
+        &self,
+        steps: &[PlannedStep],
+        topics: &[TopicPlan],
+    ) -> BTreeMap<String, i32> {
+        let mut partitions: BTreeMap<String, i32> = topics
+            .iter()
+            .map(|t| (t.name.clone(), t.partitions))
+            .collect();
         for step in steps {
-            if let Action::Grow { topic, partitions: n } = &step.action {
+            if let Action::Grow {
+                topic,
+                partitions: n,
+            } = &step.action
+            {
                 partitions.insert(topic.clone(), *n);
             }
         }

@@ -7,8 +7,11 @@ use kafka_scenario::run::Silent;
 use kafka_scenario::{Finished, Plan, RunError};
 
 /// Loads a scenario file from `scenarios/`, panicking with the located error if it is invalid.
+#[allow(dead_code)] // each test crate compiles this module and uses a subset of it
 pub fn plan(file: &str) -> Plan {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
     kafka_scenario::load(&path).unwrap_or_else(|e| panic!("{file} does not load: {e}"))
 }
 
