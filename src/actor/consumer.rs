@@ -11,6 +11,7 @@ use std::time::Duration;
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaResult;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use tokio::sync::oneshot;
@@ -50,6 +51,27 @@ struct GroupMember {
 impl ClientContext for GroupMember {}
 
 impl ConsumerContext for GroupMember {
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => {
+                let committed = offsets
+                    .elements()
+                    .iter()
+                    .filter_map(|e| match e.offset() {
+                        rdkafka::Offset::Offset(offset) => {
+                            Some((self.env.topics.partition(e.topic(), e.partition()), offset))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                self.env
+                    .log
+                    .push(&self.env.name, EventKind::Committed(committed));
+            }
+            Err(e) => tracing::warn!(actor = %self.env.name, "commit failed: {e}"),
+        }
+    }
+
     fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let (kind, list): (fn(Vec<TopicPartition>) -> EventKind, _) = match rebalance {
             Rebalance::Assign(list) => (EventKind::Assigned, list),
@@ -94,6 +116,7 @@ impl ConsumerActor {
             .subscribe(&topics)
             .map_err(|e| fail(format!("cannot subscribe to {topics:?}: {e}")))?;
         env.log.push(&env.name, EventKind::Started);
+        tracing::debug!(actor = %env.name, group = %plan.group, "consumer subscribed to {topics:?}");
         let (commands, inbox) = mpsc::channel();
         let poller = Poller {
             consumer,
@@ -272,6 +295,10 @@ impl Poller {
                 .topics
                 .partition(message.topic(), message.partition()),
             offset: message.offset(),
+            key: message
+                .key()
+                .and_then(|k| std::str::from_utf8(k).ok())
+                .map(Arc::from),
             id,
         }
     }

@@ -20,6 +20,8 @@ pub struct Facts {
     pub failed: BTreeMap<String, u64>,
     /// Actor -> largest poll batch.
     pub max_poll_batch: BTreeMap<String, u64>,
+    /// Actor -> commits the broker accepted.
+    pub commits: BTreeMap<String, u64>,
     /// Group -> per-group record accounting.
     pub groups: BTreeMap<String, GroupFacts>,
     /// Committed offsets, as the broker reports them.
@@ -111,6 +113,7 @@ pub fn facts(
                 }
             }
             EventKind::ProduceFailed { .. } => *f.failed.entry(actor).or_default() += 1,
+            EventKind::Committed(_) => *f.commits.entry(actor).or_default() += 1,
             _ => {}
         }
     }

@@ -91,6 +91,9 @@ pub struct ActorCounts {
     /// Largest poll batch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_poll_batch: Option<u64>,
+    /// Commits the broker accepted (always timing-dependent: auto-commit runs on a timer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<u64>,
 }
 
 /// One group's accounting.
@@ -201,20 +204,26 @@ type Split<T> = (BTreeMap<String, T>, BTreeMap<String, T>);
 fn split_actors(all: &Facts, timing: &timing::TimingDependent) -> Split<ActorCounts> {
     let mut keep = BTreeMap::new();
     let mut moved = BTreeMap::new();
-    let names = all
+    let names: std::collections::BTreeSet<&String> = all
         .consumed
         .keys()
         .chain(all.produced.keys())
-        .chain(all.failed.keys());
+        .chain(all.failed.keys())
+        .chain(all.commits.keys())
+        .collect();
     for name in names {
         let full = ActorCounts {
             consumed: all.consumed.get(name).copied(),
             produced: all.produced.get(name).copied(),
             failed: all.failed.get(name).copied(),
             max_poll_batch: all.max_poll_batch.get(name).copied(),
+            commits: None,
         };
         let mut stable = full.clone();
-        let mut varying = ActorCounts::default();
+        let mut varying = ActorCounts {
+            commits: all.commits.get(name).copied(),
+            ..ActorCounts::default()
+        };
         if timing.counts {
             varying.consumed = stable.consumed.take();
             varying.produced = stable.produced.take();

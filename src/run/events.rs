@@ -52,9 +52,14 @@ pub enum EventKind {
         at: TopicPartition,
         /// Its offset.
         offset: i64,
+        /// Its key.
+        key: Option<Arc<str>>,
         /// The harness id header, absent on records the harness did not produce.
         id: Option<RecordId>,
     },
+    /// The broker accepted a commit of these offsets (any commit: automatic, per record or poll,
+    /// a `commit` step, or the final commit of a graceful close).
+    Committed(Vec<(TopicPartition, i64)>),
     /// One emulated poll returned this many records.
     PollBatch(usize),
     /// The broker acknowledged a record.

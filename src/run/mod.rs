@@ -130,6 +130,7 @@ impl Runner<'_> {
     async fn timeline(&mut self, observer: &mut dyn Observer) -> Result<(), RunError> {
         for step in &self.plan.steps {
             let started = self.log.elapsed();
+            tracing::info!(line = step.line, "step: {}", step.text);
             observer.step_started(step, started);
             let mut note = StepNote::default();
             self.step(step, &mut note).await?;

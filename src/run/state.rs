@@ -89,7 +89,8 @@ impl LiveState {
                     .or_default()
                     .insert(id.clone());
             }
-            EventKind::PollBatch(_) | EventKind::ProduceFailed { .. } => {}
+            EventKind::PollBatch(_) | EventKind::ProduceFailed { .. } | EventKind::Committed(_) => {
+            }
         }
     }
 
