@@ -111,6 +111,11 @@ impl SourceText {
         &self.text
     }
 
+    /// The line of the node found by `path` (1 when the structure is unknown).
+    pub fn line_of(&self, path: &[PathSeg]) -> usize {
+        self.locate(path, false).map_or(1, |(line, _)| line)
+    }
+
     /// An error pointing at the node (or, with `at_key`, the mapping key) found by `path`.
     /// When the path cannot be followed to its end, the error points at the deepest node found.
     pub fn error_at(

@@ -118,10 +118,6 @@ impl Validator<'_> {
         self.source.error_at(&at, at_key, message, hint)
     }
 
-    fn line_of(&self, at: &[PathSeg]) -> usize {
-        self.source.error_at(at, false, "", None).line
-    }
-
     fn unknown(
         &self,
         what: &str,
@@ -423,7 +419,7 @@ impl Validator<'_> {
         let mut steps = Vec::new();
         for (index, step) in self.file.timeline.iter().enumerate() {
             let at = |key: &str| path(&[&"timeline", &index, &key]);
-            let line = self.line_of(&path(&[&"timeline", &index]));
+            let line = self.source.line_of(&path(&[&"timeline", &index]));
             let (text, action) = match step {
                 Step::Start(actor) => {
                     self.actor_ref(actor, actors, at("start"))?;
