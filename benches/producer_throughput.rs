@@ -83,7 +83,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() {
     let cluster = EmbeddedCluster::start().expect("embedded cluster");
-    let bootstrap = cluster.bootstrap_servers();
+    let bootstrap = cluster.bootstrap_servers().to_owned();
     let (mut raw, mut harness) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let (raw_topic, harness_topic) = (format!("raw{round}"), format!("harness{round}"));

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
+use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, Cluster, EmbeddedCluster};
 use kafka_scenario::report::terminal::{StepPrinter, verdict};
 use kafka_scenario::{LoadError, Plan, RunError, load};
 
@@ -26,6 +26,7 @@ mod exit {
   scenario-run scenarios/rebalance.yaml
   scenario-run scenarios/*.yaml --cluster embedded
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
+  scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
   RUST_LOG=kafka_scenario=debug scenario-run -v scenarios/poll.yaml
 
 Exit codes: 0 pass, 1 an expectation failed, 2 bad input or usage,
@@ -35,9 +36,21 @@ struct Args {
     /// Scenario files to run, in order.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Target cluster. Only `embedded` (librdkafka's in-process mock) exists so far.
-    #[arg(long, default_value = "embedded", value_name = "NAME")]
+    /// Target cluster: `embedded` (librdkafka's in-process mock).
+    #[arg(
+        long,
+        default_value = "embedded",
+        value_name = "NAME",
+        conflicts_with = "bootstrap"
+    )]
     cluster: String,
+    /// Run on any reachable cluster instead: `host:port[,host:port]`.
+    #[arg(long, value_name = "HOST:PORT")]
+    bootstrap: Option<String>,
+    /// With --bootstrap: keep the scenario's topic and group names instead of adding a
+    /// run-unique suffix.
+    #[arg(long, requires = "bootstrap")]
+    keep_names: bool,
     /// Print each scenario's normalised outcome as YAML after its verdict.
     #[arg(long)]
     outcome: bool,
@@ -63,13 +76,20 @@ fn main() -> ExitCode {
         Ok(plans) => plans,
         Err(code) => return ExitCode::from(code),
     };
-    if args.cluster != "embedded" {
-        eprintln!(
-            "error: unknown cluster `{}`; the only target so far is `embedded`",
-            args.cluster
-        );
-        return ExitCode::from(exit::BAD_INPUT);
-    }
+    let target = match (&args.bootstrap, args.cluster.as_str()) {
+        (Some(bootstrap), _) => Target::Bootstrap(BootstrapSettings {
+            bootstrap: bootstrap.clone(),
+            properties: Vec::new(),
+            keep_names: args.keep_names,
+        }),
+        (None, "embedded") => Target::Embedded,
+        (None, other) => {
+            eprintln!(
+                "error: unknown cluster `{other}`; known: `embedded`, or use --bootstrap HOST:PORT"
+            );
+            return ExitCode::from(exit::BAD_INPUT);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -80,16 +100,25 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INFRASTRUCTURE);
         }
     };
-    let code = runtime.block_on(async {
-        tokio::select! {
-            code = run_all(&plans, args.outcome) => code,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("interrupted: stopping the run");
-                exit::INFRASTRUCTURE
-            }
-        }
-    });
+    let code = runtime.block_on(run_all(&plans, &target, args.outcome));
     ExitCode::from(code)
+}
+
+/// Where the scenarios run.
+enum Target {
+    Embedded,
+    Bootstrap(BootstrapSettings),
+}
+
+impl Target {
+    async fn connect(&self) -> Result<Box<dyn Cluster>, kafka_scenario::cluster::ClusterError> {
+        Ok(match self {
+            Target::Embedded => Box::new(EmbeddedCluster::start()?),
+            Target::Bootstrap(settings) => {
+                Box::new(BootstrapCluster::connect(settings.clone()).await?)
+            }
+        })
+    }
 }
 
 fn init_tracing(verbose: u8) {
@@ -126,21 +155,24 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Plan>, u8> {
     if bad { Err(exit::BAD_INPUT) } else { Ok(plans) }
 }
 
-async fn run_all(plans: &[Plan], print_outcome: bool) -> u8 {
+async fn run_all(plans: &[Plan], target: &Target, print_outcome: bool) -> u8 {
     let mut worst = exit::PASS;
     for plan in plans {
-        let code = run_one(plan, print_outcome).await;
+        let Some(code) = run_one(plan, target, print_outcome).await else {
+            return exit::INFRASTRUCTURE;
+        };
         worst = more_severe(worst, code);
     }
     worst
 }
 
-async fn run_one(plan: &Plan, print_outcome: bool) -> u8 {
-    let cluster = match EmbeddedCluster::start() {
+/// Runs one scenario; `None` when interrupted with Ctrl+C (after removing its topics).
+async fn run_one(plan: &Plan, target: &Target, print_outcome: bool) -> Option<u8> {
+    let cluster = match target.connect().await {
         Ok(cluster) => cluster,
         Err(e) => {
             eprintln!("ERROR {}: {e}", plan.name);
-            return exit::INFRASTRUCTURE;
+            return Some(exit::INFRASTRUCTURE);
         }
     };
     println!(
@@ -150,7 +182,17 @@ async fn run_one(plan: &Plan, print_outcome: bool) -> u8 {
         cluster.describe()
     );
     let mut printer = StepPrinter::new(std::io::stdout());
-    match kafka_scenario::run(plan, &cluster, &mut printer).await {
+    let result = tokio::select! {
+        result = kafka_scenario::run(plan, cluster.as_ref(), &mut printer) => result,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: removing the topics this run created");
+            if let Err(e) = cluster.cleanup().await {
+                eprintln!("ERROR {}: {e}", plan.name);
+            }
+            return None;
+        }
+    };
+    Some(match result {
         Ok(finished) => {
             print!("{}", verdict(&plan.name, &finished.failures));
             if print_outcome {
@@ -173,7 +215,7 @@ async fn run_one(plan: &Plan, print_outcome: bool) -> u8 {
             eprintln!("ERROR {}: {e}", plan.name);
             exit::INFRASTRUCTURE
         }
-    }
+    })
 }
 
 fn more_severe(a: u8, b: u8) -> u8 {

@@ -105,3 +105,17 @@ fn help_has_examples_and_exit_codes() {
     assert!(stdout.contains("Examples:"), "{stdout}");
     assert!(stdout.contains("4 not runnable on this target"), "{stdout}");
 }
+
+#[test]
+fn a_closed_bootstrap_port_exits_3_naming_the_address() {
+    let out = scenario_run(&["scenarios/rebalance.yaml", "--bootstrap", "127.0.0.1:1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot reach 127.0.0.1:1"), "{stderr}");
+}
+
+#[test]
+fn keep_names_needs_a_bootstrap_target() {
+    let out = scenario_run(&["scenarios/rebalance.yaml", "--keep-names"]);
+    assert_eq!(out.status.code(), Some(2));
+}

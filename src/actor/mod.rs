@@ -18,24 +18,47 @@ pub use producer::ProducerActor;
 /// Header carrying the harness's record id (`<producer actor>:<sequence>`).
 pub const RECORD_ID_HEADER: &str = "ks-id";
 
-/// Scenario topic names and the names used on the cluster, and the actor names that record ids
-/// refer to.
+/// Scenario topic and group names and the names used on the cluster, and the actor names that
+/// record ids refer to.
 #[derive(Debug, Clone, Default)]
 pub struct TopicNames {
     physical: HashMap<String, String>,
     logical: HashMap<String, Arc<str>>,
+    groups: HashMap<String, String>,
     actors: HashMap<String, Arc<str>>,
 }
 
 impl TopicNames {
     /// Every topic keeps its scenario name on the cluster.
     pub fn identity<'a>(names: impl IntoIterator<Item = &'a str>) -> TopicNames {
+        TopicNames::suffixed(names, [], None)
+    }
+
+    /// Topics and groups get `-<suffix>` on the cluster, so runs never share them.
+    pub fn suffixed<'a>(
+        topics: impl IntoIterator<Item = &'a str>,
+        groups: impl IntoIterator<Item = &'a str>,
+        suffix: Option<&str>,
+    ) -> TopicNames {
+        let cluster_name = |name: &str| match suffix {
+            Some(suffix) => format!("{name}-{suffix}"),
+            None => name.to_owned(),
+        };
         let mut map = TopicNames::default();
-        for name in names {
-            map.physical.insert(name.to_owned(), name.to_owned());
-            map.logical.insert(name.to_owned(), Arc::from(name));
+        for name in topics {
+            let physical = cluster_name(name);
+            map.logical.insert(physical.clone(), Arc::from(name));
+            map.physical.insert(name.to_owned(), physical);
+        }
+        for group in groups {
+            map.groups.insert(group.to_owned(), cluster_name(group));
         }
         map
+    }
+
+    /// The cluster name of a scenario group.
+    pub fn group<'a>(&'a self, logical: &'a str) -> &'a str {
+        self.groups.get(logical).map_or(logical, String::as_str)
     }
 
     /// Shares one allocation per actor name among the record ids read by consumers.

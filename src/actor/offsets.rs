@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rdkafka::Offset;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::topic_partition_list::TopicPartitionList;
 
@@ -16,10 +15,11 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
 /// Topic (scenario name) -> partition -> committed offset, for partitions with a commit.
 pub type GroupOffsets = BTreeMap<String, BTreeMap<i32, i64>>;
 
-/// Asks the group coordinator for `group`'s committed offsets on `topics` (name, partitions).
+/// Asks the group coordinator for `group`'s committed offsets on `topics` (name, partitions);
+/// `connection` holds `bootstrap.servers` and any security settings.
 /// Blocking: call it from a blocking task.
 pub fn committed(
-    bootstrap: &str,
+    connection: &[(String, String)],
     group: &str,
     topics: &[(String, i32)],
     names: &TopicNames,
@@ -28,9 +28,8 @@ pub fn committed(
         actor: format!("offset reader for {group}"),
         message,
     };
-    let reader: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", group)
+    let reader: BaseConsumer = super::client_config(connection)
+        .set("group.id", names.group(group))
         .set("enable.auto.commit", "false")
         .create()
         .map_err(|e| fail(format!("cannot create: {e}")))?;

@@ -63,6 +63,11 @@ impl EmbeddedCluster {
         })
     }
 
+    /// The mock brokers' addresses.
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap
+    }
+
     fn send(&self, request: Request) -> Result<(), ClusterError> {
         let guard = self
             .requests
@@ -120,8 +125,11 @@ impl Cluster for EmbeddedCluster {
         format!("embedded (librdkafka mock cluster, {EMBEDDED_BROKERS} brokers)")
     }
 
-    fn bootstrap_servers(&self) -> String {
-        self.bootstrap.clone()
+    fn connection(&self) -> Vec<(String, String)> {
+        vec![(
+            "bootstrap.servers".into(),
+            self.bootstrap_servers().to_owned(),
+        )]
     }
 
     fn capabilities(&self) -> BTreeSet<Capability> {

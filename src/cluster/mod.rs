@@ -1,6 +1,8 @@
 //! Where brokers come from. Every target answers the same small interface and says what it can
 //! do, so a scenario that needs more is reported as not runnable instead of failing half way.
 
+pub mod api_versions;
+pub mod bootstrap;
 pub mod embedded;
 
 use std::collections::BTreeSet;
@@ -9,6 +11,7 @@ use async_trait::async_trait;
 
 use crate::scenario::plan::{Capability, TopicPlan};
 
+pub use bootstrap::{BootstrapCluster, BootstrapSettings};
 pub use embedded::EmbeddedCluster;
 
 /// A cluster could not do what the run asked of it.
@@ -32,8 +35,12 @@ pub enum ClusterError {
 pub trait Cluster: Send + Sync {
     /// A one-line description for reports, e.g. `embedded (librdkafka mock, 3 brokers)`.
     fn describe(&self) -> String;
-    /// The `bootstrap.servers` clients connect to.
-    fn bootstrap_servers(&self) -> String;
+    /// What every client needs to connect: `bootstrap.servers` and any security settings.
+    fn connection(&self) -> Vec<(String, String)>;
+    /// The suffix that makes this run's topic and group names unique on the cluster, if any.
+    fn run_suffix(&self) -> Option<String> {
+        None
+    }
     /// What this target can do.
     fn capabilities(&self) -> BTreeSet<Capability>;
     /// Consumer properties tuned for this target, applied before the scenario's own.
@@ -42,4 +49,8 @@ pub trait Cluster: Send + Sync {
     async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError>;
     /// Raises a topic's partition count.
     async fn grow_topic(&self, topic: &str, partitions: i32) -> Result<(), ClusterError>;
+    /// Removes what this run created (only that), also after a failed or interrupted run.
+    async fn cleanup(&self) -> Result<(), ClusterError> {
+        Ok(())
+    }
 }

@@ -87,17 +87,43 @@ pub async fn run(
             missing,
         });
     }
+    let names = Arc::new(
+        TopicNames::suffixed(
+            plan.topics.iter().map(|t| t.name.as_str()),
+            plan.groups(),
+            cluster.run_suffix().as_deref(),
+        )
+        .with_actors(plan.actors.keys().map(String::as_str)),
+    );
+    let created = create_topics(plan, cluster).await;
+    let outcome = match created {
+        Ok(()) => run_timeline(plan, cluster, names, observer).await,
+        Err(e) => Err(e),
+    };
+    let cleaned = cluster.cleanup().await;
+    let record = outcome?;
+    cleaned?;
+    Ok(record)
+}
+
+async fn create_topics(plan: &Plan, cluster: &dyn Cluster) -> Result<(), RunError> {
     for topic in &plan.topics {
         cluster.create_topic(topic).await?;
     }
+    Ok(())
+}
+
+async fn run_timeline(
+    plan: &Plan,
+    cluster: &dyn Cluster,
+    names: Arc<TopicNames>,
+    observer: &mut dyn Observer,
+) -> Result<RunRecord, RunError> {
     let mut runner = Runner {
         plan,
         cluster,
         log: EventLog::new(),
-        names: Arc::new(
-            TopicNames::identity(plan.topics.iter().map(|t| t.name.as_str()))
-                .with_actors(plan.actors.keys().map(String::as_str)),
-        ),
+        names,
         consumers: BTreeMap::new(),
         producers: BTreeMap::new(),
         state: LiveState::default(),
@@ -264,13 +290,8 @@ impl Runner<'_> {
     fn start(&mut self, actor: &str) -> Result<(), RunError> {
         match self.plan.actors.get(actor) {
             Some(ActorPlan::Consumer(c)) => {
-                let harness = [
-                    (
-                        "bootstrap.servers".to_owned(),
-                        self.cluster.bootstrap_servers(),
-                    ),
-                    ("group.id".to_owned(), c.group.clone()),
-                ];
+                let mut harness = self.cluster.connection();
+                harness.push(("group.id".to_owned(), self.names.group(&c.group).to_owned()));
                 let defaults = self.cluster.consumer_defaults();
                 let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
                 let consumer = ConsumerActor::start(self.env(actor), c, config)?;
@@ -295,10 +316,7 @@ impl Runner<'_> {
                 "statistics.interval.ms".to_owned(),
                 STATISTICS_INTERVAL_MS.to_owned(),
             )];
-            let harness = [(
-                "bootstrap.servers".to_owned(),
-                self.cluster.bootstrap_servers(),
-            )];
+            let harness = self.cluster.connection();
             let config = client_config(defaults.iter().chain(&p.properties).chain(&harness));
             let producer = ProducerActor::create(self.env(actor), p, config)?;
             self.producers.insert(actor.to_owned(), producer);
@@ -351,13 +369,13 @@ impl Runner<'_> {
                 }
             }
         }
-        let bootstrap = self.cluster.bootstrap_servers();
+        let connection = self.cluster.connection();
         let names = Arc::clone(&self.names);
         let answer = tokio::task::spawn_blocking(move || {
             groups
                 .into_iter()
                 .map(|(group, topics)| {
-                    offsets::committed(&bootstrap, &group, &topics, &names).map(|o| (group, o))
+                    offsets::committed(&connection, &group, &topics, &names).map(|o| (group, o))
                 })
                 .collect::<Result<Committed, ActorError>>()
         })

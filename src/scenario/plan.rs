@@ -29,6 +29,21 @@ pub struct Plan {
     pub needs: BTreeSet<Capability>,
 }
 
+impl Plan {
+    /// Every consumer group, once each.
+    pub fn groups(&self) -> impl Iterator<Item = &str> {
+        let groups: std::collections::BTreeSet<&str> = self
+            .actors
+            .values()
+            .filter_map(|a| match a {
+                ActorPlan::Consumer(c) => Some(c.group.as_str()),
+                ActorPlan::Producer(_) => None,
+            })
+            .collect();
+        groups.into_iter()
+    }
+}
+
 /// Something a target may or may not support.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Capability {

@@ -1,0 +1,273 @@
+//! Any reachable Kafka-protocol cluster, given by its bootstrap addresses. Topics are created,
+//! grown and deleted with librdkafka's admin client; only topics this run created are deleted.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+
+use super::api_versions::{self, CREATE_PARTITIONS};
+use super::{Cluster, ClusterError};
+use crate::actor::client_config;
+use crate::scenario::plan::{Capability, TopicPlan};
+
+/// How long the cluster may take to answer at all before the run is declared broken.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a topic may take to appear with every partition led.
+const TOPIC_READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Consumer timing for real brokers: Kafka's smallest allowed session timeout by default
+/// (`group.min.session.timeout.ms`), so crashes are noticed in 6 s instead of librdkafka's 45 s.
+const SESSION_TIMEOUT_MS: &str = "6000";
+const HEARTBEAT_INTERVAL_MS: &str = "1000";
+
+/// How to reach the cluster.
+#[derive(Debug, Clone)]
+pub struct BootstrapSettings {
+    /// `host:port[,host:port]`.
+    pub bootstrap: String,
+    /// librdkafka properties every client gets (security.protocol, sasl.*, ssl.*).
+    pub properties: Vec<(String, String)>,
+    /// Keep the scenario's topic and group names instead of adding a run-unique suffix.
+    pub keep_names: bool,
+}
+
+/// A cluster reached through `--bootstrap` or a profile.
+pub struct BootstrapCluster {
+    settings: BootstrapSettings,
+    admin: AdminClient<DefaultClientContext>,
+    suffix: Option<String>,
+    capabilities: BTreeSet<Capability>,
+    brokers: i32,
+    created: Mutex<Vec<String>>,
+}
+
+impl BootstrapCluster {
+    /// Connects, fails fast when nobody answers, and discovers what the brokers support.
+    pub async fn connect(settings: BootstrapSettings) -> Result<BootstrapCluster, ClusterError> {
+        tokio::task::spawn_blocking(move || BootstrapCluster::connect_blocking(settings))
+            .await
+            .map_err(|e| ClusterError::Unavailable(format!("connection task failed: {e}")))?
+    }
+
+    fn connect_blocking(settings: BootstrapSettings) -> Result<BootstrapCluster, ClusterError> {
+        let unreachable = |detail: String| {
+            ClusterError::Unavailable(format!("cannot reach {}: {detail}", settings.bootstrap))
+        };
+        let first = settings
+            .bootstrap
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let plaintext = !settings
+            .properties
+            .iter()
+            .any(|(k, v)| k == "security.protocol" && !v.eq_ignore_ascii_case("plaintext"));
+        // The probe speaks plaintext only; behind TLS or SASL the capabilities stay unknown.
+        let versions = if plaintext {
+            Some(api_versions::probe(&first, CONNECT_TIMEOUT).map_err(unreachable)?)
+        } else {
+            None
+        };
+        let admin: AdminClient<DefaultClientContext> = client_config(&connection(&settings))
+            .create()
+            .map_err(|e| unreachable(format!("cannot create an admin client: {e}")))?;
+        let metadata = admin
+            .inner()
+            .fetch_metadata(None, CONNECT_TIMEOUT)
+            .map_err(|e| unreachable(format!("no metadata within {CONNECT_TIMEOUT:?}: {e}")))?;
+        let mut capabilities = BTreeSet::new();
+        if versions.is_some_and(|v| v.contains_key(&CREATE_PARTITIONS)) {
+            capabilities.insert(Capability::CreatePartitions);
+        }
+        let suffix = (!settings.keep_names).then(run_suffix);
+        Ok(BootstrapCluster {
+            brokers: metadata.brokers().len() as i32,
+            settings,
+            admin,
+            suffix,
+            capabilities,
+            created: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn physical(&self, topic: &str) -> String {
+        match &self.suffix {
+            Some(suffix) => format!("{topic}-{suffix}"),
+            None => topic.to_owned(),
+        }
+    }
+
+    fn topic_error(topic: &str, message: String) -> ClusterError {
+        ClusterError::Topic {
+            topic: topic.to_owned(),
+            message,
+        }
+    }
+
+    /// Waits until metadata shows the topic with `partitions` partitions, each with a leader.
+    async fn ready(
+        &self,
+        logical: &str,
+        physical: &str,
+        partitions: i32,
+    ) -> Result<(), ClusterError> {
+        let deadline = Instant::now() + TOPIC_READY_TIMEOUT;
+        loop {
+            let led = self
+                .admin
+                .inner()
+                .fetch_metadata(Some(physical), Duration::from_secs(5))
+                .ok()
+                .and_then(|m| {
+                    m.topics()
+                        .first()
+                        .map(|t| t.partitions().iter().filter(|p| p.leader() >= 0).count())
+                })
+                .unwrap_or(0);
+            if led >= partitions as usize {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(Self::topic_error(
+                    logical,
+                    format!(
+                        "{led} of {partitions} partitions have a leader after {TOPIC_READY_TIMEOUT:?}"
+                    ),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Four characters from the clock and the process id, e.g. `r7k2`.
+fn run_suffix() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut seed = nanos ^ (u128::from(std::process::id()) << 64);
+    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..4)
+        .map(|_| {
+            let c = alphabet[(seed % alphabet.len() as u128) as usize] as char;
+            seed /= alphabet.len() as u128;
+            c
+        })
+        .collect()
+}
+
+fn connection(settings: &BootstrapSettings) -> Vec<(String, String)> {
+    let mut properties = settings.properties.clone();
+    properties.push(("bootstrap.servers".into(), settings.bootstrap.clone()));
+    properties
+}
+
+#[async_trait]
+impl Cluster for BootstrapCluster {
+    fn describe(&self) -> String {
+        format!("{} ({} broker(s))", self.settings.bootstrap, self.brokers)
+    }
+
+    fn connection(&self) -> Vec<(String, String)> {
+        connection(&self.settings)
+    }
+
+    fn run_suffix(&self) -> Option<String> {
+        self.suffix.clone()
+    }
+
+    fn capabilities(&self) -> BTreeSet<Capability> {
+        self.capabilities.clone()
+    }
+
+    fn consumer_defaults(&self) -> Vec<(String, String)> {
+        vec![
+            ("session.timeout.ms".into(), SESSION_TIMEOUT_MS.into()),
+            ("heartbeat.interval.ms".into(), HEARTBEAT_INTERVAL_MS.into()),
+        ]
+    }
+
+    async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError> {
+        let physical = self.physical(&topic.name);
+        // A replication factor above the broker count cannot be met; cap it rather than fail.
+        let replicas = topic.replicas.min(self.brokers.max(1));
+        let mut new = NewTopic::new(
+            &physical,
+            topic.partitions,
+            TopicReplication::Fixed(replicas),
+        );
+        for (key, value) in &topic.config {
+            new = new.set(key, value);
+        }
+        let options = AdminOptions::new().operation_timeout(Some(TOPIC_READY_TIMEOUT));
+        let results = self
+            .admin
+            .create_topics([&new], &options)
+            .await
+            .map_err(|e| Self::topic_error(&topic.name, format!("CreateTopics failed: {e}")))?;
+        for result in results {
+            if let Err((_, code)) = result {
+                return Err(Self::topic_error(
+                    &topic.name,
+                    format!("CreateTopics: {code}"),
+                ));
+            }
+        }
+        if let Ok(mut created) = self.created.lock() {
+            created.push(physical.clone());
+        }
+        self.ready(&topic.name, &physical, topic.partitions).await
+    }
+
+    async fn grow_topic(&self, topic: &str, partitions: i32) -> Result<(), ClusterError> {
+        let physical = self.physical(topic);
+        let growth = NewPartitions::new(&physical, partitions as usize);
+        let results = self
+            .admin
+            .create_partitions([&growth], &AdminOptions::new())
+            .await
+            .map_err(|e| Self::topic_error(topic, format!("CreatePartitions failed: {e}")))?;
+        for result in results {
+            if let Err((_, code)) = result {
+                return Err(Self::topic_error(
+                    topic,
+                    format!("CreatePartitions: {code}"),
+                ));
+            }
+        }
+        self.ready(topic, &physical, partitions).await
+    }
+
+    async fn cleanup(&self) -> Result<(), ClusterError> {
+        let created: Vec<String> = match self.created.lock() {
+            Ok(mut created) => std::mem::take(&mut *created),
+            Err(_) => return Err(ClusterError::Unavailable("topic list poisoned".into())),
+        };
+        if created.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = created.iter().map(String::as_str).collect();
+        let results = self
+            .admin
+            .delete_topics(&names, &AdminOptions::new())
+            .await
+            .map_err(|e| ClusterError::Unavailable(format!("DeleteTopics failed: {e}")))?;
+        let failed: Vec<String> = results
+            .into_iter()
+            .filter_map(|r| r.err().map(|(name, code)| format!("{name}: {code}")))
+            .collect();
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(ClusterError::Unavailable(format!(
+                "could not delete this run's topics: {}",
+                failed.join(", ")
+            )))
+        }
+    }
+}
