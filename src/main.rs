@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kafka_scenario::cluster::profiles::{ProfileError, bootstrap_profile};
 use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, Cluster, EmbeddedCluster};
 use kafka_scenario::report::terminal::{StepPrinter, verdict};
 use kafka_scenario::{LoadError, Plan, RunError, load};
@@ -27,6 +28,7 @@ mod exit {
   scenario-run scenarios/*.yaml --cluster embedded
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
   scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
+  scenario-run scenarios/rebalance.yaml --cluster course --clusters clusters.yaml
   RUST_LOG=kafka_scenario=debug scenario-run -v scenarios/poll.yaml
 
 Exit codes: 0 pass, 1 an expectation failed, 2 bad input or usage,
@@ -36,7 +38,8 @@ struct Args {
     /// Scenario files to run, in order.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Target cluster: `embedded` (librdkafka's in-process mock).
+    /// Target cluster: `embedded` (librdkafka's in-process mock) or a profile name from the
+    /// cluster profile file.
     #[arg(
         long,
         default_value = "embedded",
@@ -44,6 +47,9 @@ struct Args {
         conflicts_with = "bootstrap"
     )]
     cluster: String,
+    /// Cluster profile file, read when --cluster names something other than `embedded`.
+    #[arg(long, default_value = "clusters.yaml", value_name = "FILE")]
+    clusters: PathBuf,
     /// Run on any reachable cluster instead: `host:port[,host:port]`.
     #[arg(long, value_name = "HOST:PORT")]
     bootstrap: Option<String>,
@@ -72,6 +78,10 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(args.verbose);
+    // Long lines stay whole, so errors can be searched for and copied.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().width(400).build())
+    }));
     let plans = match load_all(&args.files) {
         Ok(plans) => plans,
         Err(code) => return ExitCode::from(code),
@@ -83,12 +93,17 @@ fn main() -> ExitCode {
             keep_names: args.keep_names,
         }),
         (None, "embedded") => Target::Embedded,
-        (None, other) => {
-            eprintln!(
-                "error: unknown cluster `{other}`; known: `embedded`, or use --bootstrap HOST:PORT"
-            );
-            return ExitCode::from(exit::BAD_INPUT);
-        }
+        (None, name) => match bootstrap_profile(&args.clusters, name) {
+            Ok(settings) => Target::Bootstrap(settings),
+            Err(ProfileError::Invalid(e)) => {
+                eprintln!("{:?}", miette::Report::new(*e));
+                return ExitCode::from(exit::BAD_INPUT);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::BAD_INPUT);
+            }
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

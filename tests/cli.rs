@@ -70,10 +70,82 @@ fn a_missing_file_exits_2() {
 }
 
 #[test]
-fn an_unknown_cluster_exits_2() {
-    let out = scenario_run(&["scenarios/key-partition.yaml", "--cluster", "nowhere"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("unknown cluster `nowhere`"));
+fn an_unknown_cluster_without_a_profile_file_exits_2() {
+    let out = scenario_run(&[
+        "scenarios/key-partition.yaml",
+        "--cluster",
+        "nowhere",
+        "--clusters",
+        "no/such/clusters.yaml",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no cluster profile `nowhere`: cannot read no/such/clusters.yaml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_profile_exits_2_listing_the_known_ones() {
+    let file = temp_scenario(
+        "clusters.yaml",
+        "course: { bootstrap: 127.0.0.1:9092 }\nlocal: { bootstrap: 127.0.0.1:9093 }\n",
+    );
+    let out = scenario_run(&[
+        "scenarios/key-partition.yaml",
+        "--cluster",
+        "cours",
+        "--clusters",
+        file.to_str().expect("utf-8"),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("known: embedded, course, local (did you mean `course`?)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_malformed_profile_exits_2_with_its_line() {
+    let file = temp_scenario(
+        "bad-clusters.yaml",
+        "course: { bootstrap: 127.0.0.1:9092 }\nlocal: { bootstrp: 127.0.0.1:9093 }\n",
+    );
+    let out = scenario_run(&[
+        "scenarios/key-partition.yaml",
+        "--cluster",
+        "local",
+        "--clusters",
+        file.to_str().expect("utf-8"),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad-clusters.yaml:2:"), "{stderr}");
+    assert!(stderr.contains("unknown field `bootstrp`"), "{stderr}");
+    assert!(
+        stderr.contains("profiles found: embedded, course, local"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_profile_reaches_its_cluster() {
+    let file = temp_scenario(
+        "closed-clusters.yaml",
+        "closed: { bootstrap: 127.0.0.1:1 }\n",
+    );
+    let out = scenario_run(&[
+        "scenarios/key-partition.yaml",
+        "--cluster",
+        "closed",
+        "--clusters",
+        file.to_str().expect("utf-8"),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot reach 127.0.0.1:1"), "{stderr}");
 }
 
 #[test]
