@@ -1,22 +1,33 @@
 //! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test crate compiles this module and uses a subset of it
+
+pub mod broker;
 
 use std::path::Path;
 
-use kafka_scenario::cluster::EmbeddedCluster;
+use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, EmbeddedCluster};
 use kafka_scenario::run::Silent;
 use kafka_scenario::{Finished, Plan, RunError};
 
 /// Loads a scenario file from `scenarios/`, panicking with the located error if it is invalid.
-#[allow(dead_code)] // each test crate compiles this module and uses a subset of it
 pub fn plan(file: &str) -> Plan {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
     kafka_scenario::load(&path).unwrap_or_else(|e| panic!("{file} does not load: {e}"))
 }
 
 /// Runs a plan on a fresh embedded cluster.
 pub async fn run_embedded(plan: &Plan) -> Result<Finished, RunError> {
     let cluster = EmbeddedCluster::start().expect("the embedded cluster starts");
+    kafka_scenario::run(plan, &cluster, &mut Silent).await
+}
+
+/// Runs a plan on a broker reached by address, with run-unique names.
+pub async fn run_bootstrap(plan: &Plan, address: &str) -> Result<Finished, RunError> {
+    let cluster = BootstrapCluster::connect(BootstrapSettings {
+        bootstrap: address.to_owned(),
+        properties: Vec::new(),
+        keep_names: false,
+    })
+    .await?;
     kafka_scenario::run(plan, &cluster, &mut Silent).await
 }
