@@ -53,6 +53,11 @@ struct Args {
     /// Run on any reachable cluster instead: `host:port[,host:port]`.
     #[arg(long, value_name = "HOST:PORT")]
     bootstrap: Option<String>,
+    /// With --bootstrap: a librdkafka property for every client, e.g.
+    /// `-X security.protocol=SASL_PLAINTEXT` (repeatable; put passwords in a profile's
+    /// password_env instead).
+    #[arg(short = 'X', value_name = "KEY=VALUE", requires = "bootstrap", value_parser = property)]
+    property: Vec<(String, String)>,
     /// With --bootstrap: keep the scenario's topic and group names instead of adding a
     /// run-unique suffix.
     #[arg(long, requires = "bootstrap")]
@@ -89,7 +94,7 @@ fn main() -> ExitCode {
     let target = match (&args.bootstrap, args.cluster.as_str()) {
         (Some(bootstrap), _) => Target::Bootstrap(BootstrapSettings {
             bootstrap: bootstrap.clone(),
-            properties: Vec::new(),
+            properties: args.property.clone(),
             keep_names: args.keep_names,
         }),
         (None, "embedded") => Target::Embedded,
@@ -134,6 +139,13 @@ impl Target {
             }
         })
     }
+}
+
+fn property(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{text}` is not KEY=VALUE"))
 }
 
 fn init_tracing(verbose: u8) {

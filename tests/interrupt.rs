@@ -17,7 +17,11 @@ fn topics_on(address: &str) -> Vec<String> {
     let metadata = client
         .fetch_metadata(None, Duration::from_secs(10))
         .expect("metadata");
-    metadata.topics().iter().map(|t| t.name().to_owned()).collect()
+    metadata
+        .topics()
+        .iter()
+        .map(|t| t.name().to_owned())
+        .collect()
 }
 
 #[test]
@@ -56,7 +60,10 @@ fn ctrl_c_half_way_removes_the_topics_the_run_created() {
     let output = run.wait_with_output().expect("scenario-run ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("interrupted: removing the topics this run created"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: removing the topics this run created"),
+        "{stderr}"
+    );
     let after = topics_on(&broker.address);
     assert!(
         !after.iter().any(|t| t.starts_with("edu-topic13")),

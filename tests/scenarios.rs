@@ -77,11 +77,12 @@ const WITH_OWN_TESTS: &[&str] = &["batch-linger.yaml", "partition-growth.yaml"];
 
 #[test]
 fn every_scenario_file_is_covered_by_a_test() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
-        .expect("scenarios/ is readable")
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".yaml"))
-        .collect();
+    let on_disk: BTreeSet<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+            .expect("scenarios/ is readable")
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".yaml"))
+            .collect();
     let covered: BTreeSet<String> = SNAPSHOTTED
         .iter()
         .chain(WITH_OWN_TESTS)
@@ -99,11 +100,20 @@ async fn fewer_requests_with_larger_batches(target: Target) {
         .measurements
         .bursts
         .iter()
-        .map(|b| b.produce_requests.expect("statistics report produce requests"))
+        .map(|b| {
+            b.produce_requests
+                .expect("statistics report produce requests")
+        })
         .collect();
     assert_eq!(requests.len(), 3);
-    assert!(requests[0] as f64 > 1.5 * requests[1] as f64, "{requests:?}");
-    assert!(requests[1] as f64 > 1.5 * requests[2] as f64, "{requests:?}");
+    assert!(
+        requests[0] as f64 > 1.5 * requests[1] as f64,
+        "{requests:?}"
+    );
+    assert!(
+        requests[1] as f64 > 1.5 * requests[2] as f64,
+        "{requests:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

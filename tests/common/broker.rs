@@ -37,7 +37,13 @@ impl Nisshi {
         let address = format!("127.0.0.1:{port}");
         let url = format!("tcp://{address}");
         let child = Command::new(binary)
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
             .args(["--storage-engine", "memory://nisshi/", "--silent"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -46,7 +52,11 @@ impl Nisshi {
         let broker = Nisshi { child, address };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(&broker.address).is_err() {
-            assert!(Instant::now() < deadline, "nisshi did not listen on {} within 30 s", broker.address);
+            assert!(
+                Instant::now() < deadline,
+                "nisshi did not listen on {} within 30 s",
+                broker.address
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Some(broker)

@@ -11,7 +11,9 @@ use kafka_scenario::{Finished, Plan, RunError};
 
 /// Loads a scenario file from `scenarios/`, panicking with the located error if it is invalid.
 pub fn plan(file: &str) -> Plan {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
     kafka_scenario::load(&path).unwrap_or_else(|e| panic!("{file} does not load: {e}"))
 }
 
