@@ -4,6 +4,7 @@
 pub mod api_versions;
 pub mod bootstrap;
 pub mod embedded;
+pub mod kubernetes;
 pub mod profiles;
 
 use std::collections::BTreeSet;
