@@ -60,8 +60,7 @@ fn api_server(answer: Answer) -> (kube::Client, JoinHandle<Vec<Seen>>) {
                 .expect("response");
             reply.send_response(response);
         }
-        let seen = seen.lock().expect("lock").clone();
-        seen
+        seen.lock().expect("lock").clone()
     });
     (kube::Client::new(service, "kafka"), task)
 }
@@ -235,7 +234,7 @@ async fn a_topic_that_stays_not_ready_reports_the_operator_reason() {
         },
     )
     .await;
-    let error = result.err().expect("not ready");
+    let error = result.expect_err("not ready");
     let text = error.to_string();
     assert!(
         text.contains("KafkaError: Replication factor: 3 larger than available brokers: 1."),
@@ -316,7 +315,7 @@ async fn the_bootstrap_address_comes_from_the_named_listener() {
     )
     .await;
     assert_eq!(found.expect("external listener"), "10.0.0.5:32100");
-    let missing = missing.err().expect("no tls listener").to_string();
+    let missing = missing.expect_err("no tls listener").to_string();
     assert!(
         missing.contains(r#"no listener `tls` in its status (listeners: ["plain", "external"])"#),
         "{missing}"
