@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kafka_scenario::cluster::profiles::{ProfileError, bootstrap_profile};
+use kafka_scenario::cluster::kubernetes::{KubeCluster, KubeSettings, dry_run_manifests};
+use kafka_scenario::cluster::profiles::{ProfileError, TargetSettings, resolve};
 use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, Cluster, EmbeddedCluster};
 use kafka_scenario::report::terminal::{StepPrinter, verdict};
 use kafka_scenario::{LoadError, Plan, RunError, load};
@@ -28,7 +29,8 @@ mod exit {
   scenario-run scenarios/*.yaml --cluster embedded
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
   scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
-  scenario-run scenarios/rebalance.yaml --cluster course --clusters clusters.yaml
+  scenario-run scenarios/rebalance.yaml --cluster ktdseducluster      # profile, ~/.kube/config-NAME or context
+  scenario-run --dry-run scenarios/rebalance.yaml --cluster ktdseducluster   # print the KafkaTopics
   RUST_LOG=kafka_scenario=debug scenario-run -v scenarios/poll.yaml
 
 Exit codes: 0 pass, 1 an expectation failed, 2 bad input or usage,
@@ -62,6 +64,9 @@ struct Args {
     /// run-unique suffix.
     #[arg(long, requires = "bootstrap")]
     keep_names: bool,
+    /// Print the KafkaTopic manifests a run on a Kubernetes cluster would apply, and stop.
+    #[arg(long)]
+    dry_run: bool,
     /// Print each scenario's normalised outcome as YAML after its verdict.
     #[arg(long)]
     outcome: bool,
@@ -98,8 +103,9 @@ fn main() -> ExitCode {
             keep_names: args.keep_names,
         }),
         (None, "embedded") => Target::Embedded,
-        (None, name) => match bootstrap_profile(&args.clusters, name) {
-            Ok(settings) => Target::Bootstrap(settings),
+        (None, name) => match resolve(&args.clusters, name) {
+            Ok(TargetSettings::Bootstrap(settings)) => Target::Bootstrap(settings),
+            Ok(TargetSettings::Kube(settings)) => Target::Kube(settings),
             Err(ProfileError::Invalid(e)) => {
                 eprintln!("{:?}", miette::Report::new(*e));
                 return ExitCode::from(exit::BAD_INPUT);
@@ -110,6 +116,9 @@ fn main() -> ExitCode {
             }
         },
     };
+    if args.dry_run {
+        return ExitCode::from(dry_run(&plans, &target));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -128,6 +137,7 @@ fn main() -> ExitCode {
 enum Target {
     Embedded,
     Bootstrap(BootstrapSettings),
+    Kube(KubeSettings),
 }
 
 impl Target {
@@ -137,8 +147,37 @@ impl Target {
             Target::Bootstrap(settings) => {
                 Box::new(BootstrapCluster::connect(settings.clone()).await?)
             }
+            Target::Kube(settings) => Box::new(KubeCluster::connect(settings.clone()).await?),
         })
     }
+}
+
+/// Prints the KafkaTopics each scenario would apply, with run-unique names; touches nothing.
+fn dry_run(plans: &[Plan], target: &Target) -> u8 {
+    let Target::Kube(settings) = target else {
+        eprintln!(
+            "error: --dry-run prints KafkaTopic manifests: give a Kubernetes cluster with --cluster"
+        );
+        return exit::BAD_INPUT;
+    };
+    for plan in plans {
+        let suffix = (!settings.keep_names).then(kafka_scenario::cluster::bootstrap::run_suffix);
+        for manifest in dry_run_manifests(
+            &plan.topics,
+            &settings.namespace,
+            &settings.kafka,
+            suffix.as_deref(),
+        ) {
+            match serde_yaml::to_string(&manifest) {
+                Ok(yaml) => print!("---\n{yaml}"),
+                Err(e) => {
+                    eprintln!("error: cannot render a manifest: {e}");
+                    return exit::INFRASTRUCTURE;
+                }
+            }
+        }
+    }
+    exit::PASS
 }
 
 fn property(text: &str) -> Result<(String, String), String> {

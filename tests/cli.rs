@@ -4,11 +4,34 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn scenario_run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scenario-run"))
+    scenario_run_at_home(args, None)
+}
+
+/// Runs scenario-run with `HOME` (where ~/.kube lives) pointing at `home`, when given.
+fn scenario_run_at_home(args: &[&str], home: Option<&std::path::Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scenario-run"));
+    command
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("scenario-run starts")
+        .env_remove("KUBECONFIG");
+    if let Some(home) = home {
+        command.env("HOME", home);
+    }
+    command.output().expect("scenario-run starts")
+}
+
+/// A HOME whose ~/.kube/config has the contexts `lab` and `prod`, and ~/.kube/config-course.
+fn kube_home(test: &str) -> PathBuf {
+    let home = std::env::temp_dir().join(format!("kafka-scenario-{}-{test}", std::process::id()));
+    let kube = home.join(".kube");
+    std::fs::create_dir_all(&kube).expect("~/.kube");
+    std::fs::write(
+        kube.join("config"),
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts:\n- name: lab\n  context: {cluster: x, user: y}\n- name: prod\n  context: {cluster: x, user: y}\ncurrent-context: lab\n",
+    )
+    .expect("kubeconfig");
+    std::fs::write(kube.join("config-course"), "").expect("kubeconfig");
+    home
 }
 
 fn temp_scenario(name: &str, text: &str) -> PathBuf {
@@ -81,7 +104,7 @@ fn an_unknown_cluster_without_a_profile_file_exits_2() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("no cluster profile `nowhere`: cannot read no/such/clusters.yaml"),
+        stderr.contains("no cluster `nowhere`: tried profiles in no/such/clusters.yaml"),
         "{stderr}"
     );
 }
@@ -102,7 +125,7 @@ fn an_unknown_profile_exits_2_listing_the_known_ones() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("known: embedded, course, local (did you mean `course`?)"),
+        stderr.contains("(known: embedded, course, local, did you mean `course`?)"),
         "{stderr}"
     );
 }
@@ -190,4 +213,109 @@ fn a_closed_bootstrap_port_exits_3_naming_the_address() {
 fn keep_names_needs_a_bootstrap_target() {
     let out = scenario_run(&["scenarios/rebalance.yaml", "--keep-names"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn an_unknown_cluster_exits_2_naming_everything_it_tried() {
+    let home = kube_home("unknown");
+    let out = scenario_run_at_home(
+        &["scenarios/rebalance.yaml", "--cluster", "nosuchcluster"],
+        Some(&home),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no cluster `nosuchcluster`: tried profiles in clusters.yaml"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(".kube/config-nosuchcluster (no such file)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a context `nosuchcluster` in the kubeconfig (contexts found: lab, prod)"),
+        "{stderr}"
+    );
+}
+
+/// The KafkaTopic documents of a dry run.
+fn dry_run_topics(args: &[&str], home: &std::path::Path) -> Vec<serde_json::Value> {
+    let out = scenario_run_at_home(args, Some(home));
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    stdout
+        .split("---\n")
+        .filter(|doc| !doc.trim().is_empty())
+        .map(|doc| serde_yaml::from_str(doc).expect("valid YAML"))
+        .collect()
+}
+
+#[test]
+fn dry_run_prints_kafka_topics_with_run_unique_names() {
+    let home = kube_home("dry-run");
+    let topics = dry_run_topics(
+        &[
+            "--dry-run",
+            "scenarios/rebalance.yaml",
+            "--cluster",
+            "course",
+        ],
+        &home,
+    );
+    assert_eq!(topics.len(), 1);
+    let topic = &topics[0];
+    assert_eq!(topic["apiVersion"], "kafka.strimzi.io/v1beta2");
+    assert_eq!(topic["kind"], "KafkaTopic");
+    let name = topic["metadata"]["name"].as_str().expect("name");
+    let suffix = name
+        .strip_prefix("edu-topic13-")
+        .expect("keeps the edu prefix and the scenario name");
+    assert_eq!(suffix.len(), 4, "{name}");
+    assert_eq!(topic["metadata"]["labels"]["kafka-scenario/run"], suffix);
+    assert_eq!(
+        topic["metadata"]["labels"]["strimzi.io/cluster"],
+        "my-cluster"
+    );
+    assert_eq!(topic["metadata"]["namespace"], "kafka");
+    assert_eq!(topic["spec"]["partitions"], 3);
+    assert_eq!(topic["spec"]["replicas"], 2);
+    assert_eq!(topic["spec"]["config"]["retention.ms"], "7200000");
+}
+
+#[test]
+fn a_kube_profile_sets_namespace_and_kafka_cluster() {
+    let home = kube_home("kube-profile");
+    let file = temp_scenario(
+        "kube-clusters.yaml",
+        "ktdseducluster:\n  kube: { kubeconfig: ~/.kube/config-course, namespace: edu, kafka: edu-cluster, listener: external }\n  user: edu-user\n  keep_names: true\n",
+    );
+    let topics = dry_run_topics(
+        &[
+            "--dry-run",
+            "scenarios/key-partition.yaml",
+            "--cluster",
+            "ktdseducluster",
+            "--clusters",
+            file.to_str().expect("utf-8"),
+        ],
+        &home,
+    );
+    let names: Vec<&str> = topics
+        .iter()
+        .filter_map(|t| t["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["edu-topic13-a", "edu-topic13-a2"]);
+    assert!(topics.iter().all(|t| t["metadata"]["namespace"] == "edu"));
+    assert!(
+        topics
+            .iter()
+            .all(|t| t["metadata"]["labels"]["strimzi.io/cluster"] == "edu-cluster")
+    );
+}
+
+#[test]
+fn dry_run_needs_a_kubernetes_cluster() {
+    let out = scenario_run(&["--dry-run", "scenarios/rebalance.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--dry-run prints KafkaTopic manifests"));
 }

@@ -24,7 +24,7 @@ const SESSION_TIMEOUT_MS: &str = "6000";
 const HEARTBEAT_INTERVAL_MS: &str = "1000";
 
 /// How to reach the cluster.
-#[derive(Debug, Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct BootstrapSettings {
     /// `host:port[,host:port]`.
     pub bootstrap: String,
@@ -32,6 +32,31 @@ pub struct BootstrapSettings {
     pub properties: Vec<(String, String)>,
     /// Keep the scenario's topic and group names instead of adding a run-unique suffix.
     pub keep_names: bool,
+}
+
+/// Passwords never reach logs or reports, not even through `{:?}`.
+impl std::fmt::Debug for BootstrapSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let properties: Vec<(&str, &str)> = self
+            .properties
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    if k.contains("password") {
+                        "<redacted>"
+                    } else {
+                        v.as_str()
+                    },
+                )
+            })
+            .collect();
+        f.debug_struct("BootstrapSettings")
+            .field("bootstrap", &self.bootstrap)
+            .field("properties", &properties)
+            .field("keep_names", &self.keep_names)
+            .finish()
+    }
 }
 
 /// A cluster reached through `--bootstrap` or a profile.
@@ -146,7 +171,7 @@ impl BootstrapCluster {
 }
 
 /// Four characters from the clock and the process id, e.g. `r7k2`.
-fn run_suffix() -> String {
+pub fn run_suffix() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

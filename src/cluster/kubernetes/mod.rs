@@ -1,3 +1,229 @@
-//! The live course cluster: Strimzi on Kubernetes, reached through the Kubernetes API.
+//! The live course cluster: Strimzi on Kubernetes. Topics are KafkaTopic resources applied
+//! through the Kubernetes API; records flow through the Kafka resource's listener with SCRAM
+//! credentials from the KafkaUser's secret, as in the course.
 
 pub mod strimzi;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde_json::Value;
+
+use super::bootstrap::run_suffix;
+use super::{Cluster, ClusterError};
+use crate::scenario::plan::{Capability, TopicPlan};
+use strimzi::Strimzi;
+
+/// How long a KafkaTopic may take to become Ready, or to disappear.
+const TOPIC_TIMEOUT: Duration = Duration::from_secs(120);
+/// Strimzi API version assumed when nothing is asked (dry runs): the course's Strimzi.
+pub const OFFLINE_API_VERSION: &str = "kafka.strimzi.io/v1beta2";
+
+/// Where the Strimzi cluster is and who the harness is on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeSettings {
+    /// Kubeconfig file; the usual one (KUBECONFIG or ~/.kube/config) when absent.
+    pub kubeconfig: Option<PathBuf>,
+    /// Context in that file; its current context when absent.
+    pub context: Option<String>,
+    /// Namespace of the Kafka resource and the KafkaTopics.
+    pub namespace: String,
+    /// Name of the Kafka resource (`strimzi.io/cluster` label of the topics).
+    pub kafka: String,
+    /// Listener whose bootstrap address clients use.
+    pub listener: String,
+    /// KafkaUser for SCRAM-SHA-512; no authentication when absent.
+    pub user: Option<String>,
+    /// Environment variable holding the user's password; read from the user's secret when absent.
+    pub password_env: Option<String>,
+    /// Keep the scenario's topic and group names (no run-unique suffix).
+    pub keep_names: bool,
+}
+
+/// A Strimzi cluster reached through Kubernetes.
+pub struct KubeCluster {
+    strimzi: Strimzi,
+    settings: KubeSettings,
+    connection: Vec<(String, String)>,
+    suffix: Option<String>,
+    /// Physical name -> the topic as planned, for growth and cleanup.
+    created: Mutex<BTreeMap<String, TopicPlan>>,
+}
+
+fn unavailable(detail: impl std::fmt::Display) -> ClusterError {
+    ClusterError::Unavailable(detail.to_string())
+}
+
+impl KubeCluster {
+    /// Loads the kubeconfig, discovers Strimzi, reads the listener address and the credentials.
+    pub async fn connect(settings: KubeSettings) -> Result<KubeCluster, ClusterError> {
+        let kubeconfig = match &settings.kubeconfig {
+            Some(path) => Kubeconfig::read_from(path),
+            None => Kubeconfig::read(),
+        }
+        .map_err(|e| unavailable(format!("kubeconfig: {e}")))?;
+        let options = KubeConfigOptions {
+            context: settings.context.clone(),
+            ..KubeConfigOptions::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| unavailable(format!("kubeconfig: {e}")))?;
+        let client = kube::Client::try_from(config)
+            .map_err(|e| unavailable(format!("Kubernetes client: {e}")))?;
+        let run = run_suffix();
+        let strimzi = Strimzi::discover(client, &settings.namespace, &settings.kafka, &run)
+            .await
+            .map_err(unavailable)?;
+        let bootstrap = strimzi
+            .bootstrap(&settings.listener)
+            .await
+            .map_err(unavailable)?;
+        let mut connection = vec![("bootstrap.servers".to_owned(), bootstrap)];
+        if let Some(user) = &settings.user {
+            let password = match &settings.password_env {
+                Some(variable) => std::env::var(variable).map_err(|_| {
+                    unavailable(format!("${variable} (the password of {user}) is not set"))
+                })?,
+                None => strimzi.password(user).await.map_err(unavailable)?,
+            };
+            connection.extend([
+                ("security.protocol".to_owned(), "SASL_PLAINTEXT".to_owned()),
+                ("sasl.mechanism".to_owned(), "SCRAM-SHA-512".to_owned()),
+                ("sasl.username".to_owned(), user.clone()),
+                ("sasl.password".to_owned(), password),
+            ]);
+        }
+        Ok(KubeCluster {
+            strimzi,
+            suffix: (!settings.keep_names).then_some(run),
+            settings,
+            connection,
+            created: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    fn physical(&self, topic: &str) -> String {
+        match &self.suffix {
+            Some(suffix) => format!("{topic}-{suffix}"),
+            None => topic.to_owned(),
+        }
+    }
+
+    async fn apply_and_wait(&self, topic: &TopicPlan, partitions: i32) -> Result<(), ClusterError> {
+        let physical = self.physical(&topic.name);
+        let manifest =
+            self.strimzi
+                .topic_manifest(&physical, partitions, topic.replicas, &topic.config);
+        let failed = |e: strimzi::StrimziError| ClusterError::Topic {
+            topic: topic.name.clone(),
+            message: e.to_string(),
+        };
+        self.strimzi.apply(&manifest).await.map_err(failed)?;
+        if let Ok(mut created) = self.created.lock() {
+            created.insert(physical.clone(), topic.clone());
+        }
+        self.strimzi
+            .wait_ready(&physical, TOPIC_TIMEOUT)
+            .await
+            .map_err(failed)
+    }
+}
+
+/// The KafkaTopic manifests a run would apply, for `--dry-run`: the names carry `suffix`.
+pub fn dry_run_manifests(
+    topics: &[TopicPlan],
+    namespace: &str,
+    kafka: &str,
+    suffix: Option<&str>,
+) -> Vec<Value> {
+    let run = suffix.unwrap_or("dry-run");
+    topics
+        .iter()
+        .map(|t| {
+            let name = suffix.map_or(t.name.clone(), |s| format!("{}-{s}", t.name));
+            strimzi::topic_manifest(
+                OFFLINE_API_VERSION,
+                namespace,
+                kafka,
+                run,
+                &name,
+                t.partitions,
+                t.replicas,
+                &t.config,
+            )
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Cluster for KubeCluster {
+    fn describe(&self) -> String {
+        format!(
+            "Strimzi {}/{} listener {} ({})",
+            self.settings.namespace,
+            self.settings.kafka,
+            self.settings.listener,
+            self.strimzi.api_version()
+        )
+    }
+
+    fn connection(&self) -> Vec<(String, String)> {
+        self.connection.clone()
+    }
+
+    fn run_suffix(&self) -> Option<String> {
+        self.suffix.clone()
+    }
+
+    fn capabilities(&self) -> BTreeSet<Capability> {
+        // The topic operator adds partitions when spec.partitions grows.
+        BTreeSet::from([Capability::CreatePartitions])
+    }
+
+    fn consumer_defaults(&self) -> Vec<(String, String)> {
+        vec![
+            ("session.timeout.ms".into(), "6000".into()),
+            ("heartbeat.interval.ms".into(), "1000".into()),
+        ]
+    }
+
+    async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError> {
+        self.apply_and_wait(topic, topic.partitions).await
+    }
+
+    async fn grow_topic(&self, topic: &str, partitions: i32) -> Result<(), ClusterError> {
+        let planned = self
+            .created
+            .lock()
+            .ok()
+            .and_then(|created| created.get(&self.physical(topic)).cloned())
+            .ok_or_else(|| ClusterError::Topic {
+                topic: topic.to_owned(),
+                message: "not created by this run".into(),
+            })?;
+        self.apply_and_wait(&planned, partitions).await
+    }
+
+    async fn cleanup(&self) -> Result<(), ClusterError> {
+        let created: Vec<String> = match self.created.lock() {
+            Ok(mut created) => std::mem::take(&mut *created).into_keys().collect(),
+            Err(_) => return Err(unavailable("topic list poisoned")),
+        };
+        let mut failures = Vec::new();
+        for name in created {
+            if let Err(e) = self.strimzi.delete(&name, TOPIC_TIMEOUT).await {
+                failures.push(e.to_string());
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(unavailable(failures.join("; ")))
+        }
+    }
+}

@@ -90,6 +90,34 @@ pub struct Strimzi {
     run: String,
 }
 
+/// A KafkaTopic labelled for its Kafka cluster (`strimzi.io/cluster`) and for the run that owns it.
+#[allow(clippy::too_many_arguments)] // the fields of one manifest, all required
+pub fn topic_manifest(
+    api_version: &str,
+    namespace: &str,
+    kafka: &str,
+    run: &str,
+    name: &str,
+    partitions: i32,
+    replicas: i32,
+    config: &[(String, String)],
+) -> Value {
+    let config: serde_json::Map<String, Value> = config
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "apiVersion": api_version,
+        "kind": "KafkaTopic",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": { "strimzi.io/cluster": kafka, RUN_LABEL: run },
+        },
+        "spec": { "partitions": partitions, "replicas": replicas, "config": config },
+    })
+}
+
 fn resource(version: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource {
         group: GROUP.to_owned(),
