@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kafka_scenario::cluster::container::{ContainerCluster, ContainerSettings, Flavour};
 use kafka_scenario::cluster::kubernetes::{KubeCluster, KubeSettings, dry_run_manifests};
 use kafka_scenario::cluster::profiles::{ProfileError, TargetSettings, resolve};
 use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, Cluster, EmbeddedCluster};
@@ -29,6 +30,7 @@ mod exit {
   scenario-run scenarios/*.yaml --cluster embedded
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
   scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
+  scenario-run scenarios/*.yaml --cluster kafka --image apache/kafka:3.8.0   # needs Docker
   scenario-run scenarios/rebalance.yaml --cluster ktdseducluster      # profile, ~/.kube/config-NAME or context
   scenario-run --dry-run scenarios/rebalance.yaml --cluster ktdseducluster   # print the KafkaTopics
   RUST_LOG=kafka_scenario=debug scenario-run -v scenarios/poll.yaml
@@ -40,8 +42,8 @@ struct Args {
     /// Scenario files to run, in order.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Target cluster: `embedded` (librdkafka's in-process mock) or a profile name from the
-    /// cluster profile file.
+    /// Target cluster: `embedded` (librdkafka's in-process mock), `kafka` or `redpanda` (in a
+    /// container, needs Docker), or a profile name / kubeconfig for Strimzi on Kubernetes.
     #[arg(
         long,
         default_value = "embedded",
@@ -64,6 +66,9 @@ struct Args {
     /// run-unique suffix.
     #[arg(long, requires = "bootstrap")]
     keep_names: bool,
+    /// With --cluster kafka or redpanda: the image (`name:tag`), e.g. `apache/kafka:3.8.0`.
+    #[arg(long, value_name = "IMAGE")]
+    image: Option<String>,
     /// Print the KafkaTopic manifests a run on a Kubernetes cluster would apply, and stop.
     #[arg(long)]
     dry_run: bool,
@@ -103,6 +108,14 @@ fn main() -> ExitCode {
             keep_names: args.keep_names,
         }),
         (None, "embedded") => Target::Embedded,
+        (None, "kafka") => Target::Container(ContainerSettings {
+            flavour: Flavour::Kafka,
+            image: args.image.clone(),
+        }),
+        (None, "redpanda") => Target::Container(ContainerSettings {
+            flavour: Flavour::Redpanda,
+            image: args.image.clone(),
+        }),
         (None, name) => match resolve(&args.clusters, name) {
             Ok(TargetSettings::Bootstrap(settings)) => Target::Bootstrap(settings),
             Ok(TargetSettings::Kube(settings)) => Target::Kube(settings),
@@ -138,6 +151,7 @@ enum Target {
     Embedded,
     Bootstrap(BootstrapSettings),
     Kube(KubeSettings),
+    Container(ContainerSettings),
 }
 
 impl Target {
@@ -148,6 +162,14 @@ impl Target {
                 Box::new(BootstrapCluster::connect(settings.clone()).await?)
             }
             Target::Kube(settings) => Box::new(KubeCluster::connect(settings.clone()).await?),
+            Target::Container(settings) => {
+                let cluster = ContainerCluster::start(settings).await?;
+                println!(
+                    "     container ready after {:.1}s",
+                    cluster.startup.as_secs_f64()
+                );
+                Box::new(cluster)
+            }
         })
     }
 }

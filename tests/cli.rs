@@ -319,3 +319,20 @@ fn dry_run_needs_a_kubernetes_cluster() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--dry-run prints KafkaTopic manifests"));
 }
+
+#[test]
+fn without_docker_a_container_target_exits_3_saying_how_to_fix_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_scenario-run"))
+        .args(["scenarios/rebalance.yaml", "--cluster", "kafka"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .expect("scenario-run starts");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("Docker is not reachable at unix:///nonexistent/docker.sock"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("start the Docker engine"), "{stderr}");
+}

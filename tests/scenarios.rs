@@ -39,8 +39,11 @@ async fn passes_and_matches_snapshot(target: Target, file: &str) -> Option<Outco
         "{file} failed:\n{}",
         kafka_scenario::report::terminal::verdict(&plan.name, &finished.failures)
     );
-    insta::assert_yaml_snapshot!(plan.name.clone(), finished.outcome, {
-        ".measurements" => "[timing-dependent, redacted]",
+    // One snapshot per scenario, shared by every target and test file.
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_yaml_snapshot!(plan.name.clone(), finished.outcome, {
+            ".measurements" => "[timing-dependent, redacted]",
+        });
     });
     Some(finished.outcome)
 }

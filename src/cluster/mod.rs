@@ -3,6 +3,7 @@
 
 pub mod api_versions;
 pub mod bootstrap;
+pub mod container;
 pub mod embedded;
 pub mod kubernetes;
 pub mod profiles;

@@ -3,6 +3,8 @@
 //! librdkafka's mock.
 
 use std::net::{TcpListener, TcpStream};
+
+use super::skipped;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,7 +29,10 @@ impl Nisshi {
                 std::env::var(REQUIRE_VAR).as_deref() != Ok("1"),
                 "{REQUIRE_VAR}=1 but nisshi is not installed; install it with: {INSTALL}"
             );
-            eprintln!("SKIPPED {test}: nisshi is not installed (install it with: {INSTALL})");
+            skipped(
+                test,
+                &format!("nisshi is not installed (install it with: {INSTALL})"),
+            );
             return None;
         };
         let port = TcpListener::bind("127.0.0.1:0")

@@ -9,6 +9,12 @@ use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, EmbeddedClust
 use kafka_scenario::run::Silent;
 use kafka_scenario::{Finished, Plan, RunError};
 
+/// Says on the real stderr, past the test harness's capture, that a test skipped and why.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
 /// Loads a scenario file from `scenarios/`, panicking with the located error if it is invalid.
 pub fn plan(file: &str) -> Plan {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

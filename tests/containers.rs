@@ -1,0 +1,72 @@
+//! The container targets, for real: every snapshotted scenario on a broker in a container
+//! started through testcontainers' Kafka module, against the same snapshots as every other
+//! target. No image can be pulled on the CI machines, so `.ci/run` builds a local image that
+//! runs nisshi behind the Kafka module's interface and names it in KAFKA_SCENARIO_KAFKA_IMAGE.
+//! Without a Docker engine the tests say so and skip, unless KAFKA_SCENARIO_REQUIRE_DOCKER=1.
+
+mod common;
+
+use kafka_scenario::cluster::container::{
+    ContainerCluster, ContainerSettings, Flavour, check_docker,
+};
+use kafka_scenario::run::Silent;
+
+/// The container target, or `None` (saying why) when Docker is not there.
+fn settings(test: &str) -> Option<ContainerSettings> {
+    if let Err(e) = check_docker() {
+        assert!(
+            std::env::var("KAFKA_SCENARIO_REQUIRE_DOCKER").as_deref() != Ok("1"),
+            "KAFKA_SCENARIO_REQUIRE_DOCKER=1 but {e}"
+        );
+        common::skipped(test, &e.to_string());
+        return None;
+    }
+    Some(ContainerSettings {
+        flavour: Flavour::Kafka,
+        image: std::env::var("KAFKA_SCENARIO_KAFKA_IMAGE").ok(),
+    })
+}
+
+async fn passes_in_a_container(file: &str) {
+    let Some(settings) = settings(file) else {
+        return;
+    };
+    let plan = common::plan(file);
+    let cluster = ContainerCluster::start(&settings)
+        .await
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    let finished = kafka_scenario::run(&plan, &cluster, &mut Silent)
+        .await
+        .unwrap_or_else(|e| panic!("{file} did not run: {e}"));
+    assert!(
+        finished.passed(),
+        "{file} failed:\n{}",
+        kafka_scenario::report::terminal::verdict(&plan.name, &finished.failures)
+    );
+    // One snapshot per scenario, shared by every target and test file.
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_yaml_snapshot!(plan.name.clone(), finished.outcome, {
+            ".measurements" => "[timing-dependent, redacted]",
+        });
+    });
+}
+
+macro_rules! in_a_container {
+    ($($test:ident => $file:literal;)*) => {$(
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $test() {
+            passes_in_a_container($file).await;
+        }
+    )*};
+}
+
+in_a_container! {
+    rebalance => "rebalance.yaml";
+    key_partition => "key-partition.yaml";
+    acks => "acks.yaml";
+    batch_linger => "batch-linger.yaml";
+    offset_reset => "offset-reset.yaml";
+    poll => "poll.yaml";
+    auto_commit => "auto-commit.yaml";
+    manual_commit => "manual-commit.yaml";
+}
