@@ -69,6 +69,9 @@ struct Args {
     /// With --cluster kafka or redpanda: the image (`name:tag`), e.g. `apache/kafka:3.8.0`.
     #[arg(long, value_name = "IMAGE")]
     image: Option<String>,
+    /// With --cluster kafka: a KRaft cluster of this many brokers on one Docker network.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
+    brokers: Option<u16>,
     /// Print the KafkaTopic manifests a run on a Kubernetes cluster would apply, and stop.
     #[arg(long)]
     dry_run: bool,
@@ -111,11 +114,17 @@ fn main() -> ExitCode {
         (None, "kafka") => Target::Container(ContainerSettings {
             flavour: Flavour::Kafka,
             image: args.image.clone(),
+            brokers: args.brokers.map(usize::from),
         }),
-        (None, "redpanda") => Target::Container(ContainerSettings {
+        (None, "redpanda") if args.brokers.is_none() => Target::Container(ContainerSettings {
             flavour: Flavour::Redpanda,
             image: args.image.clone(),
+            brokers: None,
         }),
+        (None, "redpanda") => {
+            eprintln!("error: --brokers is for --cluster kafka");
+            return ExitCode::from(exit::BAD_INPUT);
+        }
         (None, name) => match resolve(&args.clusters, name) {
             Ok(TargetSettings::Bootstrap(settings)) => Target::Bootstrap(settings),
             Ok(TargetSettings::Kube(settings)) => Target::Kube(settings),

@@ -24,6 +24,7 @@ fn settings(test: &str) -> Option<ContainerSettings> {
     Some(ContainerSettings {
         flavour: Flavour::Kafka,
         image: std::env::var("KAFKA_SCENARIO_KAFKA_IMAGE").ok(),
+        brokers: None,
     })
 }
 
@@ -31,8 +32,12 @@ async fn passes_in_a_container(file: &str) {
     let Some(settings) = settings(file) else {
         return;
     };
+    passes_with(file, &settings).await;
+}
+
+async fn passes_with(file: &str, settings: &ContainerSettings) {
     let plan = common::plan(file);
-    let cluster = ContainerCluster::start(&settings)
+    let cluster = ContainerCluster::start(settings)
         .await
         .unwrap_or_else(|e| panic!("{file}: {e}"));
     let finished = kafka_scenario::run(&plan, &cluster, &mut Silent)
@@ -69,4 +74,22 @@ in_a_container! {
     poll => "poll.yaml";
     auto_commit => "auto-commit.yaml";
     manual_commit => "manual-commit.yaml";
+}
+
+/// The multi-broker path (own network, named nodes, static port mapping, advertised listeners
+/// from the environment, all nodes started at once), with as many brokers as the image can
+/// form a cluster of: one for the local nisshi image, three for apache/kafka in GitHub Actions
+/// (`KAFKA_SCENARIO_BROKERS=3`).
+#[tokio::test(flavor = "multi_thread")]
+async fn rebalance_on_a_networked_kraft_cluster() {
+    let Some(mut settings) = settings("rebalance.yaml on --brokers") else {
+        return;
+    };
+    settings.brokers = Some(
+        std::env::var("KAFKA_SCENARIO_BROKERS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1),
+    );
+    passes_with("rebalance.yaml", &settings).await;
 }

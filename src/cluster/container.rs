@@ -24,6 +24,9 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
 /// match the course's brokers.
 pub const GROUP_INITIAL_REBALANCE_DELAY_MS: &str = "3000";
 const REDPANDA_IMAGE: (&str, &str) = ("redpandadata/redpanda", "v24.2.4");
+const KAFKA_NATIVE_IMAGE: &str = "apache/kafka-native:3.8.0";
+/// The KRaft cluster id of multi-broker clusters (any base64 UUID does).
+const CLUSTER_ID: &str = "5L6g3nShT-eMCtK--X86sw";
 
 /// Which broker to run in a container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +44,14 @@ pub struct ContainerSettings {
     pub flavour: Flavour,
     /// `name:tag` replacing the flavour's default image (e.g. `apache/kafka:3.8.0`).
     pub image: Option<String>,
+    /// Kafka only: a KRaft cluster of this many brokers on one Docker network, instead of the
+    /// Kafka module's single broker.
+    pub brokers: Option<usize>,
 }
 
 enum Running {
     Kafka(ContainerAsync<Kafka>),
-    Redpanda(ContainerAsync<GenericImage>),
+    Generic(Vec<ContainerAsync<GenericImage>>),
 }
 
 /// A broker in a container plus the bootstrap target reaching it.
@@ -96,7 +102,20 @@ impl ContainerCluster {
     pub async fn start(settings: &ContainerSettings) -> Result<ContainerCluster, ClusterError> {
         check_docker()?;
         let started = Instant::now();
-        let (running, port, image) = match settings.flavour {
+        let (running, bootstrap, image) = match settings.flavour {
+            Flavour::Kafka if settings.brokers.is_some() => {
+                let brokers = settings.brokers.unwrap_or(1);
+                let image = settings
+                    .image
+                    .clone()
+                    .unwrap_or_else(|| KAFKA_NATIVE_IMAGE.to_owned());
+                let (containers, bootstrap) = start_kraft_cluster(&image, brokers).await?;
+                (
+                    Running::Generic(containers),
+                    bootstrap,
+                    format!("{brokers} x {image}"),
+                )
+            }
             Flavour::Kafka => {
                 let mut request = Kafka::default()
                     .with_env_var(
@@ -105,7 +124,7 @@ impl ContainerCluster {
                     )
                     .with_label(CONTAINER_LABEL, "broker")
                     .with_startup_timeout(STARTUP_TIMEOUT);
-                let mut image = "apache/kafka-native:3.8.0".to_owned();
+                let mut image = KAFKA_NATIVE_IMAGE.to_owned();
                 if let Some(custom) = &settings.image {
                     let (name, tag) = split_image(custom);
                     request = request.with_name(name).with_tag(tag);
@@ -119,7 +138,11 @@ impl ContainerCluster {
                     .get_host_port_ipv4(KAFKA_PORT)
                     .await
                     .map_err(|e| failed("no mapped Kafka port", e))?;
-                (Running::Kafka(container), port, image)
+                (
+                    Running::Kafka(container),
+                    format!("127.0.0.1:{port}"),
+                    image,
+                )
             }
             Flavour::Redpanda => {
                 let port = free_port()?;
@@ -152,22 +175,107 @@ impl ContainerCluster {
                     .start()
                     .await
                     .map_err(|e| failed(&format!("cannot start {image}"), e))?;
-                (Running::Redpanda(container), port, image)
+                (
+                    Running::Generic(vec![container]),
+                    format!("127.0.0.1:{port}"),
+                    image,
+                )
             }
         };
         let inner = BootstrapCluster::connect(BootstrapSettings {
-            bootstrap: format!("127.0.0.1:{port}"),
+            bootstrap: bootstrap.clone(),
             properties: Vec::new(),
             keep_names: true,
         })
         .await?;
         Ok(ContainerCluster {
-            describe: format!("{image} in a container at 127.0.0.1:{port}"),
+            describe: format!("{image} in containers at {bootstrap}"),
             inner,
             container: Mutex::new(Some(running)),
             startup: started.elapsed(),
         })
     }
+}
+
+/// Starts `brokers` combined broker+controller nodes of `image` on a network of their own.
+/// Each node advertises its host-mapped port to clients (PLAINTEXT) and its container name to
+/// the other nodes (BROKER, CONTROLLER); all start at once, as the controller quorum needs.
+async fn start_kraft_cluster(
+    image: &str,
+    brokers: usize,
+) -> Result<(Vec<ContainerAsync<GenericImage>>, String), ClusterError> {
+    let run = super::bootstrap::run_suffix();
+    let network = format!("kafka-scenario-{run}");
+    let node = |id: usize| format!("kafka-scenario-{run}-{id}");
+    let voters: Vec<String> = (1..=brokers)
+        .map(|id| format!("{id}@{}:9094", node(id)))
+        .collect();
+    let ports: Vec<u16> = (0..brokers)
+        .map(|_| free_port())
+        .collect::<Result<_, _>>()?;
+    let replication = brokers.min(3).to_string();
+    let min_isr = brokers.min(2).to_string();
+    let (name, tag) = split_image(image);
+    let mut starting = Vec::new();
+    for (id, port) in (1..=brokers).zip(&ports) {
+        let request = GenericImage::new(name.clone(), tag.clone())
+            .with_entrypoint("/etc/kafka/docker/run")
+            .with_wait_for(WaitFor::message_on_stdout("Kafka Server started"))
+            .with_network(network.clone())
+            .with_container_name(node(id))
+            .with_mapped_port(*port, ContainerPort::Tcp(9092))
+            .with_label(CONTAINER_LABEL, "broker")
+            .with_startup_timeout(STARTUP_TIMEOUT)
+            .with_env_var("CLUSTER_ID", CLUSTER_ID)
+            .with_env_var("KAFKA_NODE_ID", id.to_string())
+            .with_env_var("KAFKA_PROCESS_ROLES", "broker,controller")
+            .with_env_var(
+                "KAFKA_LISTENERS",
+                "PLAINTEXT://0.0.0.0:9092,BROKER://0.0.0.0:9093,CONTROLLER://0.0.0.0:9094",
+            )
+            .with_env_var(
+                "KAFKA_ADVERTISED_LISTENERS",
+                format!("PLAINTEXT://127.0.0.1:{port},BROKER://{}:9093", node(id)),
+            )
+            .with_env_var(
+                "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+                "BROKER:PLAINTEXT,PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            )
+            .with_env_var("KAFKA_INTER_BROKER_LISTENER_NAME", "BROKER")
+            .with_env_var("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+            .with_env_var("KAFKA_CONTROLLER_QUORUM_VOTERS", voters.join(","))
+            .with_env_var(
+                "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                replication.clone(),
+            )
+            .with_env_var(
+                "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                replication.clone(),
+            )
+            .with_env_var("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", min_isr.clone())
+            .with_env_var(
+                "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS",
+                GROUP_INITIAL_REBALANCE_DELAY_MS,
+            );
+        starting.push(tokio::spawn(request.start()));
+    }
+    let mut containers = Vec::new();
+    let mut first_error = None;
+    for task in starting {
+        match task.await {
+            Ok(Ok(container)) => containers.push(container),
+            Ok(Err(e)) => {
+                first_error = first_error.or(Some(failed(&format!("cannot start {image}"), e)))
+            }
+            Err(e) => first_error = first_error.or(Some(failed("start task failed", e))),
+        }
+    }
+    if let Some(error) = first_error {
+        // Dropping the started nodes removes them.
+        return Err(error);
+    }
+    let bootstrap: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    Ok((containers, bootstrap.join(",")))
 }
 
 fn free_port() -> Result<u16, ClusterError> {
@@ -207,7 +315,13 @@ impl Cluster for ContainerCluster {
     async fn cleanup(&self) -> Result<(), ClusterError> {
         let removed = match self.container.lock().await.take() {
             Some(Running::Kafka(container)) => container.rm().await,
-            Some(Running::Redpanda(container)) => container.rm().await,
+            Some(Running::Generic(containers)) => {
+                let mut result = Ok(());
+                for container in containers {
+                    result = result.and(container.rm().await);
+                }
+                result
+            }
             None => Ok(()),
         };
         removed.map_err(|e| failed("cannot remove the container", e))
