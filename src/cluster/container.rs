@@ -50,7 +50,7 @@ pub struct ContainerSettings {
 }
 
 enum Running {
-    Kafka(ContainerAsync<Kafka>),
+    Kafka(Box<ContainerAsync<Kafka>>),
     Generic(Vec<ContainerAsync<GenericImage>>),
 }
 
@@ -314,7 +314,7 @@ impl Cluster for ContainerCluster {
     /// The container goes, and every topic with it.
     async fn cleanup(&self) -> Result<(), ClusterError> {
         let removed = match self.container.lock().await.take() {
-            Some(Running::Kafka(container)) => container.rm().await,
+            Some(Running::Kafka(container)) => (*container).rm().await,
             Some(Running::Generic(containers)) => {
                 let mut result = Ok(());
                 for container in containers {
