@@ -139,7 +139,7 @@ impl ContainerCluster {
                     .await
                     .map_err(|e| failed("no mapped Kafka port", e))?;
                 (
-                    Running::Kafka(container),
+                    Running::Kafka(Box::new(container)),
                     format!("127.0.0.1:{port}"),
                     image,
                 )
