@@ -68,7 +68,7 @@ impl ConsumerContext for GroupMember {
                     .log
                     .push(&self.env.name, EventKind::Committed(committed));
             }
-            Err(e) => tracing::warn!(actor = %self.env.name, "commit failed: {e}"),
+            Err(e) => tracing::info!(actor = %self.env.name, "commit failed: {e}"),
         }
     }
 
