@@ -34,17 +34,7 @@ async fn passes_and_matches_snapshot(target: Target, file: &str) -> Option<Outco
     let finished = run_on(target, file)
         .await?
         .unwrap_or_else(|e| panic!("{file} did not run: {e}"));
-    assert!(
-        finished.passed(),
-        "{file} failed:\n{}",
-        kafka_scenario::report::terminal::verdict(&plan.name, &finished.failures)
-    );
-    // One snapshot per scenario, shared by every target and test file.
-    insta::with_settings!({ prepend_module_to_snapshot => false }, {
-        insta::assert_yaml_snapshot!(plan.name.clone(), finished.outcome, {
-            ".measurements" => "[timing-dependent, redacted]",
-        });
-    });
+    common::assert_passed_and_matches_snapshot(&plan, &finished);
     Some(finished.outcome)
 }
 

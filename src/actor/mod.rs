@@ -40,10 +40,7 @@ impl TopicNames {
         groups: impl IntoIterator<Item = &'a str>,
         suffix: Option<&str>,
     ) -> TopicNames {
-        let cluster_name = |name: &str| match suffix {
-            Some(suffix) => format!("{name}-{suffix}"),
-            None => name.to_owned(),
-        };
+        let cluster_name = |name: &str| run_name(name, suffix);
         let mut map = TopicNames::default();
         for name in topics {
             let physical = cluster_name(name);
@@ -97,6 +94,14 @@ impl TopicNames {
             topic: self.logical(physical),
             partition,
         }
+    }
+}
+
+/// The name a topic or group gets on a cluster: `name-suffix`, or `name` itself without a suffix.
+pub fn run_name(name: &str, suffix: Option<&str>) -> String {
+    match suffix {
+        Some(suffix) => format!("{name}-{suffix}"),
+        None => name.to_owned(),
     }
 }
 

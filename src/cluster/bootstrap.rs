@@ -121,10 +121,7 @@ impl BootstrapCluster {
     }
 
     fn physical(&self, topic: &str) -> String {
-        match &self.suffix {
-            Some(suffix) => format!("{topic}-{suffix}"),
-            None => topic.to_owned(),
-        }
+        crate::actor::run_name(topic, self.suffix.as_deref())
     }
 
     fn topic_error(topic: &str, message: String) -> ClusterError {
@@ -186,6 +183,14 @@ pub fn run_suffix() -> String {
         .collect()
 }
 
+/// Consumer timing for real brokers (any target that is not the mock).
+pub(crate) fn real_broker_consumer_defaults() -> Vec<(String, String)> {
+    vec![
+        ("session.timeout.ms".into(), SESSION_TIMEOUT_MS.into()),
+        ("heartbeat.interval.ms".into(), HEARTBEAT_INTERVAL_MS.into()),
+    ]
+}
+
 fn connection(settings: &BootstrapSettings) -> Vec<(String, String)> {
     let mut properties = settings.properties.clone();
     properties.push(("bootstrap.servers".into(), settings.bootstrap.clone()));
@@ -211,10 +216,7 @@ impl Cluster for BootstrapCluster {
     }
 
     fn consumer_defaults(&self) -> Vec<(String, String)> {
-        vec![
-            ("session.timeout.ms".into(), SESSION_TIMEOUT_MS.into()),
-            ("heartbeat.interval.ms".into(), HEARTBEAT_INTERVAL_MS.into()),
-        ]
+        real_broker_consumer_defaults()
     }
 
     async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError> {

@@ -23,6 +23,22 @@ pub fn plan(file: &str) -> Plan {
     kafka_scenario::load(&path).unwrap_or_else(|e| panic!("{file} does not load: {e}"))
 }
 
+/// Asserts a run passed and that its Outcome matches the scenario's one snapshot
+/// (tests/snapshots/<scenario>.snap), shared by every target and test file.
+pub fn assert_passed_and_matches_snapshot(plan: &Plan, finished: &Finished) {
+    assert!(
+        finished.passed(),
+        "{} failed:\n{}",
+        plan.file.display(),
+        kafka_scenario::report::terminal::verdict(&plan.name, &finished.failures)
+    );
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_yaml_snapshot!(plan.name.clone(), finished.outcome, {
+            ".measurements" => "[timing-dependent, redacted]",
+        });
+    });
+}
+
 /// Runs a plan on a fresh embedded cluster.
 pub async fn run_embedded(plan: &Plan) -> Result<Finished, RunError> {
     let cluster = EmbeddedCluster::start().expect("the embedded cluster starts");

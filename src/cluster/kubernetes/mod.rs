@@ -108,10 +108,7 @@ impl KubeCluster {
     }
 
     fn physical(&self, topic: &str) -> String {
-        match &self.suffix {
-            Some(suffix) => format!("{topic}-{suffix}"),
-            None => topic.to_owned(),
-        }
+        crate::actor::run_name(topic, self.suffix.as_deref())
     }
 
     async fn apply_and_wait(&self, topic: &TopicPlan, partitions: i32) -> Result<(), ClusterError> {
@@ -145,7 +142,7 @@ pub fn dry_run_manifests(
     topics
         .iter()
         .map(|t| {
-            let name = suffix.map_or(t.name.clone(), |s| format!("{}-{s}", t.name));
+            let name = crate::actor::run_name(&t.name, suffix);
             strimzi::topic_manifest(
                 OFFLINE_API_VERSION,
                 namespace,
@@ -186,10 +183,7 @@ impl Cluster for KubeCluster {
     }
 
     fn consumer_defaults(&self) -> Vec<(String, String)> {
-        vec![
-            ("session.timeout.ms".into(), "6000".into()),
-            ("heartbeat.interval.ms".into(), "1000".into()),
-        ]
+        super::bootstrap::real_broker_consumer_defaults()
     }
 
     async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError> {

@@ -177,20 +177,16 @@ impl Strimzi {
         replicas: i32,
         config: &[(String, String)],
     ) -> Value {
-        let config: serde_json::Map<String, Value> = config
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        json!({
-            "apiVersion": self.api_version(),
-            "kind": "KafkaTopic",
-            "metadata": {
-                "name": name,
-                "namespace": self.namespace,
-                "labels": { "strimzi.io/cluster": self.kafka, RUN_LABEL: self.run },
-            },
-            "spec": { "partitions": partitions, "replicas": replicas, "config": config },
-        })
+        topic_manifest(
+            &self.api_version(),
+            &self.namespace,
+            &self.kafka,
+            &self.run,
+            name,
+            partitions,
+            replicas,
+            config,
+        )
     }
 
     /// Server-side apply of a KafkaTopic (also how partitions are added, as `kubectl edit` does).
