@@ -282,7 +282,7 @@ async fn run_one(plan: &Plan, target: &Target, print_outcome: bool) -> Option<u8
     let result = tokio::select! {
         result = kafka_scenario::run(plan, cluster.as_ref(), &mut printer) => result,
         _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted: removing the topics this run created");
+            eprintln!("interrupted: removing what this run created (its topics or containers)");
             if let Err(e) = cluster.cleanup().await {
                 eprintln!("ERROR {}: {e}", plan.name);
             }

@@ -61,7 +61,7 @@ fn ctrl_c_half_way_removes_the_topics_the_run_created() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
-        stderr.contains("interrupted: removing the topics this run created"),
+        stderr.contains("interrupted: removing what this run created (its topics or containers)"),
         "{stderr}"
     );
     let after = topics_on(&broker.address);
