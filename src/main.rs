@@ -2,14 +2,17 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use kafka_scenario::cluster::container::{ContainerCluster, ContainerSettings, Flavour};
-use kafka_scenario::cluster::kubernetes::{KubeCluster, KubeSettings, dry_run_manifests};
-use kafka_scenario::cluster::profiles::{ProfileError, TargetSettings, resolve};
-use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, Cluster, EmbeddedCluster};
+use kafka_scenario::cluster::bootstrap::BootstrapSettings;
+use kafka_scenario::cluster::kubernetes::dry_run_manifests;
+use kafka_scenario::cluster::profiles::ProfileError;
+use kafka_scenario::cluster::target::TargetError;
+use kafka_scenario::cluster::{Cluster, Launched, Target, TargetOptions};
 use kafka_scenario::report::terminal::{StepPrinter, verdict};
 use kafka_scenario::{LoadError, Plan, RunError, load};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Exit codes, most severe first when several scenarios run.
 mod exit {
@@ -18,6 +21,8 @@ mod exit {
     pub const BAD_INPUT: u8 = 2;
     pub const INFRASTRUCTURE: u8 = 3;
     pub const NOT_RUNNABLE: u8 = 4;
+    /// Added to the signal number, as shells report a command ended by a signal.
+    pub const SIGNALLED: u8 = 128;
 }
 
 #[derive(Parser)]
@@ -30,20 +35,23 @@ mod exit {
   scenario-run scenarios/*.yaml --cluster embedded
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
   scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
+  scenario-run scenarios/*.yaml --cluster kafka-local --brokers 3   # real Kafka, local JVMs
   scenario-run scenarios/*.yaml --cluster kafka --image apache/kafka:3.8.0   # needs Docker
   scenario-run scenarios/rebalance.yaml --cluster ktdseducluster      # profile, ~/.kube/config-NAME or context
   scenario-run --dry-run scenarios/rebalance.yaml --cluster ktdseducluster   # print the KafkaTopics
   RUST_LOG=kafka_scenario=debug scenario-run -v scenarios/poll.yaml
 
 Exit codes: 0 pass, 1 an expectation failed, 2 bad input or usage,
-3 cluster or infrastructure failure, 4 not runnable on this target."
+3 cluster or infrastructure failure, 4 not runnable on this target,
+130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after removing what the run created)."
 )]
 struct Args {
     /// Scenario files to run, in order.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Target cluster: `embedded` (librdkafka's in-process mock), `kafka` or `redpanda` (in a
-    /// container, needs Docker), or a profile name / kubeconfig for Strimzi on Kubernetes.
+    /// Target cluster: `embedded` (librdkafka's in-process mock), `kafka-local` (Apache Kafka
+    /// started as local JVMs), `kafka` or `redpanda` (in containers, needs Docker), or a profile
+    /// name / kubeconfig for Strimzi on Kubernetes.
     #[arg(
         long,
         default_value = "embedded",
@@ -69,9 +77,13 @@ struct Args {
     /// With --cluster kafka or redpanda: the image (`name:tag`), e.g. `apache/kafka:3.8.0`.
     #[arg(long, value_name = "IMAGE")]
     image: Option<String>,
-    /// With --cluster kafka: a KRaft cluster of this many brokers on one Docker network.
+    /// With --cluster kafka-local (default 1) or kafka: a KRaft cluster of this many brokers.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     brokers: Option<u16>,
+    /// With --cluster kafka-local: the Apache Kafka distribution directory (default
+    /// $KAFKA_HOME, else what `tools/kafka/assemble` cached).
+    #[arg(long, value_name = "DIR")]
+    kafka_home: Option<PathBuf>,
     /// Print the KafkaTopic manifests a run on a Kubernetes cluster would apply, and stop.
     #[arg(long)]
     dry_run: bool,
@@ -104,39 +116,31 @@ fn main() -> ExitCode {
         Ok(plans) => plans,
         Err(code) => return ExitCode::from(code),
     };
-    let target = match (&args.bootstrap, args.cluster.as_str()) {
-        (Some(bootstrap), _) => Target::Bootstrap(BootstrapSettings {
+    let target = match &args.bootstrap {
+        Some(bootstrap) => Target::Bootstrap(BootstrapSettings {
             bootstrap: bootstrap.clone(),
             properties: args.property.clone(),
             keep_names: args.keep_names,
         }),
-        (None, "embedded") => Target::Embedded,
-        (None, "kafka") => Target::Container(ContainerSettings {
-            flavour: Flavour::Kafka,
-            image: args.image.clone(),
-            brokers: args.brokers.map(usize::from),
-        }),
-        (None, "redpanda") if args.brokers.is_none() => Target::Container(ContainerSettings {
-            flavour: Flavour::Redpanda,
-            image: args.image.clone(),
-            brokers: None,
-        }),
-        (None, "redpanda") => {
-            eprintln!("error: --brokers is for --cluster kafka");
-            return ExitCode::from(exit::BAD_INPUT);
+        None => {
+            let options = TargetOptions {
+                image: args.image.clone(),
+                brokers: args.brokers.map(usize::from),
+                kafka_home: args.kafka_home.clone(),
+                clusters: args.clusters.clone(),
+            };
+            match Target::choose(&args.cluster, &options) {
+                Ok(target) => target,
+                Err(TargetError::Profile(ProfileError::Invalid(e))) => {
+                    eprintln!("{:?}", miette::Report::new(*e));
+                    return ExitCode::from(exit::BAD_INPUT);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(exit::BAD_INPUT);
+                }
+            }
         }
-        (None, name) => match resolve(&args.clusters, name) {
-            Ok(TargetSettings::Bootstrap(settings)) => Target::Bootstrap(settings),
-            Ok(TargetSettings::Kube(settings)) => Target::Kube(settings),
-            Err(ProfileError::Invalid(e)) => {
-                eprintln!("{:?}", miette::Report::new(*e));
-                return ExitCode::from(exit::BAD_INPUT);
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(exit::BAD_INPUT);
-            }
-        },
     };
     if args.dry_run {
         return ExitCode::from(dry_run(&plans, &target));
@@ -153,34 +157,6 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(run_all(&plans, &target, args.outcome));
     ExitCode::from(code)
-}
-
-/// Where the scenarios run.
-enum Target {
-    Embedded,
-    Bootstrap(BootstrapSettings),
-    Kube(KubeSettings),
-    Container(ContainerSettings),
-}
-
-impl Target {
-    async fn connect(&self) -> Result<Box<dyn Cluster>, kafka_scenario::cluster::ClusterError> {
-        Ok(match self {
-            Target::Embedded => Box::new(EmbeddedCluster::start()?),
-            Target::Bootstrap(settings) => {
-                Box::new(BootstrapCluster::connect(settings.clone()).await?)
-            }
-            Target::Kube(settings) => Box::new(KubeCluster::connect(settings.clone()).await?),
-            Target::Container(settings) => {
-                let cluster = ContainerCluster::start(settings).await?;
-                println!(
-                    "     container ready after {:.1}s",
-                    cluster.startup.as_secs_f64()
-                );
-                Box::new(cluster)
-            }
-        })
-    }
 }
 
 /// Prints the KafkaTopics each scenario would apply, with run-unique names; touches nothing.
@@ -252,24 +228,112 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Plan>, u8> {
     if bad { Err(exit::BAD_INPUT) } else { Ok(plans) }
 }
 
+/// SIGINT, SIGTERM and SIGHUP, each of which ends the invocation after cleaning up.
+struct Interrupts {
+    int: Signal,
+    term: Signal,
+    hup: Signal,
+}
+
+impl Interrupts {
+    fn listen() -> std::io::Result<Interrupts> {
+        Ok(Interrupts {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next signal: its name and number.
+    async fn next(&mut self) -> (&'static str, u8) {
+        tokio::select! {
+            _ = self.int.recv() => ("SIGINT", 2),
+            _ = self.term.recv() => ("SIGTERM", 15),
+            _ = self.hup.recv() => ("SIGHUP", 1),
+        }
+    }
+}
+
+/// How one scenario ended, for the invocation.
+enum Ended {
+    /// With an exit code; the next scenario may run.
+    Code(u8),
+    /// By a signal (its number), after its cleanup.
+    Interrupted(u8),
+    /// Something the invocation started failed; no scenario can run any more.
+    TargetFailed,
+}
+
+/// How long removing a run's topics may take after a signal before the harness gives up on it.
+const INTERRUPT_CLEANUP_TIMEOUT: Duration = Duration::from_secs(15);
+
 async fn run_all(plans: &[Plan], target: &Target, print_outcome: bool) -> u8 {
+    let mut interrupts = match Interrupts::listen() {
+        Ok(interrupts) => interrupts,
+        Err(e) => {
+            eprintln!("error: cannot listen for signals: {e}");
+            return exit::INFRASTRUCTURE;
+        }
+    };
+    let launched = tokio::select! {
+        launched = target.launch() => launched,
+        (name, number) = interrupts.next() => {
+            // Dropping the launch stopped whatever it had started.
+            eprintln!("interrupted by {name} while starting the cluster; stopped what had started");
+            return exit::SIGNALLED + number;
+        }
+    };
+    let launched = match launched {
+        Ok(launched) => launched,
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            return exit::INFRASTRUCTURE;
+        }
+    };
+    if let Some((what, took)) = launched.started() {
+        println!("     started {what} in {:.1}s", took.as_secs_f64());
+    }
     let mut worst = exit::PASS;
     for plan in plans {
-        let Some(code) = run_one(plan, target, print_outcome).await else {
-            return exit::INFRASTRUCTURE;
-        };
-        worst = more_severe(worst, code);
+        match run_one(plan, &launched, print_outcome, &mut interrupts).await {
+            Ended::Code(code) => worst = more_severe(worst, code),
+            Ended::Interrupted(number) => {
+                worst = exit::SIGNALLED + number;
+                break;
+            }
+            Ended::TargetFailed => {
+                worst = exit::INFRASTRUCTURE;
+                break;
+            }
+        }
+    }
+    if let Err(e) = launched.shutdown().await {
+        eprintln!("ERROR: {e}");
+        worst = more_severe(worst, exit::INFRASTRUCTURE);
     }
     worst
 }
 
-/// Runs one scenario; `None` when interrupted with Ctrl+C (after removing its topics).
-async fn run_one(plan: &Plan, target: &Target, print_outcome: bool) -> Option<u8> {
-    let cluster = match target.connect().await {
+/// Runs one scenario; a signal or a failure of the target ends it early, after removing what
+/// the scenario created.
+async fn run_one(
+    plan: &Plan,
+    launched: &Launched,
+    print_outcome: bool,
+    interrupts: &mut Interrupts,
+) -> Ended {
+    let cluster = tokio::select! {
+        cluster = launched.connect() => cluster,
+        (name, number) = interrupts.next() => {
+            eprintln!("interrupted by {name}");
+            return Ended::Interrupted(number);
+        }
+    };
+    let cluster = match cluster {
         Ok(cluster) => cluster,
         Err(e) => {
             eprintln!("ERROR {}: {e}", plan.name);
-            return Some(exit::INFRASTRUCTURE);
+            return Ended::Code(exit::INFRASTRUCTURE);
         }
     };
     println!(
@@ -281,15 +345,17 @@ async fn run_one(plan: &Plan, target: &Target, print_outcome: bool) -> Option<u8
     let mut printer = StepPrinter::new(std::io::stdout());
     let result = tokio::select! {
         result = kafka_scenario::run(plan, cluster.as_ref(), &mut printer) => result,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted: removing what this run created (its topics or containers)");
-            if let Err(e) = cluster.cleanup().await {
-                eprintln!("ERROR {}: {e}", plan.name);
-            }
-            return None;
+        (name, number) = interrupts.next() => {
+            eprintln!("interrupted by {name}: removing what this run created (its topics, brokers or containers)");
+            remove_topics(plan, cluster.as_ref()).await;
+            return Ended::Interrupted(number);
+        }
+        e = launched.failure() => {
+            eprintln!("ERROR {}: {e}", plan.name);
+            return Ended::TargetFailed;
         }
     };
-    Some(match result {
+    Ended::Code(match result {
         Ok(finished) => {
             print!("{}", verdict(&plan.name, &finished.failures));
             if print_outcome {
@@ -315,8 +381,21 @@ async fn run_one(plan: &Plan, target: &Target, print_outcome: bool) -> Option<u8
     })
 }
 
+/// Removes an interrupted run's topics, giving up after a while (the cluster may be what hangs).
+async fn remove_topics(plan: &Plan, cluster: &dyn Cluster) {
+    match tokio::time::timeout(INTERRUPT_CLEANUP_TIMEOUT, cluster.cleanup()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("ERROR {}: {e}", plan.name),
+        Err(_) => eprintln!(
+            "ERROR {}: the cluster did not delete the run's topics within {INTERRUPT_CLEANUP_TIMEOUT:?}",
+            plan.name
+        ),
+    }
+}
+
 fn more_severe(a: u8, b: u8) -> u8 {
     let rank = |code: u8| match code {
+        code if code > exit::SIGNALLED => 5,
         exit::INFRASTRUCTURE => 4,
         exit::FAILED => 3,
         exit::NOT_RUNNABLE => 2,

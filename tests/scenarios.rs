@@ -1,145 +1,118 @@
-//! Every scenario in `scenarios/` runs on the embedded cluster and on a second, separately built
-//! broker (nisshi, skipped with a message when it is not installed). Both runs must pass their
-//! own expectations and match the same snapshot (measurements redacted): one Outcome for all
-//! targets.
+//! Every scenario in `scenarios/` on the embedded cluster and on real Apache Kafka
+//! (`kafka-local`, three brokers started once for this test binary). Both runs must pass their
+//! own expectations and match the one snapshot per scenario (measurements redacted). Real Kafka
+//! is the reference: where the mock cannot do what a scenario needs, the scenario is asserted
+//! not runnable there, never passed.
+//!
+//! One named test per scenario and target (`embedded::rebalance`, `kafka_local::rebalance`);
+//! without Java or a Kafka distribution the `kafka_local` tests are ignored with the reason.
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
+use common::requirements::{Component, needing};
+use kafka_scenario::cluster::Target;
+use kafka_scenario::cluster::local::LocalSettings;
 use kafka_scenario::scenario::plan::Capability;
-use kafka_scenario::{Finished, Outcome, RunError};
+use kafka_scenario::{Finished, Plan, RunError};
+use libtest_mimic::{Arguments, Failed, Trial};
 
-#[derive(Clone, Copy)]
-enum Target {
-    Embedded,
-    Nisshi,
-}
+/// Brokers of the real cluster: three, so replication factors 2 and 3 and acks=all are real.
+const BROKERS: usize = 3;
 
-/// Runs a scenario file on a target; `None` when the target is not available here.
-async fn run_on(target: Target, file: &str) -> Option<Result<Finished, RunError>> {
-    let plan = common::plan(file);
-    match target {
-        Target::Embedded => Some(common::run_embedded(&plan).await),
-        Target::Nisshi => {
-            let broker = common::broker::Nisshi::start(file)?;
-            Some(common::run_bootstrap(&plan, &broker.address).await)
-        }
+fn main() -> ExitCode {
+    let arguments = Arguments::from_args();
+    let mut trials = Vec::new();
+    for file in scenario_files() {
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .replace('-', "_");
+        let embedded = file.clone();
+        trials.push(Trial::test(format!("embedded::{stem}"), move || {
+            on_embedded(&common::plan_at(&embedded))
+        }));
+        trials.push(needing(
+            Component::KafkaLocal,
+            format!("kafka_local::{stem}"),
+            move || on_kafka_local(&common::plan_at(&file)),
+        ));
     }
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    common::shared::shut_down();
+    conclusion.exit_code()
 }
 
-/// Runs a course scenario, asserts it passed and matches the snapshot shared by all targets.
-async fn passes_and_matches_snapshot(target: Target, file: &str) -> Option<Outcome> {
-    let plan = common::plan(file);
-    let finished = run_on(target, file)
-        .await?
-        .unwrap_or_else(|e| panic!("{file} did not run: {e}"));
-    common::assert_passed_and_matches_snapshot(&plan, &finished);
-    Some(finished.outcome)
-}
-
-/// The scenarios snapshot-asserted on every target; each gets a test per target below.
-macro_rules! on_every_target {
-    ($($embedded:ident, $nisshi:ident => $file:literal;)*) => {
-        const SNAPSHOTTED: &[&str] = &[$($file),*];
-        $(
-            #[tokio::test(flavor = "multi_thread")]
-            async fn $embedded() {
-                passes_and_matches_snapshot(Target::Embedded, $file).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread")]
-            async fn $nisshi() {
-                passes_and_matches_snapshot(Target::Nisshi, $file).await;
-            }
-        )*
-    };
-}
-
-on_every_target! {
-    rebalance_on_embedded, rebalance_on_nisshi => "rebalance.yaml";
-    key_partition_on_embedded, key_partition_on_nisshi => "key-partition.yaml";
-    acks_on_embedded, acks_on_nisshi => "acks.yaml";
-    offset_reset_on_embedded, offset_reset_on_nisshi => "offset-reset.yaml";
-    poll_on_embedded, poll_on_nisshi => "poll.yaml";
-    auto_commit_on_embedded, auto_commit_on_nisshi => "auto-commit.yaml";
-    manual_commit_on_embedded, manual_commit_on_nisshi => "manual-commit.yaml";
-}
-
-const WITH_OWN_TESTS: &[&str] = &["batch-linger.yaml", "partition-growth.yaml"];
-
-#[test]
-fn every_scenario_file_is_covered_by_a_test() {
-    let on_disk: BTreeSet<String> =
+fn scenario_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
             .expect("scenarios/ is readable")
-            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-            .filter(|name| name.ends_with(".yaml"))
+            .filter_map(|entry| Some(entry.ok()?.path()))
+            .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
             .collect();
-    let covered: BTreeSet<String> = SNAPSHOTTED
-        .iter()
-        .chain(WITH_OWN_TESTS)
-        .map(|s| (*s).to_owned())
-        .collect();
-    assert_eq!(on_disk, covered);
+    files.sort();
+    files
+}
+
+fn on_embedded(plan: &Plan) -> Result<(), Failed> {
+    let result = common::shared::runtime().block_on(common::run_embedded(plan));
+    if plan.needs.contains(&Capability::CreatePartitions) {
+        // The mock answers no CreatePartitions: reported not runnable, before anything ran.
+        return match result {
+            Err(RunError::NotRunnable { missing, .. }) => {
+                assert_eq!(missing, vec![Capability::CreatePartitions]);
+                Ok(())
+            }
+            Err(e) => Err(format!("expected not runnable, got: {e}").into()),
+            Ok(_) => Err("ran on a target that cannot add partitions".into()),
+        };
+    }
+    judge(plan, result)
+}
+
+fn on_kafka_local(plan: &Plan) -> Result<(), Failed> {
+    let launched = common::shared::launched(&Target::Local(LocalSettings {
+        kafka_home: None,
+        brokers: BROKERS,
+    }));
+    let result = common::shared::runtime().block_on(common::run_launched(plan, &launched));
+    judge(plan, result)
+}
+
+/// The run passed, matches the snapshot, and shows what the scenario is about.
+fn judge(plan: &Plan, result: Result<Finished, RunError>) -> Result<(), Failed> {
+    let finished = result.map_err(|e| format!("{} did not run: {e}", plan.name))?;
+    common::assert_passed_and_matches_snapshot(plan, &finished);
+    if plan.name == "batch-linger" {
+        fewer_requests_with_larger_batches(&finished)?;
+    }
+    Ok(())
 }
 
 /// Doubling batch.size with a long linger.ms roughly halves the produce requests.
-async fn fewer_requests_with_larger_batches(target: Target) {
-    let Some(outcome) = passes_and_matches_snapshot(target, "batch-linger.yaml").await else {
-        return;
-    };
-    let requests: Vec<i64> = outcome
+fn fewer_requests_with_larger_batches(finished: &Finished) -> Result<(), Failed> {
+    let requests: Vec<i64> = finished
+        .outcome
         .measurements
         .bursts
         .iter()
         .map(|b| {
             b.produce_requests
-                .expect("statistics report produce requests")
+                .ok_or("statistics report no produce requests")
         })
-        .collect();
-    assert_eq!(requests.len(), 3);
-    assert!(
-        requests[0] as f64 > 1.5 * requests[1] as f64,
-        "{requests:?}"
-    );
-    assert!(
-        requests[1] as f64 > 1.5 * requests[2] as f64,
-        "{requests:?}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn batch_linger_on_embedded() {
-    fewer_requests_with_larger_batches(Target::Embedded).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn batch_linger_on_nisshi() {
-    fewer_requests_with_larger_batches(Target::Nisshi).await;
-}
-
-/// Neither the mock nor nisshi 0.8.1 answers CreatePartitions: the scenario must be reported
-/// not runnable, before anything is created, never as passed.
-async fn partition_growth_is_not_runnable(target: Target) {
-    let Some(result) = run_on(target, "partition-growth.yaml").await else {
-        return;
-    };
-    match result {
-        Err(RunError::NotRunnable { missing, .. }) => {
-            assert_eq!(missing, vec![Capability::CreatePartitions]);
-        }
-        Err(e) => panic!("expected not runnable, got {e}"),
-        Ok(_) => panic!("partition-growth ran on a target that cannot add partitions"),
+        .collect::<Result<_, _>>()?;
+    let halves = requests.len() == 3
+        && requests[0] as f64 > 1.5 * requests[1] as f64
+        && requests[1] as f64 > 1.5 * requests[2] as f64;
+    if halves {
+        Ok(())
+    } else {
+        Err(
+            format!("produce requests per burst {requests:?}: each should be > 1.5x the next")
+                .into(),
+        )
     }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn partition_growth_on_embedded() {
-    partition_growth_is_not_runnable(Target::Embedded).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn partition_growth_on_nisshi() {
-    partition_growth_is_not_runnable(Target::Nisshi).await;
 }

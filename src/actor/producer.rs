@@ -26,6 +26,8 @@ use crate::scenario::plan::{Keys, ProducerPlan};
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long to wait for librdkafka's statistics after a burst.
 const STATS_WAIT: Duration = Duration::from_secs(3);
+/// How long a producer may take to see partitions added to its topic.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
 /// Statistics interval, so produce request counts can be read after each burst.
 pub const STATISTICS_INTERVAL_MS: &str = "100";
 
@@ -157,6 +159,22 @@ impl ProducerActor {
             .map_err(|e| self.shared.error(format!("burst task failed: {e}")))?
     }
 
+    /// Waits until this producer's client knows `partitions` partitions of its topic, as a
+    /// freshly started client would after the topic grew: librdkafka refreshes metadata only
+    /// every `topic.metadata.refresh.interval.ms` (5 minutes by default), and until then keeps
+    /// partitioning keys over the old count. A metadata request for the topic updates the cache.
+    pub async fn learn_partitions(&self, partitions: i32) -> Result<(), ActorError> {
+        let shared = Arc::clone(&self.shared);
+        tokio::task::spawn_blocking(move || shared.learn_partitions(partitions))
+            .await
+            .map_err(|e| self.shared.error(format!("metadata task failed: {e}")))?
+    }
+
+    /// The scenario topic this producer writes to.
+    pub fn topic(&self) -> &str {
+        &self.plan.topic
+    }
+
     /// Starts sending in the background: at the actor's `rate` (until stopped or `count` is
     /// reached), or its `count` as fast as possible.
     pub fn start(&mut self) {
@@ -265,6 +283,28 @@ impl Shared {
             sent += 1;
         }
         Ok(())
+    }
+
+    fn learn_partitions(&self, partitions: i32) -> Result<(), ActorError> {
+        let deadline = Instant::now() + METADATA_TIMEOUT;
+        let mut known = 0;
+        while Instant::now() < deadline {
+            known = self
+                .producer
+                .client()
+                .fetch_metadata(Some(&self.topic), Duration::from_secs(1))
+                .ok()
+                .and_then(|m| m.topics().first().map(|t| t.partitions().len()))
+                .unwrap_or(known);
+            if known >= partitions as usize {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(self.error(format!(
+            "still sees {known} partitions of {} after {METADATA_TIMEOUT:?}, not {partitions}",
+            self.topic
+        )))
     }
 
     /// Waits until every queued record is acknowledged. librdkafka sends without waiting for

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use super::api_versions::{self, CREATE_PARTITIONS};
 use super::{Cluster, ClusterError};
@@ -67,6 +68,7 @@ pub struct BootstrapCluster {
     capabilities: BTreeSet<Capability>,
     brokers: i32,
     created: Mutex<Vec<String>>,
+    description: Option<String>,
 }
 
 impl BootstrapCluster {
@@ -117,7 +119,14 @@ impl BootstrapCluster {
             suffix,
             capabilities,
             created: Mutex::new(Vec::new()),
+            description: None,
         })
+    }
+
+    /// Replaces the address-based description, e.g. with what the brokers are.
+    pub fn described_as(mut self, description: String) -> BootstrapCluster {
+        self.description = Some(description);
+        self
     }
 
     fn physical(&self, topic: &str) -> String {
@@ -183,6 +192,47 @@ pub fn run_suffix() -> String {
         .collect()
 }
 
+/// Polls metadata at `bootstrap` until `expected` brokers are registered, running `check`
+/// between polls (it may give up early, e.g. when a broker process ended).
+pub(crate) async fn await_brokers(
+    bootstrap: &str,
+    expected: usize,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<(), ClusterError>,
+) -> Result<(), ClusterError> {
+    let client: BaseConsumer = client_config(&[
+        ("bootstrap.servers".to_owned(), bootstrap.to_owned()),
+        ("log_level".to_owned(), "0".to_owned()),
+    ])
+    .create()
+    .map_err(|e| ClusterError::Unavailable(format!("cannot create a metadata client: {e}")))?;
+    let client = std::sync::Arc::new(client);
+    let deadline = Instant::now() + timeout;
+    let mut seen = 0;
+    loop {
+        check()?;
+        let probe = std::sync::Arc::clone(&client);
+        seen = tokio::task::spawn_blocking(move || {
+            probe
+                .fetch_metadata(None, Duration::from_millis(500))
+                .map(|m| m.brokers().len())
+        })
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(seen);
+        if seen >= expected {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(ClusterError::Unavailable(format!(
+                "{seen} of {expected} brokers registered at {bootstrap} after {timeout:.0?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Consumer timing for real brokers (any target that is not the mock).
 pub(crate) fn real_broker_consumer_defaults() -> Vec<(String, String)> {
     vec![
@@ -200,7 +250,9 @@ fn connection(settings: &BootstrapSettings) -> Vec<(String, String)> {
 #[async_trait]
 impl Cluster for BootstrapCluster {
     fn describe(&self) -> String {
-        format!("{} ({} broker(s))", self.settings.bootstrap, self.brokers)
+        self.description
+            .clone()
+            .unwrap_or_else(|| format!("{} ({} broker(s))", self.settings.bootstrap, self.brokers))
     }
 
     fn connection(&self) -> Vec<(String, String)> {

@@ -1,19 +1,16 @@
-//! Kafka or Redpanda in a container started for the run (testcontainers), removed at the end,
-//! also after a failure or Ctrl+C. Once started, the container is an ordinary bootstrap target.
+//! Kafka or Redpanda in containers started for an invocation (testcontainers), removed at the
+//! end, after a failure and on a signal. Scenarios reach them as a bootstrap target with
+//! run-unique names (`target::Launched`).
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use testcontainers_modules::kafka::apache::{KAFKA_PORT, Kafka};
 use testcontainers_modules::testcontainers::core::{ContainerPort, WaitFor};
 use testcontainers_modules::testcontainers::runners::AsyncRunner;
 use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage, ImageExt};
 use tokio::sync::Mutex;
 
-use super::bootstrap::{BootstrapCluster, BootstrapSettings};
-use super::{Cluster, ClusterError};
-use crate::scenario::plan::{Capability, TopicPlan};
+use super::ClusterError;
 
 /// Label on every container the harness starts, so leftovers can be found.
 pub const CONTAINER_LABEL: &str = "kafka-scenario";
@@ -54,9 +51,9 @@ enum Running {
     Generic(Vec<ContainerAsync<GenericImage>>),
 }
 
-/// A broker in a container plus the bootstrap target reaching it.
+/// Brokers in containers, and the address clients reach them at.
 pub struct ContainerCluster {
-    inner: BootstrapCluster,
+    bootstrap: String,
     container: Mutex<Option<Running>>,
     describe: String,
     /// From the start request to a broker answering.
@@ -98,7 +95,7 @@ fn failed(what: &str, e: impl std::fmt::Display) -> ClusterError {
 }
 
 impl ContainerCluster {
-    /// Starts the container and connects to it.
+    /// Starts the containers and waits until their brokers answer.
     pub async fn start(settings: &ContainerSettings) -> Result<ContainerCluster, ClusterError> {
         check_docker()?;
         let started = Instant::now();
@@ -182,18 +179,42 @@ impl ContainerCluster {
                 )
             }
         };
-        let inner = BootstrapCluster::connect(BootstrapSettings {
-            bootstrap: bootstrap.clone(),
-            properties: Vec::new(),
-            keep_names: true,
-        })
-        .await?;
+        // Every node registered before a scenario runs: a topic created earlier would get
+        // fewer replicas than it asks for.
+        let expected = settings.brokers.unwrap_or(1);
+        super::bootstrap::await_brokers(&bootstrap, expected, STARTUP_TIMEOUT, || Ok(())).await?;
         Ok(ContainerCluster {
             describe: format!("{image} in containers at {bootstrap}"),
-            inner,
+            bootstrap,
             container: Mutex::new(Some(running)),
             startup: started.elapsed(),
         })
+    }
+
+    /// `127.0.0.1:port,...` of every broker.
+    pub fn bootstrap(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// The image and address, for reports.
+    pub fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    /// Removes the containers, and every topic with them.
+    pub async fn remove(&self) -> Result<(), ClusterError> {
+        let removed = match self.container.lock().await.take() {
+            Some(Running::Kafka(container)) => (*container).rm().await,
+            Some(Running::Generic(containers)) => {
+                let mut result = Ok(());
+                for container in containers {
+                    result = result.and(container.rm().await);
+                }
+                result
+            }
+            None => Ok(()),
+        };
+        removed.map_err(|e| failed("cannot remove the container", e))
     }
 }
 
@@ -283,47 +304,4 @@ fn free_port() -> Result<u16, ClusterError> {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .map_err(|e| failed("no free port", e))
-}
-
-#[async_trait]
-impl Cluster for ContainerCluster {
-    fn describe(&self) -> String {
-        self.describe.clone()
-    }
-
-    fn connection(&self) -> Vec<(String, String)> {
-        self.inner.connection()
-    }
-
-    fn capabilities(&self) -> BTreeSet<Capability> {
-        self.inner.capabilities()
-    }
-
-    fn consumer_defaults(&self) -> Vec<(String, String)> {
-        self.inner.consumer_defaults()
-    }
-
-    async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError> {
-        self.inner.create_topic(topic).await
-    }
-
-    async fn grow_topic(&self, topic: &str, partitions: i32) -> Result<(), ClusterError> {
-        self.inner.grow_topic(topic, partitions).await
-    }
-
-    /// The container goes, and every topic with it.
-    async fn cleanup(&self) -> Result<(), ClusterError> {
-        let removed = match self.container.lock().await.take() {
-            Some(Running::Kafka(container)) => (*container).rm().await,
-            Some(Running::Generic(containers)) => {
-                let mut result = Ok(());
-                for container in containers {
-                    result = result.and(container.rm().await);
-                }
-                result
-            }
-            None => Ok(()),
-        };
-        removed.map_err(|e| failed("cannot remove the container", e))
-    }
 }

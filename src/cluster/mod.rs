@@ -6,7 +6,10 @@ pub mod bootstrap;
 pub mod container;
 pub mod embedded;
 pub mod kubernetes;
+pub mod local;
+pub mod process;
 pub mod profiles;
+pub mod target;
 
 use std::collections::BTreeSet;
 
@@ -16,6 +19,7 @@ use crate::scenario::plan::{Capability, TopicPlan};
 
 pub use bootstrap::{BootstrapCluster, BootstrapSettings};
 pub use embedded::EmbeddedCluster;
+pub use target::{Launched, Target, TargetOptions};
 
 /// A cluster could not do what the run asked of it.
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use super::bootstrap::BootstrapSettings;
 use super::kubernetes::KubeSettings;
+use super::target::Target;
 use crate::scenario::source::{ScenarioError, SourceText, did_you_mean};
 use crate::scenario::values::PropertyValue;
 
@@ -56,15 +57,6 @@ struct KubeProfile {
     listener: Option<String>,
 }
 
-/// What `--cluster NAME` resolved to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetSettings {
-    /// A cluster reached by bootstrap address.
-    Bootstrap(BootstrapSettings),
-    /// A Strimzi cluster reached through Kubernetes.
-    Kube(KubeSettings),
-}
-
 /// Why a name could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -91,7 +83,7 @@ pub enum ProfileError {
 
 /// Resolves `--cluster NAME`: a profile in `file`, then `~/.kube/config-NAME`, then a context
 /// NAME in the usual kubeconfig.
-pub fn resolve(file: &Path, name: &str) -> Result<TargetSettings, ProfileError> {
+pub fn resolve(file: &Path, name: &str) -> Result<Target, ProfileError> {
     let mut tried = Vec::new();
     match std::fs::read_to_string(file) {
         Ok(text) => {
@@ -116,7 +108,7 @@ pub fn resolve(file: &Path, name: &str) -> Result<TargetSettings, ProfileError> 
     if let Some(home) = &home {
         let own = home.join(".kube").join(format!("config-{name}"));
         if own.is_file() {
-            return Ok(TargetSettings::Kube(kube_settings(
+            return Ok(Target::Kube(kube_settings(
                 Some(own),
                 None,
                 &KubeProfile::default(),
@@ -130,7 +122,7 @@ pub fn resolve(file: &Path, name: &str) -> Result<TargetSettings, ProfileError> 
     match kube::config::Kubeconfig::read() {
         Ok(config) => {
             if config.contexts.iter().any(|c| c.name == name) {
-                return Ok(TargetSettings::Kube(kube_settings(
+                return Ok(Target::Kube(kube_settings(
                     None,
                     Some(name.to_owned()),
                     &KubeProfile::default(),
@@ -168,11 +160,7 @@ fn parse(source: &SourceText) -> Result<BTreeMap<String, Profile>, ProfileError>
     })
 }
 
-fn settings(
-    source: &SourceText,
-    name: &str,
-    profile: &Profile,
-) -> Result<TargetSettings, ProfileError> {
+fn settings(source: &SourceText, name: &str, profile: &Profile) -> Result<Target, ProfileError> {
     match (&profile.bootstrap, &profile.kube) {
         (Some(bootstrap), None) => {
             let mut properties: Vec<(String, String)> = profile
@@ -187,13 +175,13 @@ fn settings(
                 })?;
                 properties.push(("sasl.password".into(), password));
             }
-            Ok(TargetSettings::Bootstrap(BootstrapSettings {
+            Ok(Target::Bootstrap(BootstrapSettings {
                 bootstrap: bootstrap.clone(),
                 properties,
                 keep_names: profile.keep_names,
             }))
         }
-        (None, Some(kube)) => Ok(TargetSettings::Kube(kube_settings(
+        (None, Some(kube)) => Ok(Target::Kube(kube_settings(
             kube.kubeconfig.as_deref().map(expand_home),
             kube.context.clone(),
             kube,

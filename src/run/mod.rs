@@ -273,6 +273,9 @@ impl Runner<'_> {
             }
             Action::Grow { topic, partitions } => {
                 self.cluster.grow_topic(topic, *partitions).await?;
+                for producer in self.producers.values().filter(|p| p.topic() == topic) {
+                    producer.learn_partitions(*partitions).await?;
+                }
                 self.partitions.insert(topic.clone(), *partitions);
             }
         }

@@ -1,26 +1,27 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test crate compiles this module and uses a subset of it
 
-pub mod broker;
+pub mod requirements;
+pub mod shared;
 
 use std::path::Path;
 
-use kafka_scenario::cluster::{BootstrapCluster, BootstrapSettings, EmbeddedCluster};
+use kafka_scenario::cluster::{EmbeddedCluster, Launched};
 use kafka_scenario::run::Silent;
 use kafka_scenario::{Finished, Plan, RunError};
 
-/// Says on the real stderr, past the test harness's capture, that a test skipped and why.
-pub fn skipped(test: &str, why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
-}
-
 /// Loads a scenario file from `scenarios/`, panicking with the located error if it is invalid.
 pub fn plan(file: &str) -> Plan {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(file);
-    kafka_scenario::load(&path).unwrap_or_else(|e| panic!("{file} does not load: {e}"))
+    plan_at(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(file),
+    )
+}
+
+/// Loads a scenario file, panicking with the located error if it is invalid.
+pub fn plan_at(path: &Path) -> Plan {
+    kafka_scenario::load(path).unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()))
 }
 
 /// Asserts a run passed and that its Outcome matches the scenario's one snapshot
@@ -45,13 +46,8 @@ pub async fn run_embedded(plan: &Plan) -> Result<Finished, RunError> {
     kafka_scenario::run(plan, &cluster, &mut Silent).await
 }
 
-/// Runs a plan on a broker reached by address, with run-unique names.
-pub async fn run_bootstrap(plan: &Plan, address: &str) -> Result<Finished, RunError> {
-    let cluster = BootstrapCluster::connect(BootstrapSettings {
-        bootstrap: address.to_owned(),
-        properties: Vec::new(),
-        keep_names: false,
-    })
-    .await?;
-    kafka_scenario::run(plan, &cluster, &mut Silent).await
+/// Runs a plan on a launched target, as `scenario-run` runs each of its scenarios.
+pub async fn run_launched(plan: &Plan, launched: &Launched) -> Result<Finished, RunError> {
+    let cluster = launched.connect().await?;
+    kafka_scenario::run(plan, cluster.as_ref(), &mut Silent).await
 }

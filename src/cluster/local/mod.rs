@@ -1,0 +1,338 @@
+//! `kafka-local`: real Apache Kafka started by the harness as child JVMs in KRaft mode
+//! (combined broker+controller nodes) on free loopback ports, with data in a fresh temporary
+//! directory. Stopping kills every broker at once and removes the directory; so does dropping,
+//! and a harness that dies takes its brokers with it (see `process`).
+
+pub mod config;
+pub mod distribution;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::ClusterError;
+use super::bootstrap::await_brokers;
+use super::process::{OwnedProcess, describe_exit};
+use config::Node;
+use distribution::Distribution;
+
+/// The KRaft cluster id every local cluster is formatted with (each has its own directory).
+const CLUSTER_ID: &str = "a2Fma2Etc2NlbmFyaW8tMQ";
+/// How long a cluster may take from the first JVM to every broker in metadata.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// Log lines shown when a broker fails.
+const LOG_LINES: usize = 15;
+
+/// What `kafka-local` starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSettings {
+    /// The distribution directory; `$KAFKA_HOME` or the assembled default when absent.
+    pub kafka_home: Option<PathBuf>,
+    /// Number of brokers (each also a KRaft controller).
+    pub brokers: usize,
+}
+
+/// One started broker.
+struct Broker {
+    node: Node,
+    process: OwnedProcess,
+    log: PathBuf,
+}
+
+/// A running local Kafka cluster, owned by this process.
+pub struct LocalKafka {
+    distribution: Distribution,
+    brokers: Vec<Broker>,
+    bootstrap: String,
+    directory: Option<tempfile::TempDir>,
+    /// From the first JVM started to every broker answering metadata.
+    pub startup: Duration,
+}
+
+fn unavailable(message: String) -> ClusterError {
+    ClusterError::Unavailable(message)
+}
+
+impl LocalKafka {
+    /// Formats and starts the brokers and waits until a metadata request sees all of them.
+    /// Dropping the returned future half way stops whatever had started.
+    pub async fn start(settings: &LocalSettings) -> Result<LocalKafka, ClusterError> {
+        let distribution = distribution::locate(settings.kafka_home.as_deref())?;
+        let java = distribution::java();
+        let directory = tempfile::Builder::new()
+            .prefix("kafka-scenario-")
+            .tempdir()
+            .map_err(|e| unavailable(format!("cannot create a temporary directory: {e}")))?;
+        let nodes = free_nodes(settings.brokers.max(1))?;
+        let started = Instant::now();
+        // Formatting starts a JVM per node: all at once. Dropping the set kills them.
+        let mut formats = tokio::task::JoinSet::new();
+        for node in &nodes {
+            let dir = node_dir(directory.path(), node);
+            write_node_files(&distribution, node, &nodes, &dir)?;
+            formats.spawn(format_storage(
+                java.clone(),
+                distribution.clone(),
+                *node,
+                dir,
+            ));
+        }
+        while let Some(result) = formats.join_next().await {
+            result.map_err(|e| unavailable(format!("formatting task failed: {e}")))??;
+        }
+        let mut cluster = LocalKafka {
+            bootstrap: nodes
+                .iter()
+                .map(|n| format!("127.0.0.1:{}", n.client_port))
+                .collect::<Vec<_>>()
+                .join(","),
+            distribution,
+            brokers: Vec::new(),
+            directory: Some(directory),
+            startup: Duration::ZERO,
+        };
+        for node in &nodes {
+            let dir = node_dir(cluster.directory(), node);
+            let process = OwnedProcess::spawn(
+                &format!("broker {}", node.id),
+                broker_command(&java, &cluster.distribution, &dir),
+            )
+            .map_err(|e| cannot_run_java(&java, &e))?;
+            cluster.brokers.push(Broker {
+                node: *node,
+                process,
+                log: dir.join("server.log"),
+            });
+        }
+        cluster.wait_until_ready(started).await?;
+        cluster.startup = started.elapsed();
+        Ok(cluster)
+    }
+
+    /// `127.0.0.1:port,...` of every broker.
+    pub fn bootstrap(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// The temporary directory holding every broker's configuration, data and log.
+    pub fn directory(&self) -> &Path {
+        self.directory
+            .as_ref()
+            .map_or(Path::new(""), tempfile::TempDir::path)
+    }
+
+    /// One line for reports, e.g. `Apache Kafka 4.1.1, 3 local brokers (KRaft) at 127.0.0.1:...`.
+    pub fn describe(&self) -> String {
+        format!(
+            "Apache Kafka {}, {} local broker(s) (KRaft) at {}",
+            self.distribution.version,
+            self.brokers.len(),
+            self.bootstrap
+        )
+    }
+
+    /// Fails with the broker's exit and last log lines if any broker has ended.
+    pub fn check_alive(&self) -> Result<(), ClusterError> {
+        match self
+            .brokers
+            .iter()
+            .find_map(|b| b.process.exit_status().map(|status| (b, status)))
+        {
+            Some((broker, status)) => Err(unavailable(format!(
+                "{} (pid {}, port {}) {} during the run; last lines of {}:\n{}",
+                broker.process.name(),
+                broker.process.pid(),
+                broker.node.client_port,
+                describe_exit(status),
+                broker.log.display(),
+                log_tail(&broker.log)
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Kills every broker at once (the data is thrown away, so nothing is gained by a graceful
+    /// shutdown, which can stall once the quorum is gone) and removes the directory.
+    pub fn stop(&mut self) {
+        for broker in &self.brokers {
+            broker.process.signal(libc::SIGKILL);
+        }
+        for mut broker in self.brokers.drain(..) {
+            broker.process.kill();
+        }
+        if let Some(directory) = self.directory.take() {
+            let path = directory.path().to_owned();
+            if let Err(e) = directory.close() {
+                tracing::warn!("cannot remove {}: {e}", path.display());
+            }
+        }
+    }
+
+    async fn wait_until_ready(&self, started: Instant) -> Result<(), ClusterError> {
+        let remaining = STARTUP_TIMEOUT.saturating_sub(started.elapsed());
+        await_brokers(&self.bootstrap, self.brokers.len(), remaining, || {
+            self.check_started()
+        })
+        .await
+        .map_err(|e| {
+            unavailable(format!(
+                "{e}; broker logs are in {}:\n{}",
+                self.directory().display(),
+                log_tail(&self.brokers[0].log)
+            ))
+        })
+    }
+
+    /// A broker that ended while starting: says which, how, and what its log says.
+    fn check_started(&self) -> Result<(), ClusterError> {
+        for broker in &self.brokers {
+            if let Some(status) = broker.process.exit_status() {
+                let log = log_tail(&broker.log);
+                let hint = if log.contains("Address already in use") {
+                    "; a port was taken by another process after it was chosen: run again"
+                } else {
+                    ""
+                };
+                return Err(unavailable(format!(
+                    "{} {} while starting{hint}; last lines of {}:\n{log}",
+                    broker.process.name(),
+                    describe_exit(status),
+                    broker.log.display(),
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LocalKafka {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn node_dir(root: &Path, node: &Node) -> PathBuf {
+    root.join(format!("broker-{}", node.id))
+}
+
+/// Two free loopback ports per node, all chosen before any broker binds one.
+fn free_nodes(count: usize) -> Result<Vec<Node>, ClusterError> {
+    let listeners: Vec<std::net::TcpListener> = (0..count * 2)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<_, _>>()
+        .map_err(|e| unavailable(format!("no free loopback port: {e}")))?;
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| unavailable(format!("no free loopback port: {e}")))?;
+    Ok((0..count)
+        .map(|i| Node {
+            id: i as u32 + 1,
+            client_port: ports[2 * i],
+            controller_port: ports[2 * i + 1],
+        })
+        .collect())
+}
+
+fn write_node_files(
+    distribution: &Distribution,
+    node: &Node,
+    nodes: &[Node],
+    dir: &Path,
+) -> Result<(), ClusterError> {
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text)
+            .map_err(|e| unavailable(format!("cannot write {}: {e}", dir.join(name).display())))
+    };
+    std::fs::create_dir_all(dir.join("data"))
+        .map_err(|e| unavailable(format!("cannot create {}: {e}", dir.display())))?;
+    write(
+        "server.properties",
+        config::server_properties(node, nodes, &dir.join("data")),
+    )?;
+    write(
+        "log.properties",
+        config::logging(distribution.logging, &dir.join("server.log")),
+    )
+}
+
+/// The JVM options every Kafka process of ours gets: logging into the node's directory.
+fn jvm(java: &Path, distribution: &Distribution, dir: &Path) -> Command {
+    let logging = dir.join("log.properties");
+    let mut command = Command::new(java);
+    command
+        .arg(format!("-Dlog4j2.configurationFile={}", logging.display()))
+        .arg(format!("-Dlog4j.configuration=file:{}", logging.display()))
+        .arg("-Djava.awt.headless=true")
+        .arg("-cp")
+        .arg(distribution.classpath())
+        .stdin(Stdio::null());
+    command
+}
+
+async fn format_storage(
+    java: PathBuf,
+    distribution: Distribution,
+    node: Node,
+    dir: PathBuf,
+) -> Result<(), ClusterError> {
+    let mut command = tokio::process::Command::from(jvm(&java, &distribution, &dir));
+    command
+        .args(["kafka.tools.StorageTool", "format", "-t", CLUSTER_ID, "-c"])
+        .arg(dir.join("server.properties"))
+        .kill_on_drop(true);
+    let output = command
+        .output()
+        .await
+        .map_err(|e| cannot_run_java(&java, &e))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(unavailable(format!(
+        "formatting the storage of broker {} {}:\n{}{}",
+        node.id,
+        describe_exit(output.status),
+        config::tail(&String::from_utf8_lossy(&output.stdout), LOG_LINES),
+        config::tail(&String::from_utf8_lossy(&output.stderr), LOG_LINES),
+    )))
+}
+
+fn broker_command(java: &Path, distribution: &Distribution, dir: &Path) -> Command {
+    let heap = std::env::var("KAFKA_HEAP_OPTS").ok();
+    let mut command = jvm(java, distribution, dir);
+    command
+        .args(config::heap_options(heap.as_deref()))
+        .arg("kafka.Kafka")
+        .arg(dir.join("server.properties"));
+    // Whatever the JVM prints outside log4j (crashes, JVM warnings) goes next to the log.
+    match std::fs::File::create(dir.join("stdout.log")) {
+        Ok(file) => {
+            let stderr = file.try_clone().map_or(Stdio::null(), Stdio::from);
+            command.stdout(file).stderr(stderr);
+        }
+        Err(_) => {
+            command.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+    }
+    command
+}
+
+fn cannot_run_java(java: &Path, e: &std::io::Error) -> ClusterError {
+    let hint = if e.kind() == std::io::ErrorKind::NotFound {
+        "; install a Java runtime 17 or newer (Debian: apt-get install openjdk-17-jre-headless) \
+         or set JAVA_HOME"
+    } else {
+        ""
+    };
+    unavailable(format!("cannot run {}: {e}{hint}", java.display()))
+}
+
+fn log_tail(log: &Path) -> String {
+    let mut text = std::fs::read_to_string(log).unwrap_or_default();
+    let stdout = log.with_file_name("stdout.log");
+    if let Ok(extra) = std::fs::read_to_string(&stdout) {
+        text.push_str(&extra);
+    }
+    config::tail(&text, LOG_LINES)
+}

@@ -1,0 +1,204 @@
+//! Which cluster a run uses, chosen in one place for the CLI, cluster profiles and tests, and
+//! what a run started for it (local brokers, containers), behind one owner with one way out.
+//!
+//! A [`Target`] is what was asked for. [`Target::launch`] starts whatever the target needs once
+//! per invocation and returns [`Launched`]; each scenario then gets its own [`Cluster`] view from
+//! [`Launched::connect`] (run-unique names on shared brokers), and [`Launched::shutdown`] stops
+//! what was started, at the end, after a failure and on a signal alike.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::bootstrap::{BootstrapCluster, BootstrapSettings};
+use super::container::{ContainerCluster, ContainerSettings, Flavour};
+use super::embedded::EmbeddedCluster;
+use super::kubernetes::{KubeCluster, KubeSettings};
+use super::local::{LocalKafka, LocalSettings};
+use super::profiles::{self, ProfileError};
+use super::{Cluster, ClusterError};
+
+/// Where scenarios run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// librdkafka's in-process mock cluster, one per scenario.
+    Embedded,
+    /// Any reachable cluster.
+    Bootstrap(BootstrapSettings),
+    /// Strimzi on Kubernetes.
+    Kube(KubeSettings),
+    /// Kafka or Redpanda in containers started for the invocation.
+    Container(ContainerSettings),
+    /// Apache Kafka started as local processes for the invocation.
+    Local(LocalSettings),
+}
+
+/// The command-line settings that shape a named target.
+#[derive(Debug, Clone, Default)]
+pub struct TargetOptions {
+    /// `--image` for container targets.
+    pub image: Option<String>,
+    /// `--brokers` for `kafka` and `kafka-local`.
+    pub brokers: Option<usize>,
+    /// `--kafka-home` for `kafka-local`.
+    pub kafka_home: Option<PathBuf>,
+    /// The profile file read for any other name.
+    pub clusters: PathBuf,
+}
+
+/// A target name or its options do not make sense.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// A profile could not be resolved.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// An option was given to a target that has no use for it.
+    #[error("{option} is for {targets}, not for --cluster {name}")]
+    Misplaced {
+        /// The option, e.g. `--brokers`.
+        option: &'static str,
+        /// The targets that take it.
+        targets: &'static str,
+        /// The target named.
+        name: String,
+    },
+}
+
+impl Target {
+    /// The target `--cluster NAME` means: a built-in name, else a profile or kubeconfig.
+    pub fn choose(name: &str, options: &TargetOptions) -> Result<Target, TargetError> {
+        let misplaced = |option, targets| TargetError::Misplaced {
+            option,
+            targets,
+            name: name.to_owned(),
+        };
+        let local = name == "kafka-local";
+        let container = matches!(name, "kafka" | "redpanda");
+        if options.image.is_some() && !container {
+            return Err(misplaced("--image", "kafka and redpanda"));
+        }
+        if options.brokers.is_some() && !matches!(name, "kafka" | "kafka-local") {
+            return Err(misplaced("--brokers", "kafka and kafka-local"));
+        }
+        if options.kafka_home.is_some() && !local {
+            return Err(misplaced("--kafka-home", "kafka-local"));
+        }
+        Ok(match name {
+            "embedded" => Target::Embedded,
+            "kafka-local" => Target::Local(LocalSettings {
+                kafka_home: options.kafka_home.clone(),
+                brokers: options.brokers.unwrap_or(1),
+            }),
+            "kafka" | "redpanda" => Target::Container(ContainerSettings {
+                flavour: if name == "kafka" {
+                    Flavour::Kafka
+                } else {
+                    Flavour::Redpanda
+                },
+                image: options.image.clone(),
+                brokers: options.brokers,
+            }),
+            _ => profiles::resolve(&options.clusters, name)?,
+        })
+    }
+
+    /// Starts what the target needs for a whole invocation (nothing for targets that exist
+    /// already). Dropping the future half way stops whatever had started.
+    pub async fn launch(&self) -> Result<Launched, ClusterError> {
+        Ok(match self {
+            Target::Embedded => Launched::Embedded,
+            Target::Bootstrap(settings) => Launched::Bootstrap(settings.clone()),
+            Target::Kube(settings) => Launched::Kube(settings.clone()),
+            Target::Container(settings) => {
+                Launched::Containers(ContainerCluster::start(settings).await?)
+            }
+            Target::Local(settings) => Launched::Local(LocalKafka::start(settings).await?),
+        })
+    }
+}
+
+/// A target ready for scenarios, owning what was started for it.
+pub enum Launched {
+    /// A fresh mock cluster per scenario.
+    Embedded,
+    /// Connected to per scenario.
+    Bootstrap(BootstrapSettings),
+    /// Connected to per scenario.
+    Kube(KubeSettings),
+    /// Containers started for this invocation.
+    Containers(ContainerCluster),
+    /// Local brokers started for this invocation.
+    Local(LocalKafka),
+}
+
+impl Launched {
+    /// What was started and how long it took, for the terminal; `None` when nothing was.
+    pub fn started(&self) -> Option<(String, Duration)> {
+        match self {
+            Launched::Containers(cluster) => Some((cluster.describe(), cluster.startup)),
+            Launched::Local(kafka) => Some((
+                format!(
+                    "{} (data in {})",
+                    kafka.describe(),
+                    kafka.directory().display()
+                ),
+                kafka.startup,
+            )),
+            _ => None,
+        }
+    }
+
+    /// A cluster for one scenario: its own topic and group names wherever brokers are shared.
+    pub async fn connect(&self) -> Result<Box<dyn Cluster>, ClusterError> {
+        Ok(match self {
+            Launched::Embedded => Box::new(EmbeddedCluster::start()?),
+            Launched::Bootstrap(settings) => {
+                Box::new(BootstrapCluster::connect(settings.clone()).await?)
+            }
+            Launched::Kube(settings) => Box::new(KubeCluster::connect(settings.clone()).await?),
+            Launched::Containers(cluster) => Box::new(
+                BootstrapCluster::connect(owned_brokers(cluster.bootstrap()))
+                    .await?
+                    .described_as(cluster.describe()),
+            ),
+            Launched::Local(kafka) => Box::new(
+                BootstrapCluster::connect(owned_brokers(kafka.bootstrap()))
+                    .await?
+                    .described_as(kafka.describe()),
+            ),
+        })
+    }
+
+    /// Resolves when something this invocation started has failed (a local broker ended);
+    /// never for targets it did not start.
+    pub async fn failure(&self) -> ClusterError {
+        match self {
+            Launched::Local(kafka) => loop {
+                if let Err(e) = kafka.check_alive() {
+                    return e;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            },
+            _ => std::future::pending().await,
+        }
+    }
+
+    /// Stops and removes what this invocation started: brokers and their directory, containers.
+    pub async fn shutdown(self) -> Result<(), ClusterError> {
+        match self {
+            Launched::Containers(cluster) => cluster.remove().await,
+            Launched::Local(mut kafka) => tokio::task::spawn_blocking(move || kafka.stop())
+                .await
+                .map_err(|e| ClusterError::Unavailable(format!("stopping brokers: {e}"))),
+            Launched::Embedded | Launched::Bootstrap(_) | Launched::Kube(_) => Ok(()),
+        }
+    }
+}
+
+/// Brokers this invocation owns: plaintext, run-unique names so scenarios can share them.
+fn owned_brokers(bootstrap: &str) -> BootstrapSettings {
+    BootstrapSettings {
+        bootstrap: bootstrap.to_owned(),
+        properties: Vec::new(),
+        keep_names: false,
+    }
+}

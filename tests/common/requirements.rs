@@ -1,0 +1,123 @@
+//! Optional components some tests need (a Java runtime with a Kafka distribution, a Docker
+//! engine with the local Kafka image). A test whose component is missing is reported as ignored
+//! and the reason printed once; `KAFKA_SCENARIO_REQUIRE=kafka-local,docker` (set by `.ci/run`)
+//! turns that into a failure naming what is missing, so nothing counts as passed that did not run.
+
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use kafka_scenario::cluster::container::check_docker;
+use kafka_scenario::cluster::local::distribution;
+use libtest_mimic::{Failed, Trial};
+
+/// Lists the components that must be there, comma separated.
+pub const REQUIRE_VAR: &str = "KAFKA_SCENARIO_REQUIRE";
+/// The local image of real Kafka the container tests use (built by `.ci/kafka-image.sh`).
+pub const DEFAULT_IMAGE: &str = "kafka-scenario/kafka:4.1.1";
+
+/// Something a test needs that a machine may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    /// Java and an Apache Kafka distribution, for `kafka-local`.
+    KafkaLocal,
+    /// A Docker engine and the local Kafka image.
+    Docker,
+}
+
+impl Component {
+    /// The name used in `KAFKA_SCENARIO_REQUIRE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Component::KafkaLocal => "kafka-local",
+            Component::Docker => "docker",
+        }
+    }
+
+    /// Why the component cannot be used here; `None` when it can. Checked once per process.
+    pub fn missing(self) -> Option<String> {
+        static KAFKA_LOCAL: OnceLock<Option<String>> = OnceLock::new();
+        static DOCKER: OnceLock<Option<String>> = OnceLock::new();
+        match self {
+            Component::KafkaLocal => KAFKA_LOCAL.get_or_init(kafka_local_missing).clone(),
+            Component::Docker => DOCKER.get_or_init(docker_missing).clone(),
+        }
+    }
+
+    fn required(self) -> bool {
+        std::env::var(REQUIRE_VAR)
+            .unwrap_or_default()
+            .split(',')
+            .any(|name| name.trim() == self.name())
+    }
+}
+
+/// The image the container tests run: `KAFKA_SCENARIO_KAFKA_IMAGE` or the local default.
+pub fn kafka_image() -> String {
+    std::env::var("KAFKA_SCENARIO_KAFKA_IMAGE").unwrap_or_else(|_| DEFAULT_IMAGE.to_owned())
+}
+
+fn kafka_local_missing() -> Option<String> {
+    if let Err(e) = distribution::locate(None) {
+        return Some(e.to_string());
+    }
+    let java = distribution::java();
+    match Command::new(&java)
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(status) if status.success() => None,
+        Ok(status) => Some(format!("`{} -version` failed: {status}", java.display())),
+        Err(e) => Some(format!("cannot run {}: {e}", java.display())),
+    }
+}
+
+fn docker_missing() -> Option<String> {
+    if let Err(e) = check_docker() {
+        return Some(e.to_string());
+    }
+    let image = kafka_image();
+    match Command::new("docker")
+        .args(["image", "inspect", &image])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(status) if status.success() => None,
+        Ok(_) => Some(format!(
+            "the image {image} is not in the Docker engine (build it with .ci/kafka-image.sh)"
+        )),
+        Err(e) => Some(format!("cannot run the docker CLI: {e}")),
+    }
+}
+
+/// A trial that needs `component`: runs when it is there; otherwise ignored (the reason is
+/// printed once), or failing with the reason when `KAFKA_SCENARIO_REQUIRE` names it.
+pub fn needing<R>(component: Component, name: String, runner: R) -> Trial
+where
+    R: FnOnce() -> Result<(), Failed> + Send + 'static,
+{
+    let Some(reason) = component.missing() else {
+        return Trial::test(name, runner);
+    };
+    if component.required() {
+        return Trial::test(name, move || {
+            Err(format!("{REQUIRE_VAR} names {} but {reason}", component.name()).into())
+        });
+    }
+    static SAID: OnceLock<()> = OnceLock::new();
+    static SAID_DOCKER: OnceLock<()> = OnceLock::new();
+    let said = match component {
+        Component::KafkaLocal => &SAID,
+        Component::Docker => &SAID_DOCKER,
+    };
+    said.get_or_init(|| {
+        eprintln!(
+            "tests needing {} are ignored: {reason} (set {REQUIRE_VAR}={} to fail instead)",
+            component.name(),
+            component.name()
+        );
+    });
+    Trial::test(name, runner).with_ignored_flag(true)
+}
