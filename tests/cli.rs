@@ -336,3 +336,67 @@ fn without_docker_a_container_target_exits_3_saying_how_to_fix_it() {
     );
     assert!(stderr.contains("start the Docker engine"), "{stderr}");
 }
+
+#[test]
+fn kafka_local_without_a_distribution_exits_3_saying_how_to_get_one() {
+    let out = scenario_run(&[
+        "scenarios/key-partition.yaml",
+        "--cluster",
+        "kafka-local",
+        "--kafka-home",
+        "/nonexistent/kafka",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/kafka (--kafka-home) is not a Kafka distribution"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("tools/kafka/assemble 4.1.1"), "{stderr}");
+}
+
+#[test]
+fn kafka_local_without_java_exits_3_saying_what_to_install() {
+    let home = std::env::temp_dir().join(format!("kafka-scenario-nojava-{}", std::process::id()));
+    std::fs::create_dir_all(home.join("libs")).expect("libs/");
+    std::fs::write(home.join("libs/kafka_2.13-4.1.1.jar"), "").expect("a jar name");
+    let out = Command::new(env!("CARGO_BIN_EXE_scenario-run"))
+        .args(["scenarios/key-partition.yaml", "--cluster", "kafka-local"])
+        .arg("--kafka-home")
+        .arg(&home)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PATH", "/nonexistent")
+        .env("JAVA_HOME", "/nonexistent")
+        .output()
+        .expect("scenario-run starts");
+    let _ = std::fs::remove_dir_all(&home);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot run java"), "{stderr}");
+    assert!(
+        stderr.contains("install a Java runtime 17 or newer"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn kafka_home_on_another_target_is_a_usage_error() {
+    let out = scenario_run(&["scenarios/key-partition.yaml", "--kafka-home", "/opt/kafka"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--kafka-home is for kafka-local, not for --cluster embedded"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn brokers_on_the_embedded_target_is_a_usage_error() {
+    let out = scenario_run(&["scenarios/key-partition.yaml", "--brokers", "3"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--brokers is for kafka and kafka-local, not for --cluster embedded"),
+        "{stderr}"
+    );
+}

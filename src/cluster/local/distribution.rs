@@ -115,3 +115,6 @@ pub fn java() -> PathBuf {
         .filter(|java| java.is_file())
         .unwrap_or_else(|| PathBuf::from("java"))
 }
+
+#[cfg(test)]
+mod tests;
