@@ -27,8 +27,9 @@ fn error_of(text: &str) -> ScenarioError {
     }
 }
 
-/// Asserts the error's position, that its message and hint contain the given words, and that
-/// the reported offending text is what stands at that position.
+/// Asserts the error's position, that its message and hint contain the given words (an empty
+/// `hint` means the error must have none), and that the reported offending text is what stands
+/// at that position.
 fn assert_error(text: &str, line: usize, column: usize, message: &str, hint: &str) {
     let e = error_of(text);
     let shown = e.plain().to_string();
@@ -37,12 +38,26 @@ fn assert_error(text: &str, line: usize, column: usize, message: &str, hint: &st
         e.message.contains(message),
         "message lacks `{message}`:\n{shown}"
     );
-    let got_hint = e.hint.clone().unwrap_or_default();
-    assert!(got_hint.contains(hint), "hint lacks `{hint}`:\n{shown}");
+    assert!(
+        !message.is_empty(),
+        "say which words the message must contain"
+    );
+    match (&e.hint, hint) {
+        (None, "") => {}
+        (Some(got), "") => panic!("unexpected hint `{got}`:\n{shown}"),
+        (Some(got), wanted) => assert!(got.contains(wanted), "hint lacks `{wanted}`:\n{shown}"),
+        (None, wanted) => panic!("no hint, expected one with `{wanted}`:\n{shown}"),
+    }
     let source_line = text.lines().nth(line - 1).unwrap_or_default();
     let at: String = source_line.chars().skip(column - 1).collect();
+    // Only a blank position (an empty file) has nothing to show.
+    let points_at_it = if at.trim().is_empty() {
+        e.found.is_empty()
+    } else {
+        !e.found.is_empty() && at.starts_with(&e.found)
+    };
     assert!(
-        at.starts_with(&e.found),
+        points_at_it,
         "found `{}` is not at {line}:{column}:\n{shown}",
         e.found
     );

@@ -17,7 +17,33 @@ fn scenario_run_at_home(args: &[&str], home: Option<&std::path::Path>) -> Output
     if let Some(home) = home {
         command.env("HOME", home);
     }
-    command.output().expect("scenario-run starts")
+    bounded_output(&mut command)
+}
+
+/// How long one `scenario-run` of these tests may take before it counts as hung.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs the command to its end, failing the test if it has not ended within `PATIENCE`.
+fn bounded_output(command: &mut Command) -> Output {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("scenario-run starts");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while child.try_wait().expect("waitable").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("killed");
+            panic!(
+                "scenario-run hung for {PATIENCE:?}:\n{}{}",
+                text(&output.stdout),
+                text(&output.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("scenario-run ends")
 }
 
 /// A HOME whose ~/.kube/config has the contexts `lab` and `prod`, and ~/.kube/config-course.
@@ -154,7 +180,7 @@ fn a_malformed_profile_exits_2_with_its_line() {
 }
 
 #[test]
-fn a_profile_reaches_its_cluster() {
+fn a_profile_with_a_closed_port_exits_3_saying_it_cannot_reach_it() {
     let file = temp_scenario(
         "closed-clusters.yaml",
         "closed: { bootstrap: 127.0.0.1:1 }\n",
@@ -212,7 +238,13 @@ fn a_closed_bootstrap_port_exits_3_naming_the_address() {
 #[test]
 fn keep_names_needs_a_bootstrap_target() {
     let out = scenario_run(&["scenarios/rebalance.yaml", "--keep-names"]);
-    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the following required arguments were not provided")
+            && stderr.contains("--bootstrap <HOST:PORT>"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -322,12 +354,12 @@ fn dry_run_needs_a_kubernetes_cluster() {
 
 #[test]
 fn without_docker_a_container_target_exits_3_saying_how_to_fix_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_scenario-run"))
-        .args(["scenarios/rebalance.yaml", "--cluster", "kafka"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .output()
-        .expect("scenario-run starts");
+    let out = bounded_output(
+        Command::new(env!("CARGO_BIN_EXE_scenario-run"))
+            .args(["scenarios/rebalance.yaml", "--cluster", "kafka"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock"),
+    );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
@@ -360,15 +392,15 @@ fn kafka_local_without_java_exits_3_saying_what_to_install() {
     let home = std::env::temp_dir().join(format!("kafka-scenario-nojava-{}", std::process::id()));
     std::fs::create_dir_all(home.join("libs")).expect("libs/");
     std::fs::write(home.join("libs/kafka_2.13-4.1.1.jar"), "").expect("a jar name");
-    let out = Command::new(env!("CARGO_BIN_EXE_scenario-run"))
-        .args(["scenarios/key-partition.yaml", "--cluster", "kafka-local"])
-        .arg("--kafka-home")
-        .arg(&home)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("PATH", "/nonexistent")
-        .env("JAVA_HOME", "/nonexistent")
-        .output()
-        .expect("scenario-run starts");
+    let out = bounded_output(
+        Command::new(env!("CARGO_BIN_EXE_scenario-run"))
+            .args(["scenarios/key-partition.yaml", "--cluster", "kafka-local"])
+            .arg("--kafka-home")
+            .arg(&home)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("PATH", "/nonexistent")
+            .env("JAVA_HOME", "/nonexistent"),
+    );
     let _ = std::fs::remove_dir_all(&home);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");

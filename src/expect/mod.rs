@@ -114,17 +114,18 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
         }
     }
     for (topic, keys) in &expect.keys {
-        for (key, partition) in keys {
+        for (key, partitions) in keys {
+            let wanted = partitions.sorted();
             let actual: Vec<i32> = facts
                 .keyed
                 .get(topic)
                 .and_then(|k| k.get(key))
                 .map(|p| p.iter().copied().collect())
                 .unwrap_or_default();
-            if actual != [*partition] {
+            if actual != wanted {
                 out.push(differ(
                     format!("partitions of key {key} on {topic}"),
-                    [*partition],
+                    wanted,
                     actual,
                 ));
             }

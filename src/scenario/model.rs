@@ -267,15 +267,39 @@ pub struct Expectations {
     /// Records acknowledged but never consumed by a group that subscribes to their topic, summed over groups.
     #[serde(default)]
     pub lost: Option<u64>,
-    /// Topic -> key -> the partition every record with that key went to.
+    /// Topic -> key -> the partition every record with that key went to, or every partition
+    /// its records reached (a key moves when its topic grows).
     #[serde(default)]
-    pub keys: BTreeMap<String, BTreeMap<String, i32>>,
+    pub keys: BTreeMap<String, BTreeMap<String, KeyPartitions>>,
     /// Topic -> partitions that unkeyed records went to.
     #[serde(default)]
     pub unkeyed: BTreeMap<String, Vec<i32>>,
     /// Actor -> the largest number of records one poll returned.
     #[serde(default)]
     pub max_poll_batch: BTreeMap<String, u64>,
+}
+
+/// Where an expected key's records went.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyPartitions {
+    /// Every record of the key on this partition.
+    One(i32),
+    /// Exactly these partitions, each reached by some record of the key.
+    Several(Vec<i32>),
+}
+
+impl KeyPartitions {
+    /// The partitions, sorted and without repeats.
+    pub fn sorted(&self) -> Vec<i32> {
+        let mut partitions = match self {
+            KeyPartitions::One(partition) => vec![*partition],
+            KeyPartitions::Several(partitions) => partitions.clone(),
+        };
+        partitions.sort_unstable();
+        partitions.dedup();
+        partitions
+    }
 }
 
 /// Expected assignment of one actor.
