@@ -249,17 +249,17 @@ if [[ ${KAFKA_IMAGE_CDS:-1} != 0 ]]; then
   trap 'docker rm -f "$dump" >/dev/null 2>&1; docker rmi "$draft" >/dev/null 2>&1; rm -rf "$root"' EXIT
   import_image "$draft"
   docker run -d --name "$dump" -e DUMP_CDS_ARCHIVES=1 "$draft" >/dev/null
-  for _ in $(seq 1200); do
-    docker logs "$dump" 2>/dev/null | grep -q 'Kafka Server started' && break
-    if [[ $(docker inspect -f '{{.State.Running}}' "$dump") != true ]]; then
+  # (grep without -q: under pipefail, a grep leaving early could fail docker logs with SIGPIPE)
+  started() { docker logs "$dump" 2>/dev/null | grep -F 'Kafka Server started' >/dev/null; }
+  deadline=$((SECONDS + 180))
+  until started; do
+    if ((SECONDS > deadline)) || [[ $(docker inspect -f '{{.State.Running}}' "$dump") != true ]]; then
       docker logs "$dump" 2>&1 | tail -n 30 >&2
-      echo "the broker did not start in $draft" >&2
+      echo "the broker in $draft did not start (within 180 s)" >&2
       exit 1
     fi
-    sleep 0.1
+    sleep 0.2
   done
-  docker logs "$dump" 2>/dev/null | grep -q 'Kafka Server started' ||
-    { docker logs "$dump" 2>&1 | tail -n 30 >&2; echo "the broker did not start in 120 s" >&2; exit 1; }
   docker stop -t 60 "$dump" >/dev/null
   for archive in storage kafka; do
     docker cp "$dump:/opt/kafka/$archive.jsa" "$root/opt/kafka/$archive.jsa"
