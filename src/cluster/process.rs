@@ -8,7 +8,6 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 /// A running child process owned by the harness.
 pub struct OwnedProcess {
@@ -87,18 +86,6 @@ impl OwnedProcess {
                 libc::kill(self.pid, signal);
             }
         }
-    }
-
-    /// Waits up to `timeout` for the process to end; true if it did.
-    pub fn wait_for_exit(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while self.exit_status().is_none() {
-            if Instant::now() >= deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        true
     }
 
     /// Kills the process (SIGKILL) and waits until it is reaped.
