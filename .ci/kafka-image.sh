@@ -20,9 +20,12 @@
 # Like the real image, run turns every KAFKA_* variable (except the JVM/log ones) into a
 # server.properties entry (KAFKA_FOO_BAR -> foo.bar, `__` -> `_`, `___` -> `-`, as
 # kafka.docker.KafkaDockerWrapper does), formats the storage with CLUSTER_ID and starts the
-# broker in the foreground, logging to stdout. Unlike it: it runs as root, on Java 17 instead
-# of 21, without the class-data-sharing archives, and the data lives in /var/lib/kafka/data
-# (not a declared volume, so removing a container leaves nothing behind).
+# broker in the foreground, logging to stdout. Like it, it ships class-data-sharing archives
+# made by starting the broker once at build time (on 2 cores a single node then reaches
+# "Kafka Server started" in ~3.5 s instead of ~6-7 s, three nodes in ~11-13 s instead of ~15-18 s).
+# Unlike it: it runs as root, on the host's Java 17 instead of Temurin 21, with -Xmx512m
+# instead of 1 GB, and the data lives in /var/lib/kafka/data (not a declared volume, so
+# removing a container leaves nothing behind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=${2:-4.1.1}
@@ -123,6 +126,7 @@ cat >"$root/etc/kafka/docker/run" <<'RUN'
 # Starts Apache Kafka configured from the environment, as the apache/kafka image's
 # /etc/kafka/docker/run does (there: bash, and kafka.docker.KafkaDockerWrapper writing
 # /opt/kafka/config). Arguments NAME=VALUE are exported first, as there.
+# shellcheck disable=SC2018,SC2019,SC2046,SC2086,SC2154,SC2163  # *_OPTS split on purpose
 set -eu
 for assignment in "$@"; do export "$assignment"; done
 
@@ -138,7 +142,8 @@ fi
 # Without KAFKA_LISTENERS a broker listens where it advertises, on every interface.
 if [ -z "${KAFKA_LISTENERS:-}" ] && [ -n "${KAFKA_ADVERTISED_LISTENERS:-}" ] &&
   [ "${KAFKA_PROCESS_ROLES:-}" != controller ]; then
-  export KAFKA_LISTENERS="$(echo "$KAFKA_ADVERTISED_LISTENERS" | sed -e 's|://[^:]*:|://0.0.0.0:|g')"
+  KAFKA_LISTENERS=$(echo "$KAFKA_ADVERTISED_LISTENERS" | sed -e 's|://[^:]*:|://0.0.0.0:|g')
+  export KAFKA_LISTENERS
 fi
 
 # server.properties: a mounted /mnt/shared/config/server.properties plus the KAFKA_* entries,
@@ -265,5 +270,10 @@ if [[ ${KAFKA_IMAGE_CDS:-1} != 0 ]]; then
     docker cp "$dump:/opt/kafka/$archive.jsa" "$root/opt/kafka/$archive.jsa"
   done
 fi
+previous=$(docker images -q "$image")
 import_image "$image"
+# A rebuild leaves the previous image untagged; remove it unless a container still uses it.
+if [[ -n $previous && $previous != "$(docker images -q "$image")" ]]; then
+  docker rmi "$previous" >/dev/null 2>&1 || true
+fi
 echo "built $image"
