@@ -312,3 +312,45 @@ fn no_prefix_of_any_scenario_makes_the_loader_panic() {
         }
     }
 }
+
+#[test]
+fn a_negative_processing_time() {
+    let text = VALID.replace(
+        "consumer1: { consumer: { group: g, topics: [orders] } }",
+        "consumer1: { consumer: { group: g, topics: [orders], process: -5ms } }",
+    );
+    let e = error_of(&text);
+    assert_eq!(e.line, 5, "{}", e.plain());
+    assert!(
+        e.message.contains("`-5ms` is not a duration"),
+        "{}",
+        e.plain()
+    );
+}
+
+#[test]
+fn an_unparseable_processing_time() {
+    let text = VALID.replace(
+        "consumer1: { consumer: { group: g, topics: [orders] } }",
+        "consumer1: { consumer: { group: g, topics: [orders], process: slowly } }",
+    );
+    let e = error_of(&text);
+    assert_eq!(e.line, 5, "{}", e.plain());
+    assert!(
+        e.message.contains("`slowly` is not a duration"),
+        "{}",
+        e.plain()
+    );
+}
+
+#[test]
+fn a_process_step_for_a_producer() {
+    let text = format!("{VALID}  - process: {{ actor: feeder, time: 20ms }}\n");
+    assert_error(
+        &text,
+        11,
+        23,
+        "`feeder` is a producer; only consumers process records",
+        "",
+    );
+}

@@ -89,7 +89,27 @@ fn judge(plan: &Plan, result: Result<Finished, RunError>) -> Result<(), Failed> 
     if plan.name == "batch-linger" {
         fewer_requests_with_larger_batches(&finished)?;
     }
+    if plan.name == "slow-consumer" {
+        slow_records_come_again(&finished)?;
+    }
     Ok(())
+}
+
+/// The slow member's records were processed again after each removal; how many depends on
+/// where its batch stood, so the count is a measurement, and only its sign is asserted.
+fn slow_records_come_again(finished: &Finished) -> Result<(), Failed> {
+    let duplicates = finished
+        .outcome
+        .measurements
+        .groups
+        .get("slow-cg")
+        .and_then(|g| g.duplicates)
+        .ok_or("no duplicate count measured for slow-cg")?;
+    if duplicates > 0 {
+        Ok(())
+    } else {
+        Err("slow-cg was removed twice but processed no record twice".into())
+    }
 }
 
 /// Doubling batch.size with a long linger.ms roughly halves the produce requests.

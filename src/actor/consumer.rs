@@ -4,6 +4,7 @@
 //! records, so batch sizes can be observed and limited.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::KafkaResult;
+use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use tokio::sync::oneshot;
@@ -41,6 +42,7 @@ pub struct ConsumerActor {
     name: Arc<str>,
     commands: mpsc::Sender<Command>,
     thread: Option<JoinHandle<()>>,
+    process: Arc<AtomicU64>,
 }
 
 /// Records group membership changes in the event log.
@@ -48,7 +50,17 @@ struct GroupMember {
     env: ActorEnv,
 }
 
-impl ClientContext for GroupMember {}
+impl ClientContext for GroupMember {
+    /// librdkafka reports leaving the group for a late poll as a global error; the run records
+    /// it as an event (`MaxPollExceeded`), so it is no error of the harness's.
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::PollExceeded) {
+            tracing::info!(actor = %self.env.name, "{reason}");
+        } else {
+            tracing::error!(actor = %self.env.name, "librdkafka: {error}: {reason}");
+        }
+    }
+}
 
 impl ConsumerContext for GroupMember {
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
@@ -118,7 +130,9 @@ impl ConsumerActor {
         env.log.push(&env.name, EventKind::Started);
         tracing::debug!(actor = %env.name, group = %plan.group, "consumer subscribed to {topics:?}");
         let (commands, inbox) = mpsc::channel();
+        let process = Arc::new(AtomicU64::new(nanos(plan.process)));
         let poller = Poller {
+            process: Arc::clone(&process),
             consumer,
             env: env.clone(),
             max_poll_records: plan.max_poll_records,
@@ -136,7 +150,14 @@ impl ConsumerActor {
             name: Arc::clone(&env.name),
             commands,
             thread: Some(thread),
+            process,
         })
+    }
+
+    /// Changes the time spent on each record; it applies from the next record on, also in the
+    /// middle of a batch.
+    pub fn set_process(&self, time: Duration) {
+        self.process.store(nanos(time), Ordering::Relaxed);
     }
 
     /// Commits the position of every assigned partition, whether or not a record was consumed
@@ -186,6 +207,8 @@ impl Drop for ConsumerActor {
 struct Poller {
     consumer: BaseConsumer<GroupMember>,
     env: ActorEnv,
+    /// Nanoseconds spent on each record after a poll returned it.
+    process: Arc<AtomicU64>,
     max_poll_records: usize,
     commit: CommitMode,
     reset_to_earliest: bool,
@@ -194,9 +217,15 @@ struct Poller {
 
 impl Poller {
     fn run(self) {
+        // A command that arrived while records were being processed.
+        let mut pending = None;
         loop {
-            match self.inbox.try_recv() {
-                Err(mpsc::TryRecvError::Empty) => self.poll_once(),
+            let next = match pending.take() {
+                Some(command) => Ok(command),
+                None => self.inbox.try_recv(),
+            };
+            match next {
+                Err(mpsc::TryRecvError::Empty) => pending = self.poll_once(),
                 Ok(Command::CommitPositions(reply)) => {
                     let _ = reply.send(self.commit_positions());
                 }
@@ -218,13 +247,22 @@ impl Poller {
     }
 
     /// One emulated poll: wait for a first record, then take what is already fetched, up to
-    /// `max.poll.records`.
-    fn poll_once(&self) {
+    /// `max.poll.records`; then spend the processing time on each record, as a handler would.
+    /// Returns a command that arrived while processing, for the loop to handle next.
+    fn poll_once(&self) -> Option<Command> {
         let mut events = Vec::new();
         let mut wait = POLL_WAIT;
         while events.len() < self.max_poll_records {
             match self.consumer.poll(wait) {
                 None => break,
+                Some(Err(KafkaError::MessageConsumption(RDKafkaErrorCode::PollExceeded))) => {
+                    // librdkafka left the group: processing took longer than
+                    // max.poll.interval.ms. This poll rejoins.
+                    self.env
+                        .log
+                        .push(&self.env.name, EventKind::MaxPollExceeded);
+                    break;
+                }
                 Some(Err(e)) => {
                     tracing::warn!(actor = %self.env.name, "poll: {e}");
                     break;
@@ -239,17 +277,54 @@ impl Poller {
             wait = Duration::ZERO;
         }
         if events.is_empty() {
-            return;
+            return None;
         }
-        events.push(EventKind::PollBatch(events.len()));
+        let records = events.len();
+        events.push(EventKind::PollBatch(records));
         self.env.log.extend(&self.env.name, events);
+        if let Some(command) = self.process(records) {
+            return Some(command);
+        }
         if self.commit == CommitMode::PerPoll
             && let Err(e) = self
                 .consumer
                 .commit_consumer_state(rdkafka::consumer::CommitMode::Sync)
         {
-            tracing::warn!(actor = %self.env.name, "commit: {e}");
+            // A member that lost its partitions (a rebalance, a late poll) cannot commit: its
+            // records come again, which is what the scenario observes.
+            let lost = matches!(
+                e.rdkafka_error_code(),
+                Some(
+                    RDKafkaErrorCode::AssignmentLost
+                        | RDKafkaErrorCode::RebalanceInProgress
+                        | RDKafkaErrorCode::IllegalGeneration
+                        | RDKafkaErrorCode::UnknownMemberId
+                )
+            );
+            if lost {
+                tracing::info!(actor = %self.env.name, "commit: {e}");
+            } else {
+                tracing::warn!(actor = %self.env.name, "commit: {e}");
+            }
         }
+        None
+    }
+
+    /// Spends the processing time on each of `records`, as a slow handler between two polls
+    /// does; a stop, kill or commit asked for meanwhile interrupts it and is returned.
+    fn process(&self, records: usize) -> Option<Command> {
+        for _ in 0..records {
+            let time = Duration::from_nanos(self.process.load(Ordering::Relaxed));
+            if time.is_zero() {
+                continue;
+            }
+            match self.inbox.recv_timeout(time) {
+                Ok(command) => return Some(command),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Some(Command::Stop),
+            }
+        }
+        None
     }
 
     /// librdkafka knows a position only after a record was consumed; before that, the
@@ -311,6 +386,10 @@ impl Poller {
             tracing::warn!(actor = %self.env.name, "commit: {e}");
         }
     }
+}
+
+fn nanos(time: Duration) -> u64 {
+    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// Destroys the client the way a crashed process disappears: librdkafka's

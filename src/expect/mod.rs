@@ -79,6 +79,12 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
         &expect.max_poll_batch,
         &facts.max_poll_batch,
     );
+    counts(
+        &mut out,
+        "times max.poll.interval.ms was exceeded by",
+        &expect.max_poll_exceeded,
+        &facts.max_poll_exceeded,
+    );
     for (group, topics) in &expect.committed {
         for (topic, partitions) in topics {
             for (partition, offset) in partitions {

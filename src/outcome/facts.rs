@@ -22,6 +22,8 @@ pub struct Facts {
     pub max_poll_batch: BTreeMap<String, u64>,
     /// Actor -> commits the broker accepted.
     pub commits: BTreeMap<String, u64>,
+    /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
+    pub max_poll_exceeded: BTreeMap<String, u64>,
     /// Group -> per-group record accounting.
     pub groups: BTreeMap<String, GroupFacts>,
     /// Committed offsets, as the broker reports them.
@@ -114,6 +116,7 @@ pub fn facts(
             }
             EventKind::ProduceFailed { .. } => *f.failed.entry(actor).or_default() += 1,
             EventKind::Committed(_) => *f.commits.entry(actor).or_default() += 1,
+            EventKind::MaxPollExceeded => *f.max_poll_exceeded.entry(actor).or_default() += 1,
             _ => {}
         }
     }

@@ -94,6 +94,9 @@ pub struct ActorCounts {
     /// Commits the broker accepted (always timing-dependent: auto-commit runs on a timer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits: Option<u64>,
+    /// Times the consumer left its group for exceeding `max.poll.interval.ms` (shown when any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_poll_exceeded: Option<u64>,
 }
 
 /// One group's accounting.
@@ -218,6 +221,7 @@ fn split_actors(all: &Facts, timing: &timing::TimingDependent) -> Split<ActorCou
             failed: all.failed.get(name).copied(),
             max_poll_batch: all.max_poll_batch.get(name).copied(),
             commits: None,
+            max_poll_exceeded: all.max_poll_exceeded.get(name).copied(),
         };
         let mut stable = full.clone();
         let mut varying = ActorCounts {

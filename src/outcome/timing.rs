@@ -18,7 +18,8 @@ pub struct TimingDependent {
     pub counts: bool,
     /// A paced producer ran: which partitions its unkeyed records reached depends on how many.
     pub keys: bool,
-    /// Groups whose duplicate count depends on whether an auto-commit fired before a crash.
+    /// Groups whose duplicate count depends on whether an auto-commit fired before a crash,
+    /// or on how far a member that exceeded max.poll.interval.ms had got in its batch.
     pub duplicates: BTreeSet<String>,
     /// Consumers whose largest poll never reached `max.poll.records`: the size depends on
     /// fetch timing.
@@ -58,6 +59,9 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
                 {
                     timing.duplicates.insert(c.group.clone());
                 }
+            }
+            (EventKind::MaxPollExceeded, Some(ActorPlan::Consumer(c))) => {
+                timing.duplicates.insert(c.group.clone());
             }
             _ => {}
         }

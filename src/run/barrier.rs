@@ -98,6 +98,11 @@ fn unmet(
     for (what, counts, wanted) in [
         ("consumed", &state.consumed, &barrier.consumed),
         ("produced", &state.produced, &barrier.produced),
+        (
+            "exceeded max.poll.interval.ms, times:",
+            &state.max_poll_exceeded,
+            &barrier.max_poll_exceeded,
+        ),
     ] {
         for (actor, n) in wanted {
             let have = counts.get(actor.as_str()).copied().unwrap_or(0);

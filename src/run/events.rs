@@ -62,6 +62,9 @@ pub enum EventKind {
     Committed(Vec<(TopicPartition, i64)>),
     /// One emulated poll returned this many records.
     PollBatch(usize),
+    /// librdkafka left the group because the consumer did not poll within
+    /// `max.poll.interval.ms` (the slow handler of course section 2.3).
+    MaxPollExceeded,
     /// The broker acknowledged a record.
     Produced {
         /// Where it went.

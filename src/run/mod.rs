@@ -132,6 +132,7 @@ async fn run_timeline(
             .iter()
             .map(|t| (t.name.clone(), t.partitions))
             .collect(),
+        process_times: BTreeMap::new(),
         record: RunRecord::default(),
     };
     let timeline = runner.timeline(observer).await;
@@ -149,6 +150,8 @@ struct Runner<'a> {
     producers: BTreeMap<String, ProducerActor>,
     state: LiveState,
     partitions: BTreeMap<String, i32>,
+    /// Processing times changed by `process` steps, for consumers started later.
+    process_times: BTreeMap<String, Duration>,
     record: RunRecord,
 }
 
@@ -271,6 +274,12 @@ impl Runner<'_> {
                 );
                 note.differences = expect::check(self.plan, expectations, &facts);
             }
+            Action::Process { actor, time } => {
+                if let Some(consumer) = self.consumers.get(actor) {
+                    consumer.set_process(*time);
+                }
+                self.process_times.insert(actor.clone(), *time);
+            }
             Action::Grow { topic, partitions } => {
                 self.cluster.grow_topic(topic, *partitions).await?;
                 for producer in self.producers.values().filter(|p| p.topic() == topic) {
@@ -298,6 +307,9 @@ impl Runner<'_> {
                 let defaults = self.cluster.consumer_defaults();
                 let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
                 let consumer = ConsumerActor::start(self.env(actor), c, config)?;
+                if let Some(time) = self.process_times.get(actor) {
+                    consumer.set_process(*time);
+                }
                 self.consumers.insert(actor.to_owned(), consumer);
             }
             Some(ActorPlan::Producer(_)) => self.producer(actor)?.start(),

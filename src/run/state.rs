@@ -33,6 +33,8 @@ pub struct LiveState {
     pub consumed: BTreeMap<Arc<str>, u64>,
     /// Actor -> records acknowledged.
     pub produced: BTreeMap<Arc<str>, u64>,
+    /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
+    pub max_poll_exceeded: BTreeMap<Arc<str>, u64>,
     /// Topic -> ids of acknowledged records.
     pub produced_ids: HashMap<Arc<str>, HashSet<RecordId>>,
     /// Group -> ids of records its members consumed.
@@ -88,6 +90,12 @@ impl LiveState {
                     .entry(Arc::clone(&at.topic))
                     .or_default()
                     .insert(id.clone());
+            }
+            EventKind::MaxPollExceeded => {
+                *self
+                    .max_poll_exceeded
+                    .entry(Arc::clone(&event.actor))
+                    .or_default() += 1;
             }
             EventKind::PollBatch(_) | EventKind::ProduceFailed { .. } | EventKind::Committed(_) => {
             }

@@ -99,6 +99,10 @@ pub struct ConsumerSpec {
     /// Commit strategy; `auto` when absent.
     #[serde(default)]
     pub commit: Option<CommitMode>,
+    /// Time spent on each record after a poll returned it, as a slow handler does: the next
+    /// poll waits for it, heartbeats go on.
+    #[serde(default)]
+    pub process: Option<Duration>,
     /// Every other key: a librdkafka consumer property.
     #[serde(flatten)]
     pub properties: BTreeMap<String, PropertyValue>,
@@ -154,6 +158,18 @@ pub enum Step {
     Expect(Expectations),
     /// Add partitions to a topic.
     Grow(GrowStep),
+    /// Change a consumer's processing time per record from now on.
+    Process(ProcessStep),
+}
+
+/// A consumer's new processing time per record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessStep {
+    /// The consumer actor.
+    pub actor: String,
+    /// Time per record; `0s` makes it fast again.
+    pub time: Duration,
 }
 
 /// A foreground burst.
@@ -201,6 +217,9 @@ pub struct AwaitStep {
     /// Actor -> number of records it must have had acknowledged in total.
     #[serde(default)]
     pub produced: BTreeMap<String, u64>,
+    /// Consumer -> times it must have left its group for exceeding `max.poll.interval.ms`.
+    #[serde(default)]
+    pub max_poll_exceeded: BTreeMap<String, u64>,
     /// How long to wait before failing.
     #[serde(default)]
     pub timeout: Option<Duration>,
@@ -277,6 +296,9 @@ pub struct Expectations {
     /// Actor -> the largest number of records one poll returned.
     #[serde(default)]
     pub max_poll_batch: BTreeMap<String, u64>,
+    /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
+    #[serde(default)]
+    pub max_poll_exceeded: BTreeMap<String, u64>,
 }
 
 /// Where an expected key's records went.

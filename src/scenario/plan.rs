@@ -94,6 +94,8 @@ pub struct ConsumerPlan {
     pub commit: CommitMode,
     /// `auto.commit.interval.ms` in effect, when committing automatically.
     pub auto_commit_interval: Option<Duration>,
+    /// Time spent on each polled record before the next poll.
+    pub process: Duration,
     /// librdkafka properties: scenario defaults, then the actor's own, `client.id` defaulting to
     /// the actor name.
     pub properties: Vec<(String, String)>,
@@ -181,6 +183,13 @@ pub enum Action {
         /// New total.
         partitions: i32,
     },
+    /// Change a consumer's processing time per record.
+    Process {
+        /// The consumer actor.
+        actor: String,
+        /// Time per record from now on.
+        time: Duration,
+    },
 }
 
 /// A foreground burst of records.
@@ -207,6 +216,8 @@ pub struct Barrier {
     pub consumed: BTreeMap<String, u64>,
     /// Actor -> total records acknowledged.
     pub produced: BTreeMap<String, u64>,
+    /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
+    pub max_poll_exceeded: BTreeMap<String, u64>,
     /// Give up after this long.
     pub timeout: Duration,
 }

@@ -285,6 +285,7 @@ impl Validator<'_> {
             max_poll_records,
             commit,
             auto_commit_interval,
+            process: spec.process.map_or(Duration::ZERO, |d| d.0),
             properties,
         })
     }
@@ -379,6 +380,7 @@ impl Validator<'_> {
                     "payload",
                     "commit",
                     "max.poll.records",
+                    "process",
                 ];
                 let hint = did_you_mean(key, first_class)
                     .map(|close| format!("did you mean `{close}`?"))
@@ -579,6 +581,33 @@ impl Validator<'_> {
                         },
                     )
                 }
+                Step::Process(p) => {
+                    let here = path(&[&"timeline", &index, &"process", &"actor"]);
+                    if let ActorPlan::Producer(_) =
+                        self.actor_ref(&p.actor, actors, here.clone())?
+                    {
+                        return Err(self.err(
+                            here,
+                            false,
+                            format!(
+                                "`{}` is a producer; only consumers process records",
+                                p.actor
+                            ),
+                            None,
+                        ));
+                    }
+                    (
+                        format!(
+                            "process {} at {} per record",
+                            p.actor,
+                            humantime::format_duration(p.time.0)
+                        ),
+                        Action::Process {
+                            actor: p.actor.clone(),
+                            time: p.time.0,
+                        },
+                    )
+                }
             };
             steps.push(PlannedStep {
                 index,
@@ -656,6 +685,7 @@ impl Validator<'_> {
         for (field, map, want_consumer) in [
             ("consumed", &spec.consumed, true),
             ("produced", &spec.produced, false),
+            ("max_poll_exceeded", &spec.max_poll_exceeded, true),
         ] {
             for actor in map.keys() {
                 let mut at = base();
@@ -680,12 +710,16 @@ impl Validator<'_> {
             && drained.is_empty()
             && spec.consumed.is_empty()
             && spec.produced.is_empty()
+            && spec.max_poll_exceeded.is_empty()
         {
             return Err(self.err(
                 base(),
                 false,
                 "this `await` waits for nothing",
-                Some("give `stable`, `drained`, `consumed` or `produced`".into()),
+                Some(
+                    "give `stable`, `drained`, `consumed`, `produced` or `max_poll_exceeded`"
+                        .into(),
+                ),
             ));
         }
         Ok(Barrier {
@@ -693,6 +727,7 @@ impl Validator<'_> {
             drained_groups: drained,
             consumed: spec.consumed.clone(),
             produced: spec.produced.clone(),
+            max_poll_exceeded: spec.max_poll_exceeded.clone(),
             timeout: spec.timeout.map_or(DEFAULT_AWAIT_TIMEOUT, |t| t.0),
         })
     }
@@ -810,7 +845,12 @@ impl Validator<'_> {
                 }
             }
         }
-        for actor in expect.consumed.keys().chain(expect.max_poll_batch.keys()) {
+        for actor in expect
+            .consumed
+            .keys()
+            .chain(expect.max_poll_batch.keys())
+            .chain(expect.max_poll_exceeded.keys())
+        {
             let field = if expect.consumed.contains_key(actor) {
                 "consumed"
             } else {
@@ -921,6 +961,9 @@ fn describe_barrier(b: &Barrier) -> String {
     }
     for (actor, n) in &b.produced {
         parts.push(format!("{actor} produced {n}"));
+    }
+    for (actor, n) in &b.max_poll_exceeded {
+        parts.push(format!("{actor} exceeded max.poll.interval.ms {n} times"));
     }
     format!("await {}", parts.join(", "))
 }
