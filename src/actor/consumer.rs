@@ -251,6 +251,8 @@ impl Poller {
     /// Returns a command that arrived while processing, for the loop to handle next.
     fn poll_once(&self) -> Option<Command> {
         let mut events = Vec::new();
+        // With `commit: per-record`, where each record was, to commit once it is processed.
+        let mut received = Vec::new();
         let mut wait = POLL_WAIT;
         while events.len() < self.max_poll_records {
             match self.consumer.poll(wait) {
@@ -270,7 +272,11 @@ impl Poller {
                 Some(Ok(message)) => {
                     events.push(self.consumed(&message));
                     if self.commit == CommitMode::PerRecord {
-                        self.commit_message(&message);
+                        received.push((
+                            message.topic().to_owned(),
+                            message.partition(),
+                            message.offset(),
+                        ));
                     }
                 }
             }
@@ -282,7 +288,7 @@ impl Poller {
         let records = events.len();
         events.push(EventKind::PollBatch(records));
         self.env.log.extend(&self.env.name, events);
-        if let Some(command) = self.process(records) {
+        if let Some(command) = self.process(records, &received) {
             return Some(command);
         }
         if self.commit == CommitMode::PerPoll
@@ -311,17 +317,20 @@ impl Poller {
     }
 
     /// Spends the processing time on each of `records`, as a slow handler between two polls
-    /// does; a stop, kill or commit asked for meanwhile interrupts it and is returned.
-    fn process(&self, records: usize) -> Option<Command> {
-        for _ in 0..records {
+    /// does, committing each one after it when `received` says where it was (`per-record`); a
+    /// stop, kill or commit asked for meanwhile interrupts it and is returned.
+    fn process(&self, records: usize, received: &[(String, i32, i64)]) -> Option<Command> {
+        for index in 0..records {
             let time = Duration::from_nanos(self.process.load(Ordering::Relaxed));
-            if time.is_zero() {
-                continue;
+            if !time.is_zero() {
+                match self.inbox.recv_timeout(time) {
+                    Ok(command) => return Some(command),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return Some(Command::Stop),
+                }
             }
-            match self.inbox.recv_timeout(time) {
-                Ok(command) => return Some(command),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => return Some(Command::Stop),
+            if let Some((topic, partition, offset)) = received.get(index) {
+                self.commit_after(topic, *partition, *offset);
             }
         }
         None
@@ -378,11 +387,16 @@ impl Poller {
         }
     }
 
-    fn commit_message(&self, message: &BorrowedMessage<'_>) {
-        if let Err(e) = self
-            .consumer
-            .commit_message(message, rdkafka::consumer::CommitMode::Sync)
-        {
+    /// Commits the offset after a processed record, synchronously.
+    fn commit_after(&self, topic: &str, partition: i32, offset: i64) {
+        let mut list = TopicPartitionList::new();
+        let committed = list
+            .add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset + 1))
+            .and_then(|()| {
+                self.consumer
+                    .commit(&list, rdkafka::consumer::CommitMode::Sync)
+            });
+        if let Err(e) = committed {
             tracing::warn!(actor = %self.env.name, "commit: {e}");
         }
     }
