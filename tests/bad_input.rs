@@ -314,33 +314,22 @@ fn no_prefix_of_any_scenario_makes_the_loader_panic() {
 }
 
 #[test]
-fn a_negative_processing_time() {
-    let text = VALID.replace(
-        "consumer1: { consumer: { group: g, topics: [orders] } }",
-        "consumer1: { consumer: { group: g, topics: [orders], process: -5ms } }",
-    );
-    let e = error_of(&text);
-    assert_eq!(e.line, 5, "{}", e.plain());
-    assert!(
-        e.message.contains("`-5ms` is not a duration"),
-        "{}",
-        e.plain()
-    );
-}
-
-#[test]
-fn an_unparseable_processing_time() {
-    let text = VALID.replace(
-        "consumer1: { consumer: { group: g, topics: [orders] } }",
-        "consumer1: { consumer: { group: g, topics: [orders], process: slowly } }",
-    );
-    let e = error_of(&text);
-    assert_eq!(e.line, 5, "{}", e.plain());
-    assert!(
-        e.message.contains("`slowly` is not a duration"),
-        "{}",
-        e.plain()
-    );
+fn a_negative_or_unparseable_processing_time() {
+    for time in ["-5ms", "slowly"] {
+        let text = VALID.replace(
+            "consumer1: { consumer: { group: g, topics: [orders] } }",
+            &format!(
+                "consumer1: {{ consumer: {{ group: g, topics: [orders], process: {time} }} }}"
+            ),
+        );
+        let e = error_of(&text);
+        assert_eq!(e.line, 5, "{}", e.plain());
+        assert!(
+            e.message.contains(&format!("`{time}` is not a duration")),
+            "{}",
+            e.plain()
+        );
+    }
 }
 
 #[test]
