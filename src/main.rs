@@ -10,7 +10,7 @@ use kafka_scenario::cluster::kubernetes::dry_run_manifests;
 use kafka_scenario::cluster::profiles::ProfileError;
 use kafka_scenario::cluster::target::TargetError;
 use kafka_scenario::cluster::{Cluster, Launched, Target, TargetOptions};
-use kafka_scenario::report::terminal::{StepPrinter, verdict};
+use kafka_scenario::report::terminal::{StepPrinter, accounting, verdict};
 use kafka_scenario::{LoadError, Plan, RunError, load};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -195,8 +195,10 @@ fn property(text: &str) -> Result<(String, String), String> {
 }
 
 fn init_tracing(verbose: u8) {
+    // librdkafka logs every refused connection as an error: noise while a scenario kills
+    // brokers on purpose, and the harness reports what failed itself. `-v` shows them.
     let default = match verbose {
-        0 => "warn",
+        0 => "warn,librdkafka=off,rdkafka::client=off",
         1 => "kafka_scenario=info,warn",
         _ => "kafka_scenario=debug,info",
     };
@@ -323,7 +325,7 @@ async fn run_one(
     interrupts: &mut Interrupts,
 ) -> Ended {
     let cluster = tokio::select! {
-        cluster = launched.connect() => cluster,
+        cluster = launched.connect(plan) => cluster,
         (name, number) = interrupts.next() => {
             eprintln!("interrupted by {name}");
             return Ended::Interrupted(number);
@@ -357,6 +359,7 @@ async fn run_one(
     };
     Ended::Code(match result {
         Ok(finished) => {
+            print!("{}", accounting(&finished.outcome));
             print!("{}", verdict(&plan.name, &finished.failures));
             if print_outcome {
                 match serde_yaml::to_string(&finished.outcome) {

@@ -37,10 +37,8 @@ fn main() -> ExitCode {
             "kafka_local::a_killed_member_is_noticed_only_after_the_session_timeout".to_owned(),
             || {
                 let plan = plan();
-                let launched = common::shared::launched(&Target::Local(LocalSettings {
-                    kafka_home: None,
-                    brokers: 1,
-                }));
+                let launched =
+                    common::shared::launched(&Target::Local(LocalSettings::shared(None, 1)));
                 judge(
                     &common::shared::runtime()
                         .block_on(common::run_launched(&plan, &launched))

@@ -225,10 +225,7 @@ fn topics_on(bootstrap: &str) -> Result<Vec<String>, Failed> {
 }
 
 fn bootstrap_interrupted(signal: i32) -> Result<(), Failed> {
-    let launched = common::shared::launched(&Target::Local(LocalSettings {
-        kafka_home: None,
-        brokers: 1,
-    }));
+    let launched = common::shared::launched(&Target::Local(LocalSettings::shared(None, 1)));
     let Launched::Local(kafka) = &*launched else {
         return Err("kafka-local launched something else".into());
     };

@@ -74,10 +74,7 @@ fn on_embedded(plan: &Plan) -> Result<(), Failed> {
 }
 
 fn on_kafka_local(plan: &Plan) -> Result<(), Failed> {
-    let launched = common::shared::launched(&Target::Local(LocalSettings {
-        kafka_home: None,
-        brokers: BROKERS,
-    }));
+    let launched = common::shared::launched(&Target::Local(LocalSettings::shared(None, BROKERS)));
     let result = common::shared::runtime().block_on(common::run_launched(plan, &launched));
     judge(plan, result)
 }

@@ -4,6 +4,7 @@
 pub mod consumer;
 pub mod offsets;
 pub mod producer;
+pub mod readback;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -85,7 +85,9 @@ impl ProducerContext for Deliveries {
                 }
             }
             Err((e, _)) => EventKind::ProduceFailed {
-                error: e.to_string(),
+                error: e
+                    .rdkafka_error_code()
+                    .map_or_else(|| e.to_string(), |code| format!("{code:?}")),
             },
         };
         self.env.log.push(&self.env.name, event);
@@ -205,10 +207,7 @@ impl ProducerActor {
         let flushed = tokio::task::spawn_blocking(move || shared.producer.flush(FLUSH_TIMEOUT))
             .await
             .map_err(|e| self.shared.error(format!("flush task failed: {e}")))?;
-        self.shared
-            .env
-            .log
-            .push(&self.shared.env.name, EventKind::Stopped);
+        self.log_end(EventKind::Stopped);
         background?;
         flushed.map_err(|e| self.shared.error(format!("flush: {e}")))
     }
@@ -219,10 +218,14 @@ impl ProducerActor {
         self.shared
             .producer
             .purge(PurgeConfig::default().queue().inflight());
-        self.shared
-            .env
-            .log
-            .push(&self.shared.env.name, EventKind::Killed);
+        self.log_end(EventKind::Killed);
+    }
+
+    /// Logs how many records the client was handed, then how the actor ended.
+    fn log_end(&self, how: EventKind) {
+        let sent = self.shared.next_seq.load(Ordering::Relaxed);
+        let env = &self.shared.env;
+        env.log.extend(&env.name, [EventKind::Sent(sent), how]);
     }
 
     async fn end_background(&mut self) -> Result<(), ActorError> {

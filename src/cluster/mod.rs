@@ -7,18 +7,21 @@ pub mod container;
 pub mod embedded;
 pub mod kubernetes;
 pub mod local;
+pub mod metadata;
 pub mod process;
 pub mod profiles;
 pub mod target;
+pub mod wire;
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 
-use crate::scenario::plan::{Capability, TopicPlan};
+use crate::scenario::plan::{Capability, Fault, TopicPlan};
 
 pub use bootstrap::{BootstrapCluster, BootstrapSettings};
 pub use embedded::EmbeddedCluster;
+pub use local::own::OwnKafka;
 pub use target::{Launched, Target, TargetOptions};
 
 /// A cluster could not do what the run asked of it.
@@ -60,4 +63,20 @@ pub trait Cluster: Send + Sync {
     async fn cleanup(&self) -> Result<(), ClusterError> {
         Ok(())
     }
+    /// The brokers this target started for the scenario, for fault steps; `None` where the
+    /// harness does not own the brokers.
+    fn broker_control(&self) -> Option<&dyn BrokerControl> {
+        None
+    }
+}
+
+/// Brokers a target started for one scenario, which fault steps act on.
+#[async_trait]
+pub trait BrokerControl: Send + Sync {
+    /// Node ids of the brokers.
+    fn brokers(&self) -> Vec<i32>;
+    /// The node id of the active KRaft controller, if the target knows it.
+    fn controller(&self) -> Option<i32>;
+    /// Does `fault` to node `node`; returns once it is done (a stopped broker has exited).
+    async fn apply(&self, node: i32, fault: Fault) -> Result<(), ClusterError>;
 }

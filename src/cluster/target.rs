@@ -13,9 +13,11 @@ use super::bootstrap::{BootstrapCluster, BootstrapSettings};
 use super::container::{ContainerCluster, ContainerSettings, Flavour};
 use super::embedded::EmbeddedCluster;
 use super::kubernetes::{KubeCluster, KubeSettings};
+use super::local::own::OwnKafka;
 use super::local::{LocalKafka, LocalSettings};
 use super::profiles::{self, ProfileError};
 use super::{Cluster, ClusterError};
+use crate::scenario::Plan;
 
 /// Where scenarios run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,10 +86,10 @@ impl Target {
         }
         Ok(match name {
             "embedded" => Target::Embedded,
-            "kafka-local" => Target::Local(LocalSettings {
-                kafka_home: options.kafka_home.clone(),
-                brokers: options.brokers.unwrap_or(1),
-            }),
+            "kafka-local" => Target::Local(LocalSettings::shared(
+                options.kafka_home.clone(),
+                options.brokers.unwrap_or(1),
+            )),
             "kafka" | "redpanda" => Target::Container(ContainerSettings {
                 flavour: if name == "kafka" {
                     Flavour::Kafka
@@ -147,8 +149,13 @@ impl Launched {
         }
     }
 
-    /// A cluster for one scenario: its own topic and group names wherever brokers are shared.
-    pub async fn connect(&self) -> Result<Box<dyn Cluster>, ClusterError> {
+    /// A cluster for `plan`: its own topic and group names wherever brokers are shared, and
+    /// brokers of its own on `kafka-local` when it has a `brokers:` section (elsewhere the run
+    /// then reports it not runnable).
+    pub async fn connect(&self, plan: &Plan) -> Result<Box<dyn Cluster>, ClusterError> {
+        if let (Launched::Local(kafka), Some(setup)) = (self, &plan.brokers) {
+            return Ok(Box::new(OwnKafka::start(kafka.settings(), setup).await?));
+        }
         Ok(match self {
             Launched::Embedded => Box::new(EmbeddedCluster::start()?),
             Launched::Bootstrap(settings) => {

@@ -119,6 +119,32 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
             out.push(differ(what.into(), wanted, actual));
         }
     }
+    for (producer, wanted) in &expect.durability {
+        let actual = facts.durability.get(producer);
+        for (what, wanted, actual) in [
+            ("lost", wanted.lost, actual.map(|d| d.lost)),
+            (
+                "duplicated",
+                wanted.duplicated,
+                actual.map(|d| d.duplicated),
+            ),
+            (
+                "failed",
+                wanted.failed,
+                actual.map(|d| d.failed.values().sum::<u64>()),
+            ),
+        ] {
+            if let Some(wanted) = wanted
+                && actual != Some(wanted)
+            {
+                out.push(Difference {
+                    what: format!("records {what} of {producer}"),
+                    expected: wanted.to_string(),
+                    actual: actual.map_or("not read back".into(), |n| n.to_string()),
+                });
+            }
+        }
+    }
     for (topic, keys) in &expect.keys {
         for (key, partitions) in keys {
             let wanted = partitions.sorted();
@@ -211,13 +237,20 @@ pub fn verdict(plan: &Plan, record: &crate::run::record::RunRecord) -> Vec<Failu
             problem: Problem::StepFailed(format!("{}: {}", failure.step, failure.message)),
         });
     }
+    if let Some(Err(why)) = &record.stored {
+        failures.push(Failure {
+            at: "end".into(),
+            problem: Problem::StepFailed(format!("reading the topics back: {why}")),
+        });
+    }
     if let Some(final_expect) = &plan.final_expect {
         let end = record
             .checkpoints
             .last()
             .map(|c| c.assignment.clone())
             .unwrap_or_default();
-        let facts = crate::outcome::facts(plan, &record.events, &record.committed, &end);
+        let stored = record.stored.as_ref().and_then(|s| s.as_ref().ok());
+        let facts = crate::outcome::facts(plan, &record.events, &record.committed, &end, stored);
         failures.extend(
             check(plan, final_expect, &facts)
                 .into_iter()

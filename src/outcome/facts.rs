@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::durability::{Durability, durability};
 use crate::run::events::{Event, EventKind, RecordId};
-use crate::run::record::Committed;
+use crate::run::record::{Committed, Stored};
 use crate::run::state::Holding;
 use crate::scenario::plan::{ActorPlan, Plan};
 
@@ -34,6 +35,8 @@ pub struct Facts {
     pub unkeyed: BTreeMap<String, BTreeSet<i32>>,
     /// The assignment of running consumers at the checkpoint these facts belong to.
     pub assignment: BTreeMap<String, Holding>,
+    /// Producer -> its accounting against the records read back (only after a read-back).
+    pub durability: BTreeMap<String, Durability>,
 }
 
 /// Records from a group's point of view.
@@ -47,14 +50,16 @@ pub struct GroupFacts {
     pub lost: u64,
 }
 
-/// Folds the events into facts.
+/// Folds the events into facts; `stored` is what the topics held when read back, if they were.
 pub fn facts(
     plan: &Plan,
     events: &[Event],
     committed: &Committed,
     assignment: &BTreeMap<Arc<str>, Holding>,
+    stored: Option<&Stored>,
 ) -> Facts {
     let mut f = Facts {
+        durability: stored.map_or_else(BTreeMap::new, |stored| durability(plan, events, stored)),
         committed: committed.clone(),
         assignment: assignment
             .iter()

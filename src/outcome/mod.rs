@@ -1,7 +1,9 @@
 //! The normalised Outcome: what a scenario did, identical on every run and every target. Values
 //! that depend on timing go to `measurements`, which snapshots redact.
 
+pub mod durability;
 pub mod facts;
+pub mod failover;
 mod timing;
 
 use std::collections::BTreeMap;
@@ -31,6 +33,10 @@ pub struct Outcome {
     /// Where keyed and unkeyed records went, per topic.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub keys: BTreeMap<String, KeyPlacement>,
+    /// Per producer, what its settings guarantee about the records read back after the run
+    /// (scenarios with brokers of their own); the full accounting is in `measurements`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub durability: BTreeMap<String, DurabilityView>,
     /// Timings, throughput and the counts that depend on them.
     pub measurements: timing::Measurements,
 }
@@ -130,6 +136,21 @@ pub struct KeyPlacement {
     pub unkeyed: Vec<i32>,
 }
 
+/// The part of a producer's accounting its settings make certain, whatever the timing:
+/// nothing acknowledged is lost with `acks=all` (unless the topic allows unclean leader
+/// election), nothing is stored twice by an idempotent producer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DurabilityView {
+    /// `0`, `1` or `all`.
+    pub acks: String,
+    /// Acknowledged records absent from the topic (certain only with `acks=all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost: Option<u64>,
+    /// Copies beyond the first (certain only with idempotence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicated: Option<u64>,
+}
+
 /// One partition, or several.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -147,7 +168,8 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
         .last()
         .map(|c| c.assignment.clone())
         .unwrap_or_default();
-    let all = facts(plan, &record.events, &record.committed, &end);
+    let stored = record.stored.as_ref().and_then(|s| s.as_ref().ok());
+    let all = facts(plan, &record.events, &record.committed, &end, stored);
     let timing_dependent = timing::classify(plan, record, &all);
     let (actors, moved_actors) = split_actors(&all, &timing_dependent);
     let (groups, moved_groups) = split_groups(&all, &timing_dependent);
@@ -162,7 +184,34 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
         actors,
         groups,
         keys,
-        measurements: timing::measurements(plan, record, moved_actors, moved_groups, moved_keys),
+        durability: all
+            .durability
+            .iter()
+            .map(|(producer, d)| (producer.clone(), guaranteed(plan, producer, d)))
+            .collect(),
+        measurements: timing::Measurements {
+            durability: all.durability.clone(),
+            failovers: failover::failovers(&record.events),
+            ..timing::measurements(plan, record, moved_actors, moved_groups, moved_keys)
+        },
+    }
+}
+
+/// What the producer's settings guarantee of its accounting.
+fn guaranteed(plan: &Plan, producer: &str, d: &durability::Durability) -> DurabilityView {
+    let unclean = match plan.actors.get(producer) {
+        Some(ActorPlan::Producer(p)) => plan.topics.iter().any(|t| {
+            t.name == p.topic
+                && t.config
+                    .iter()
+                    .any(|(k, v)| k == "unclean.leader.election.enable" && v == "true")
+        }),
+        _ => false,
+    };
+    DurabilityView {
+        acks: d.acks.clone(),
+        lost: (d.acks == "all" && !unclean).then_some(d.lost),
+        duplicated: d.idempotent.then_some(d.duplicated),
     }
 }
 

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::durability::Durability;
+use super::failover::Failover;
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
 use crate::run::events::EventKind;
 use crate::run::record::RunRecord;
@@ -131,6 +133,12 @@ pub struct Measurements {
     /// Key placement that depends on timing.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub keys: BTreeMap<String, KeyPlacement>,
+    /// Producer -> what it was told against what the topics held when read back.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub durability: BTreeMap<String, Durability>,
+    /// Partitions that lost their leader to a fault, and how long until a new one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failovers: Vec<Failover>,
 }
 
 /// One step's timing.
@@ -215,6 +223,8 @@ pub fn measurements(
         actors,
         groups,
         keys,
+        durability: BTreeMap::new(),
+        failovers: Vec::new(),
     }
 }
 

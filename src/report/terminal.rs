@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
 
+use crate::Outcome;
 use crate::expect::{Failure, Problem};
 use crate::run::{Observer, StepNote};
 use crate::scenario::plan::PlannedStep;
@@ -65,6 +66,42 @@ pub fn verdict(name: &str, failures: &[Failure]) -> String {
                 let _ = writeln!(text, "  {} — step did not complete: {message}", failure.at);
             }
         }
+    }
+    text
+}
+
+/// Per producer, what it was told against what the topics held when read back, and every
+/// failover: the lines a scenario with broker faults ends with (empty otherwise).
+pub fn accounting(outcome: &Outcome) -> String {
+    let mut text = String::new();
+    let measured = &outcome.measurements;
+    for (producer, d) in &measured.durability {
+        let failed: u64 = d.failed.values().sum();
+        let kinds: Vec<String> = d.failed.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = write!(
+            text,
+            "     {producer} (acks={}): sent {}, acknowledged {}, failed {failed}",
+            d.acks, d.sent, d.acknowledged
+        );
+        if !kinds.is_empty() {
+            let _ = write!(text, " ({})", kinds.join(", "));
+        }
+        let _ = writeln!(
+            text,
+            ", unacknowledged {} | read back: lost {}, duplicated {}, present unacknowledged {}",
+            d.unacknowledged, d.lost, d.duplicated, d.unacknowledged_present
+        );
+    }
+    for f in &measured.failovers {
+        let next = match (f.to, f.after_s) {
+            (Some(to), Some(after)) => format!("leader {} -> {to} after {after:.1} s", f.from),
+            _ => format!("leader {} never replaced", f.from),
+        };
+        let _ = writeln!(
+            text,
+            "     {}: {} at {:.1} s, {next}",
+            f.partition, f.fault, f.at_s
+        );
     }
     text
 }

@@ -3,6 +3,11 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::scenario::plan::Fault;
+
+/// The actor name under which the cluster's own events are logged (fault steps, leaders, ISR).
+pub const CLUSTER: &str = "(cluster)";
+
 /// A partition of a topic, by the topic's scenario name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TopicPartition {
@@ -76,9 +81,33 @@ pub enum EventKind {
     },
     /// A record could not be delivered.
     ProduceFailed {
-        /// The error librdkafka reported.
+        /// The kind of error librdkafka reported, e.g. `NotEnoughReplicas` or `MessageTimedOut`
+        /// (`PurgeQueue`/`PurgeInflight`: dropped by a kill before any answer).
         error: String,
     },
+    /// The producer ended (stop or kill) after handing this many records to its client.
+    Sent(u64),
+    /// A fault step acted on a broker.
+    BrokerFault {
+        /// Node id.
+        node: i32,
+        /// What was done.
+        fault: Fault,
+    },
+    /// Metadata showed a partition's leader, replicas or in-sync replicas change (or for the
+    /// first time).
+    PartitionState {
+        /// The partition.
+        at: TopicPartition,
+        /// Its leader; `None` while it has none.
+        leader: Option<i32>,
+        /// Its replicas.
+        replicas: Vec<i32>,
+        /// Its in-sync replicas.
+        isr: Vec<i32>,
+    },
+    /// Metadata showed a different set of registered brokers.
+    Brokers(Vec<i32>),
 }
 
 /// One log entry.

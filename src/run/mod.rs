@@ -2,7 +2,10 @@
 //! checks inline expectations and leaves a `RunRecord` behind.
 
 pub mod barrier;
+pub mod cluster_view;
+pub mod cluster_watch;
 pub mod events;
+pub mod faults;
 pub mod record;
 pub mod state;
 
@@ -13,15 +16,21 @@ use std::time::Duration;
 use crate::actor::producer::STATISTICS_INTERVAL_MS;
 use crate::actor::{
     ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets,
+    readback,
 };
 use crate::cluster::{Cluster, ClusterError};
 use crate::expect::{self, Difference};
 use crate::outcome;
 use crate::scenario::plan::{Action, ActorPlan, Capability, Plan, PlannedStep};
 
+use cluster_view::ClusterView;
+use cluster_watch::ClusterWatch;
 use events::EventLog;
 use record::{BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming};
 use state::LiveState;
+
+/// How long reading the topics back after a run with its own brokers may take.
+const READ_BACK_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Why a run could not produce an outcome.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +143,13 @@ async fn run_timeline(
             .collect(),
         process_times: BTreeMap::new(),
         record: RunRecord::default(),
+        view: None,
+        watch: None,
+        named_brokers: BTreeMap::new(),
     };
+    if plan.brokers.is_some() {
+        runner.watch_cluster()?;
+    }
     let timeline = runner.timeline(observer).await;
     let cleanup = runner.finish().await;
     timeline.and(cleanup)?;
@@ -153,6 +168,12 @@ struct Runner<'a> {
     /// Processing times changed by `process` steps, for consumers started later.
     process_times: BTreeMap<String, Duration>,
     record: RunRecord,
+    /// Metadata of the scenario's own brokers, for fault steps.
+    view: Option<Arc<ClusterView>>,
+    /// Records leaders, in-sync replicas and brokers while the scenario has its own brokers.
+    watch: Option<ClusterWatch>,
+    /// Brokers that fault steps named with `as`.
+    named_brokers: BTreeMap<String, Vec<i32>>,
 }
 
 impl Runner<'_> {
@@ -250,12 +271,18 @@ impl Runner<'_> {
             Action::Await(b) => {
                 let waited =
                     barrier::wait(b, self.plan, &self.partitions, &self.log, &mut self.state).await;
-                if let Err(timeout) = waited {
-                    note.failure = Some(format!(
-                        "gave up after {:.1}s; still waiting for: {}",
-                        timeout.waited.as_secs_f64(),
-                        timeout.unmet.join("; ")
-                    ));
+                match waited {
+                    Err(timeout) => {
+                        note.failure = Some(format!(
+                            "gave up after {:.1}s; still waiting for: {}",
+                            timeout.waited.as_secs_f64(),
+                            timeout.unmet.join("; ")
+                        ));
+                    }
+                    Ok(()) if !b.leader_changed.is_empty() => {
+                        note.detail = Some(faults::failovers(&b.leader_changed, &self.state));
+                    }
+                    Ok(()) => {}
                 }
                 self.checkpoint(step);
             }
@@ -271,6 +298,7 @@ impl Runner<'_> {
                     &self.log.all(),
                     &committed,
                     &self.state.assignment(),
+                    None,
                 );
                 note.differences = expect::check(self.plan, expectations, &facts);
             }
@@ -280,6 +308,10 @@ impl Runner<'_> {
                 }
                 self.process_times.insert(actor.clone(), *time);
             }
+            Action::Fault(fault) => match self.fault(fault).await {
+                Ok(done) => note.detail = Some(done),
+                Err(failure) => note.failure = Some(failure),
+            },
             Action::Grow { topic, partitions } => {
                 self.cluster.grow_topic(topic, *partitions).await?;
                 for producer in self.producers.values().filter(|p| p.topic() == topic) {
@@ -289,6 +321,65 @@ impl Runner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Starts recording the cluster's state (the scenario's own brokers).
+    fn watch_cluster(&mut self) -> Result<(), RunError> {
+        let view = ClusterView::new(&self.cluster.connection(), Arc::clone(&self.names))
+            .map_err(ClusterError::Unavailable)?;
+        let view = Arc::new(view);
+        let topics = self.plan.topics.iter().map(|t| t.name.clone()).collect();
+        self.watch = Some(ClusterWatch::start(
+            Arc::clone(&view),
+            topics,
+            Arc::clone(&self.log),
+        ));
+        self.view = Some(view);
+        Ok(())
+    }
+
+    /// Runs a fault step: resolves the broker(s), logs and applies the fault, and says what was
+    /// done (`killed broker 2 (the leader of orders/0)`), or why it could not be.
+    async fn fault(&mut self, step: &crate::scenario::plan::FaultStep) -> Result<String, String> {
+        let (Some(control), Some(view)) = (self.cluster.broker_control(), &self.view) else {
+            return Err("this target does not own its brokers".into());
+        };
+        let snapshot = match &step.broker {
+            crate::scenario::plan::BrokerRef::LeaderOf(_)
+            | crate::scenario::plan::BrokerRef::FollowersOf(_) => {
+                let view = Arc::clone(view);
+                let topics: Vec<String> = self.plan.topics.iter().map(|t| t.name.clone()).collect();
+                let read =
+                    tokio::task::spawn_blocking(move || view.read(&topics, Duration::from_secs(2)))
+                        .await
+                        .map_err(|e| format!("metadata task failed: {e}"))??;
+                Some(read)
+            }
+            _ => None,
+        };
+        let (nodes, role) = faults::resolve(
+            &step.broker,
+            control.controller(),
+            snapshot.as_ref(),
+            &self.named_brokers,
+        )?;
+        for node in &nodes {
+            self.log.push(
+                &Arc::from(events::CLUSTER),
+                events::EventKind::BrokerFault {
+                    node: *node,
+                    fault: step.fault,
+                },
+            );
+            control
+                .apply(*node, step.fault)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(name) = &step.name {
+            self.named_brokers.insert(name.clone(), nodes.clone());
+        }
+        Ok(faults::describe_done(step.fault, &nodes, role.as_deref()))
     }
 
     fn env(&self, actor: &str) -> ActorEnv {
@@ -404,6 +495,22 @@ impl Runner<'_> {
         Ok(answer?)
     }
 
+    /// Every record of the scenario's topics, read back from the cluster.
+    async fn read_back(&self) -> Result<record::Stored, String> {
+        let connection = self.cluster.connection();
+        let names = Arc::clone(&self.names);
+        let topics: Vec<(String, i32)> = self
+            .partitions
+            .iter()
+            .map(|(topic, count)| (topic.clone(), *count))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            readback::read_back(&connection, &topics, &names, READ_BACK_TIMEOUT)
+        })
+        .await
+        .map_err(|e| format!("read-back task failed: {e}"))?
+    }
+
     /// Stops whatever still runs, gracefully and all at once, then reads the committed offsets.
     async fn finish(&mut self) -> Result<(), RunError> {
         let mut closing = Vec::new();
@@ -430,6 +537,10 @@ impl Runner<'_> {
             }
         }
         self.record.committed = self.committed().await?;
+        if let Some(watch) = self.watch.take() {
+            watch.stop().await;
+            self.record.stored = Some(self.read_back().await);
+        }
         self.record.events = self.log.all();
         self.record.wall_time = self.log.elapsed();
         first_error.map_or(Ok(()), Err)

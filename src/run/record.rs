@@ -62,6 +62,15 @@ pub struct StepFailure {
     pub message: String,
 }
 
+/// What the topics held when read back after the run.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// Records read, with or without a harness id.
+    pub records: u64,
+    /// Producer -> sequence numbers of its records found, sorted, repeated once per copy.
+    pub copies: BTreeMap<Arc<str>, Vec<u64>>,
+}
+
 /// The raw result of a run.
 #[derive(Debug, Clone, Default)]
 pub struct RunRecord {
@@ -81,4 +90,7 @@ pub struct RunRecord {
     pub failure: Option<StepFailure>,
     /// Total run time.
     pub wall_time: Duration,
+    /// The topics read back after the run (scenarios with brokers of their own), or why they
+    /// could not be.
+    pub stored: Option<Result<Stored, String>>,
 }

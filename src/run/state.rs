@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::events::{Event, EventKind, EventLog, RecordId, TopicPartition};
+use crate::scenario::plan::Fault;
 
 /// The partitions a consumer holds; `None` between a revocation and the next assignment.
 pub type Holding = Option<BTreeSet<TopicPartition>>;
@@ -19,6 +20,19 @@ pub struct Member {
     pub holding: Holding,
     /// When the current assignment arrived.
     pub assigned_at: Option<Duration>,
+}
+
+/// A partition as metadata last showed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartitionView {
+    /// Its leader, if any.
+    pub leader: Option<i32>,
+    /// Its replicas.
+    pub replicas: Vec<i32>,
+    /// Its in-sync replicas.
+    pub isr: Vec<i32>,
+    /// When the current leader was first seen.
+    pub leader_since: Duration,
 }
 
 /// The live state of a run.
@@ -39,6 +53,16 @@ pub struct LiveState {
     pub produced_ids: HashMap<Arc<str>, HashSet<RecordId>>,
     /// Group -> ids of records its members consumed.
     pub consumed_ids: HashMap<String, HashSet<RecordId>>,
+    /// Producer -> records whose delivery failed.
+    pub failed: BTreeMap<Arc<str>, u64>,
+    /// Partitions of the scenario's topics, as the cluster watch last saw them.
+    pub partitions: BTreeMap<TopicPartition, PartitionView>,
+    /// Registered brokers, as the cluster watch last saw them.
+    pub brokers: Option<Vec<i32>>,
+    /// Each partition's leader when the last broker was taken away (killed, stopped, paused).
+    pub leaders_at_fault: BTreeMap<TopicPartition, Option<i32>>,
+    /// When the last broker was taken away.
+    pub last_fault: Option<Duration>,
 }
 
 impl LiveState {
@@ -97,8 +121,35 @@ impl LiveState {
                     .entry(Arc::clone(&event.actor))
                     .or_default() += 1;
             }
-            EventKind::PollBatch(_) | EventKind::ProduceFailed { .. } | EventKind::Committed(_) => {
+            EventKind::ProduceFailed { .. } => {
+                *self.failed.entry(Arc::clone(&event.actor)).or_default() += 1;
             }
+            EventKind::BrokerFault { fault, .. } => {
+                if matches!(fault, Fault::Kill | Fault::Stop | Fault::Pause) {
+                    self.leaders_at_fault = self
+                        .partitions
+                        .iter()
+                        .map(|(p, view)| (p.clone(), view.leader))
+                        .collect();
+                    self.last_fault = Some(event.at);
+                }
+            }
+            EventKind::PartitionState {
+                at,
+                leader,
+                replicas,
+                isr,
+            } => {
+                let view = self.partitions.entry(at.clone()).or_default();
+                if view.leader != *leader {
+                    view.leader_since = event.at;
+                }
+                view.leader = *leader;
+                view.replicas.clone_from(replicas);
+                view.isr.clone_from(isr);
+            }
+            EventKind::Brokers(brokers) => self.brokers = Some(brokers.clone()),
+            EventKind::PollBatch(_) | EventKind::Committed(_) | EventKind::Sent(_) => {}
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::values::{Duration, PropertyValue, Rate, StringOrStruct};
+use super::values::{BrokerRefSpec, Duration, PropertyValue, Rate, StringOrStruct};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -17,6 +17,9 @@ pub struct ScenarioFile {
     /// Free text: which course section this reproduces and what it expects.
     #[serde(default)]
     pub about: String,
+    /// Brokers started for this scenario alone, which fault steps may stop, kill or pause.
+    #[serde(default)]
+    pub brokers: Option<BrokersSpec>,
     /// Topics the run creates before the first step.
     pub topics: BTreeMap<String, TopicSpec>,
     /// librdkafka properties applied to every consumer or producer unless an actor overrides them.
@@ -48,6 +51,17 @@ pub struct TopicSpec {
 
 fn one() -> i32 {
     1
+}
+
+/// The scenario's own brokers: how many, and settings for each broker's `server.properties`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokersSpec {
+    /// Number of brokers (node ids 1 to count).
+    pub count: i32,
+    /// Broker settings, e.g. `replica.lag.time.max.ms`.
+    #[serde(default)]
+    pub config: BTreeMap<String, PropertyValue>,
 }
 
 /// Default librdkafka properties per client kind.
@@ -160,6 +174,17 @@ pub enum Step {
     Grow(GrowStep),
     /// Change a consumer's processing time per record from now on.
     Process(ProcessStep),
+    /// SIGKILL a broker: no controlled shutdown, its leadership lost after the broker session
+    /// timeout.
+    KillBroker(BrokerRefSpec),
+    /// SIGTERM a broker and wait for it to exit: controlled shutdown moves leadership first.
+    StopBroker(BrokerRefSpec),
+    /// SIGSTOP a broker: a long GC pause; it holds its connections and answers nothing.
+    PauseBroker(BrokerRefSpec),
+    /// SIGCONT a paused broker.
+    ResumeBroker(BrokerRefSpec),
+    /// Start a stopped or killed broker again on its own data.
+    RestartBroker(BrokerRefSpec),
 }
 
 /// A consumer's new processing time per record.
@@ -220,12 +245,44 @@ pub struct AwaitStep {
     /// Consumer -> times it must have left its group for exceeding `max.poll.interval.ms`.
     #[serde(default)]
     pub max_poll_exceeded: BTreeMap<String, u64>,
+    /// Producer -> number of records whose delivery it must have seen fail.
+    #[serde(default)]
+    pub failed: BTreeMap<String, u64>,
+    /// `topic/partition` -> `full` (every replica in sync) or the exact number of in-sync replicas.
+    #[serde(default)]
+    pub isr: BTreeMap<String, IsrWanted>,
+    /// `topic/partition`s whose leader must differ from the one before the last broker fault.
+    #[serde(default)]
+    pub leader_changed: Vec<String>,
+    /// `all`: every broker of the scenario registered with the controller (or an exact number).
+    #[serde(default)]
+    pub brokers: Option<BrokersWanted>,
     /// How long to wait before failing.
     #[serde(default)]
     pub timeout: Option<Duration>,
     /// A single word other than `stable`, kept so validation can say what was meant.
     #[serde(skip)]
     pub unknown_word: Option<String>,
+}
+
+/// How many replicas of a partition an `await` wants in sync.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum IsrWanted {
+    /// `full`: as many as the topic has replicas.
+    Word(String),
+    /// Exactly this many.
+    Count(usize),
+}
+
+/// How many brokers an `await` wants registered.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum BrokersWanted {
+    /// `all`.
+    Word(String),
+    /// Exactly this many.
+    Count(usize),
 }
 
 /// Which groups a `stable` barrier waits for.
@@ -299,6 +356,25 @@ pub struct Expectations {
     /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
     #[serde(default)]
     pub max_poll_exceeded: BTreeMap<String, u64>,
+    /// Producer -> what the topic holds of its records, read back after the run (scenarios
+    /// with their own `brokers:` only).
+    #[serde(default)]
+    pub durability: BTreeMap<String, DurabilityExpect>,
+}
+
+/// Expected durability figures of one producer; only the ones given are checked.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DurabilityExpect {
+    /// Acknowledged records absent from the topic.
+    #[serde(default)]
+    pub lost: Option<u64>,
+    /// Records stored more than once (copies beyond the first).
+    #[serde(default)]
+    pub duplicated: Option<u64>,
+    /// Records whose delivery failed.
+    #[serde(default)]
+    pub failed: Option<u64>,
 }
 
 /// Where an expected key's records went.

@@ -17,6 +17,8 @@ pub struct Plan {
     pub about: String,
     /// The file it came from.
     pub file: PathBuf,
+    /// Brokers the scenario needs for itself (fault steps act on them).
+    pub brokers: Option<BrokerSetup>,
     /// Topics to create, in name order.
     pub topics: Vec<TopicPlan>,
     /// Actors by name.
@@ -49,14 +51,28 @@ impl Plan {
 pub enum Capability {
     /// Adding partitions to an existing topic.
     CreatePartitions,
+    /// Brokers started for one scenario, with its settings, which fault steps act on.
+    OwnBrokers,
 }
 
 impl std::fmt::Display for Capability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Capability::CreatePartitions => "create-partitions",
+            Capability::OwnBrokers => {
+                "brokers of its own (a `brokers:` section and broker faults: use --cluster kafka-local)"
+            }
         })
     }
+}
+
+/// The brokers a scenario starts for itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerSetup {
+    /// Number of brokers, node ids 1 to `count`.
+    pub count: i32,
+    /// Extra `server.properties` settings of every broker.
+    pub config: Vec<(String, String)>,
 }
 
 /// A topic to create.
@@ -190,6 +206,88 @@ pub enum Action {
         /// Time per record from now on.
         time: Duration,
     },
+    /// Do something to brokers.
+    Fault(FaultStep),
+}
+
+/// What a fault step does to a broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fault {
+    /// SIGKILL.
+    Kill,
+    /// SIGTERM, then wait for the exit (controlled shutdown).
+    Stop,
+    /// SIGSTOP.
+    Pause,
+    /// SIGCONT.
+    Resume,
+    /// Start again on the same data.
+    Restart,
+}
+
+impl Fault {
+    /// The past tense, for the terminal: `killed broker 2`.
+    pub fn done(self) -> &'static str {
+        match self {
+            Fault::Kill => "killed",
+            Fault::Stop => "stopped",
+            Fault::Pause => "paused",
+            Fault::Resume => "resumed",
+            Fault::Restart => "restarted",
+        }
+    }
+
+    /// The verb, as in the step's name (`kill-broker`).
+    pub fn verb(self) -> &'static str {
+        match self {
+            Fault::Kill => "kill",
+            Fault::Stop => "stop",
+            Fault::Pause => "pause",
+            Fault::Resume => "resume",
+            Fault::Restart => "restart",
+        }
+    }
+}
+
+/// Which broker(s) a fault step acts on, resolved when the step runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokerRef {
+    /// A node id.
+    Node(i32),
+    /// The active KRaft controller.
+    Controller,
+    /// The leader of a partition.
+    LeaderOf(PartitionRef),
+    /// Every replica of a partition but its leader.
+    FollowersOf(PartitionRef),
+    /// The broker(s) an earlier step named with `as`.
+    Named(String),
+}
+
+/// A partition by its topic's scenario name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PartitionRef {
+    /// Topic name as written in the scenario.
+    pub topic: String,
+    /// Partition number.
+    pub partition: i32,
+}
+
+impl std::fmt::Display for PartitionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.topic, self.partition)
+    }
+}
+
+/// A fault step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultStep {
+    /// What to do.
+    pub fault: Fault,
+    /// To which broker(s).
+    pub broker: BrokerRef,
+    /// The name later steps may use for the same broker(s).
+    pub name: Option<String>,
 }
 
 /// A foreground burst of records.
@@ -218,6 +316,14 @@ pub struct Barrier {
     pub produced: BTreeMap<String, u64>,
     /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
     pub max_poll_exceeded: BTreeMap<String, u64>,
+    /// Producer -> failed deliveries.
+    pub failed: BTreeMap<String, u64>,
+    /// Partition -> number of in-sync replicas wanted.
+    pub isr: Vec<(PartitionRef, usize)>,
+    /// Partitions whose leader must differ from the one before the last broker fault.
+    pub leader_changed: Vec<PartitionRef>,
+    /// Number of brokers that must be registered.
+    pub brokers: Option<usize>,
     /// Give up after this long.
     pub timeout: Duration,
 }

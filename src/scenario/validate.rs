@@ -1,6 +1,8 @@
 //! `ScenarioFile` -> `Plan`: resolves names, merges defaults and walks the timeline once to
 //! prove every step can happen. Nothing runs until this has passed.
 
+mod faults;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -11,8 +13,8 @@ use super::model::{
     ScenarioFile, StableTarget, Step,
 };
 use super::plan::{
-    Action, ActorPlan, Barrier, Burst, Capability, ConsumerPlan, Keys, Plan, PlannedStep,
-    ProducerPlan, TopicPlan,
+    Action, ActorPlan, Barrier, BrokerSetup, Burst, Capability, ConsumerPlan, Fault, Keys, Plan,
+    PlannedStep, ProducerPlan, TopicPlan,
 };
 use super::source::{PathSeg, ScenarioError, SourceText, did_you_mean};
 use super::values::PropertyValue;
@@ -71,12 +73,22 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Plan> {
         file: &file,
     };
     let topics = v.topics()?;
+    let brokers = v.brokers(&topics)?;
     let actors = v.actors(&topics)?;
-    let (steps, needs) = v.timeline(&topics, &actors)?;
+    let (steps, mut needs) = v.timeline(&topics, &actors, brokers.as_ref())?;
+    if brokers.is_some() {
+        needs.insert(Capability::OwnBrokers);
+    }
     let final_expect = match &file.expect {
         Some(expect) => {
             let partitions = v.partitions_after(&steps, &topics);
-            v.expectations(expect, &["expect".seg()], &actors, &partitions)?;
+            v.expectations(
+                expect,
+                &["expect".seg()],
+                &actors,
+                &partitions,
+                brokers.is_some(),
+            )?;
             Some(expect.clone())
         }
         None => None,
@@ -85,6 +97,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Plan> {
         name: file.name.clone(),
         about: file.about.trim().to_owned(),
         file: source.file().to_owned(),
+        brokers,
         topics,
         actors,
         steps,
@@ -105,6 +118,7 @@ struct Walk {
     /// Actor -> line of the step that last stopped or killed it.
     ended_at: BTreeMap<String, usize>,
     last_at: Option<Duration>,
+    brokers: faults::BrokerWalk,
 }
 
 impl Validator<'_> {
@@ -403,6 +417,7 @@ impl Validator<'_> {
         &self,
         topics: &[TopicPlan],
         actors: &BTreeMap<String, ActorPlan>,
+        brokers: Option<&BrokerSetup>,
     ) -> Result<(Vec<PlannedStep>, BTreeSet<Capability>)> {
         if self.file.timeline.is_empty() {
             return Err(self.err(
@@ -538,15 +553,26 @@ impl Validator<'_> {
                     )
                 }
                 Step::Await(a) => {
-                    let barrier = self.barrier(&a.0, index, actors, &walk)?;
+                    let cluster =
+                        self.cluster_conditions(&a.0, at("await"), brokers, topics, &partitions)?;
+                    let barrier = self.barrier(&a.0, index, actors, &walk, cluster)?;
                     (describe_barrier(&barrier), Action::Await(barrier))
                 }
                 Step::Expect(e) => {
+                    if !e.durability.is_empty() {
+                        return Err(self.err(
+                            path(&[&"timeline", &index, &"expect", &"durability"]),
+                            true,
+                            "`durability` is known only once the topics are read back after the run",
+                            Some("move it to the final `expect:`".into()),
+                        ));
+                    }
                     self.expectations(
                         e,
                         &path(&[&"timeline", &index, &"expect"]),
                         actors,
                         &partitions,
+                        brokers.is_some(),
                     )?;
                     ("expect".to_owned(), Action::Expect(e.clone()))
                 }
@@ -608,6 +634,29 @@ impl Validator<'_> {
                         },
                     )
                 }
+                Step::KillBroker(spec)
+                | Step::StopBroker(spec)
+                | Step::PauseBroker(spec)
+                | Step::ResumeBroker(spec)
+                | Step::RestartBroker(spec) => {
+                    let fault = match step {
+                        Step::KillBroker(_) => Fault::Kill,
+                        Step::StopBroker(_) => Fault::Stop,
+                        Step::PauseBroker(_) => Fault::Pause,
+                        Step::ResumeBroker(_) => Fault::Resume,
+                        _ => Fault::Restart,
+                    };
+                    let key = format!("{}-broker", fault.verb());
+                    let (text, fault) = self.fault_step(
+                        fault,
+                        spec,
+                        at(&key),
+                        brokers,
+                        &partitions,
+                        &mut walk.brokers,
+                    )?;
+                    (text, Action::Fault(fault))
+                }
             };
             steps.push(PlannedStep {
                 index,
@@ -636,6 +685,7 @@ impl Validator<'_> {
         index: usize,
         actors: &BTreeMap<String, ActorPlan>,
         walk: &Walk,
+        cluster: faults::ClusterConditions,
     ) -> Result<Barrier> {
         let base = || path(&[&"timeline", &index, &"await"]);
         if let Some(word) = &spec.unknown_word {
@@ -686,6 +736,7 @@ impl Validator<'_> {
             ("consumed", &spec.consumed, true),
             ("produced", &spec.produced, false),
             ("max_poll_exceeded", &spec.max_poll_exceeded, true),
+            ("failed", &spec.failed, false),
         ] {
             for actor in map.keys() {
                 let mut at = base();
@@ -711,13 +762,18 @@ impl Validator<'_> {
             && spec.consumed.is_empty()
             && spec.produced.is_empty()
             && spec.max_poll_exceeded.is_empty()
+            && spec.failed.is_empty()
+            && cluster.isr.is_empty()
+            && cluster.leader_changed.is_empty()
+            && cluster.brokers.is_none()
         {
             return Err(self.err(
                 base(),
                 false,
                 "this `await` waits for nothing",
                 Some(
-                    "give `stable`, `drained`, `consumed`, `produced` or `max_poll_exceeded`"
+                    "give `stable`, `drained`, `consumed`, `produced`, `max_poll_exceeded`, \
+                     `failed`, `isr`, `leader_changed` or `brokers`"
                         .into(),
                 ),
             ));
@@ -728,6 +784,10 @@ impl Validator<'_> {
             consumed: spec.consumed.clone(),
             produced: spec.produced.clone(),
             max_poll_exceeded: spec.max_poll_exceeded.clone(),
+            failed: spec.failed.clone(),
+            isr: cluster.isr,
+            leader_changed: cluster.leader_changed,
+            brokers: cluster.brokers,
             timeout: spec.timeout.map_or(DEFAULT_AWAIT_TIMEOUT, |t| t.0),
         })
     }
@@ -789,6 +849,7 @@ impl Validator<'_> {
         base: &[PathSeg],
         actors: &BTreeMap<String, ActorPlan>,
         partitions: &BTreeMap<String, i32>,
+        own_brokers: bool,
     ) -> Result<()> {
         let at = |segs: &[PathSeg]| -> Vec<PathSeg> {
             base.iter().cloned().chain(segs.iter().cloned()).collect()
@@ -858,14 +919,27 @@ impl Validator<'_> {
             };
             consumer(field, actor)?;
         }
-        for actor in expect.produced.keys() {
-            let here = at(&["produced".into(), PathSeg::Key(actor.clone())]);
+        for (field, actor) in expect
+            .produced
+            .keys()
+            .map(|a| ("produced", a))
+            .chain(expect.durability.keys().map(|a| ("durability", a)))
+        {
+            let here = at(&[field.into(), PathSeg::Key(actor.clone())]);
             if let ActorPlan::Consumer(_) = self.actor_ref(actor, actors, here.clone())? {
                 return Err(self.err(
                     here,
                     true,
-                    format!("`{actor}` is a consumer; `produced` is about producers"),
+                    format!("`{actor}` is a consumer; `{field}` is about producers"),
                     None,
+                ));
+            }
+            if field == "durability" && !own_brokers {
+                return Err(self.err(
+                    here,
+                    true,
+                    "`durability` is read back from the scenario's own brokers",
+                    Some("add e.g. `brokers: { count: 3 }`".into()),
                 ));
             }
         }
@@ -964,6 +1038,18 @@ fn describe_barrier(b: &Barrier) -> String {
     }
     for (actor, n) in &b.max_poll_exceeded {
         parts.push(format!("{actor} exceeded max.poll.interval.ms {n} times"));
+    }
+    for (actor, n) in &b.failed {
+        parts.push(format!("{actor} failed {n}"));
+    }
+    for (partition, n) in &b.isr {
+        parts.push(format!("{partition} isr {n}"));
+    }
+    for partition in &b.leader_changed {
+        parts.push(format!("{partition} leader changed"));
+    }
+    if let Some(n) = b.brokers {
+        parts.push(format!("{n} brokers registered"));
     }
     format!("await {}", parts.join(", "))
 }

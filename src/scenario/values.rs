@@ -123,6 +123,72 @@ where
     }
 }
 
+/// The broker a fault step acts on, as written: a node id, a word (`controller`, or a name an
+/// earlier fault step gave with `as`), or a role resolved when the step runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokerRefSpec {
+    /// `2`: the broker with node id 2.
+    Node(i64),
+    /// `controller`, or a name bound by an earlier step's `as`.
+    Word(String),
+    /// `{ leader: topic/0, as: name }` and the like.
+    Role(BrokerRole),
+}
+
+/// A broker (or brokers) named by what it does, optionally remembered under a name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerRole {
+    /// A node id.
+    #[serde(default)]
+    pub node: Option<i64>,
+    /// `topic/partition`: the broker leading it when the step runs.
+    #[serde(default)]
+    pub leader: Option<String>,
+    /// `topic/partition`: every replica of it except its leader.
+    #[serde(default)]
+    pub followers: Option<String>,
+    /// A name later steps use for the same broker(s), e.g. `restart-broker: old-leader`.
+    #[serde(default, rename = "as")]
+    pub name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for BrokerRefSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RefVisitor;
+        impl<'de> Visitor<'de> for RefVisitor {
+            type Value = BrokerRefSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a node id, `controller`, a name given with `as`, or a mapping such as \
+                     `{ leader: topic/0, as: old-leader }`",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<BrokerRefSpec, E> {
+                Ok(BrokerRefSpec::Node(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<BrokerRefSpec, E> {
+                Ok(BrokerRefSpec::Node(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<BrokerRefSpec, E> {
+                Ok(BrokerRefSpec::Word(v.to_owned()))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<BrokerRefSpec, M::Error> {
+                BrokerRole::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(BrokerRefSpec::Role)
+            }
+        }
+        deserializer.deserialize_any(RefVisitor)
+    }
+}
+
+/// Splits `topic/partition`; `None` when the text is not of that form.
+pub fn topic_partition(text: &str) -> Option<(&str, i32)> {
+    let (topic, partition) = text.rsplit_once('/')?;
+    let partition = partition.trim().parse().ok()?;
+    (!topic.is_empty()).then_some((topic, partition))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +205,17 @@ mod tests {
         );
         assert_eq!(Rate::parse("fast"), None);
         assert_eq!(Rate::parse("0/s"), None);
+    }
+
+    #[test]
+    fn partitions_are_written_topic_slash_number() {
+        assert_eq!(
+            topic_partition("edu-topic13-b/0"),
+            Some(("edu-topic13-b", 0))
+        );
+        assert_eq!(topic_partition("a/b/2"), Some(("a/b", 2)));
+        assert_eq!(topic_partition("orders"), None);
+        assert_eq!(topic_partition("/1"), None);
+        assert_eq!(topic_partition("orders/x"), None);
     }
 }

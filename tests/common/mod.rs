@@ -48,6 +48,6 @@ pub async fn run_embedded(plan: &Plan) -> Result<Finished, RunError> {
 
 /// Runs a plan on a launched target, as `scenario-run` runs each of its scenarios.
 pub async fn run_launched(plan: &Plan, launched: &Launched) -> Result<Finished, RunError> {
-    let cluster = launched.connect().await?;
+    let cluster = launched.connect(plan).await?;
     kafka_scenario::run(plan, cluster.as_ref(), &mut Silent).await
 }

@@ -7,60 +7,103 @@ use std::path::Path;
 
 use super::distribution::Logging;
 
-/// One node of the cluster: its id and the two loopback ports it listens on.
+/// What a node does in the KRaft cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Broker and controller in one JVM (the shared clusters: fewest processes).
+    Combined,
+    /// A broker only; the quorum lives elsewhere.
+    Broker,
+    /// A controller only (a scenario's own cluster: a broker fault never takes the quorum along).
+    Controller,
+}
+
+/// One node of the cluster: its id, role and the two loopback ports it may listen on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Node {
     /// `node.id`, from 1.
     pub id: u32,
-    /// The PLAINTEXT listener clients and the other brokers use.
+    /// The PLAINTEXT listener clients and the other brokers use (unused by a controller).
     pub client_port: u16,
-    /// The CONTROLLER listener of the KRaft quorum.
+    /// The CONTROLLER listener of the KRaft quorum (unused by a broker-only node).
     pub controller_port: u16,
+    /// What it runs.
+    pub role: Role,
 }
 
-/// `server.properties` for `node` of the cluster `nodes`, storing its data in `data`.
-pub fn server_properties(node: &Node, nodes: &[Node], data: &Path) -> String {
+impl Node {
+    /// Whether it serves clients.
+    pub fn is_broker(&self) -> bool {
+        self.role != Role::Controller
+    }
+
+    /// Whether it votes in the KRaft quorum.
+    pub fn is_controller(&self) -> bool {
+        self.role != Role::Broker
+    }
+}
+
+/// `server.properties` for `node` of the cluster `nodes`, storing its data in `data`; `extra`
+/// (a scenario's broker settings) goes to brokers after ours, so it wins.
+pub fn server_properties(
+    node: &Node,
+    nodes: &[Node],
+    data: &Path,
+    extra: &[(String, String)],
+) -> String {
     let voters: Vec<String> = nodes
         .iter()
+        .filter(|n| n.is_controller())
         .map(|n| format!("{}@127.0.0.1:{}", n.id, n.controller_port))
         .collect();
-    let replication = nodes.len().min(3);
-    let min_isr = nodes.len().min(2);
-    let mut text = String::new();
+    let brokers = nodes.iter().filter(|n| n.is_broker()).count();
+    let replication = brokers.min(3);
+    let min_isr = brokers.min(2);
+    let mut settings: Vec<(String, String)> = Vec::new();
     let mut set = |key: &str, value: &dyn std::fmt::Display| {
-        let _ = writeln!(text, "{key}={value}");
+        settings.push((key.to_owned(), value.to_string()));
     };
-    set("process.roles", &"broker,controller");
+    let client = format!("PLAINTEXT://127.0.0.1:{}", node.client_port);
+    let controller = format!("CONTROLLER://127.0.0.1:{}", node.controller_port);
+    let (roles, listeners) = match node.role {
+        Role::Combined => ("broker,controller", format!("{client},{controller}")),
+        Role::Broker => ("broker", client.clone()),
+        Role::Controller => ("controller", controller),
+    };
+    set("process.roles", &roles);
     set("node.id", &node.id);
     set("controller.quorum.voters", &voters.join(","));
-    set(
-        "listeners",
-        &format!(
-            "PLAINTEXT://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
-            node.client_port, node.controller_port
-        ),
-    );
-    set(
-        "advertised.listeners",
-        &format!("PLAINTEXT://127.0.0.1:{}", node.client_port),
-    );
+    set("listeners", &listeners);
     set(
         "listener.security.protocol.map",
         &"PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     );
     set("controller.listener.names", &"CONTROLLER");
-    set("inter.broker.listener.name", &"PLAINTEXT");
     set("log.dirs", &data.display());
-    // Kafka's defaults want 3 replicas (and 2 in sync) for its internal topics: with fewer
-    // brokers the group coordinator could never start.
-    set("offsets.topic.replication.factor", &replication);
-    set("transaction.state.log.replication.factor", &replication);
-    set("transaction.state.log.min.isr", &min_isr);
-    set(
-        "share.coordinator.state.topic.replication.factor",
-        &replication,
-    );
-    set("share.coordinator.state.topic.min.isr", &min_isr);
+    if node.is_broker() {
+        set("advertised.listeners", &client);
+        set("inter.broker.listener.name", &"PLAINTEXT");
+        // Kafka's defaults want 3 replicas (and 2 in sync) for its internal topics: with fewer
+        // brokers the group coordinator could never start.
+        set("offsets.topic.replication.factor", &replication);
+        set("transaction.state.log.replication.factor", &replication);
+        set("transaction.state.log.min.isr", &min_isr);
+        set(
+            "share.coordinator.state.topic.replication.factor",
+            &replication,
+        );
+        set("share.coordinator.state.topic.min.isr", &min_isr);
+        for (key, value) in extra {
+            match settings.iter_mut().find(|(k, _)| k == key) {
+                Some(setting) => setting.1.clone_from(value),
+                None => settings.push((key.clone(), value.clone())),
+            }
+        }
+    }
+    let mut text = String::new();
+    for (key, value) in settings {
+        let _ = writeln!(text, "{key}={value}");
+    }
     text
 }
 

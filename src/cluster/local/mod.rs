@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod distribution;
+pub mod own;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,7 +14,8 @@ use std::time::{Duration, Instant};
 use super::ClusterError;
 use super::bootstrap::await_brokers;
 use super::process::{OwnedProcess, describe_exit};
-use config::Node;
+use crate::scenario::plan::Fault;
+use config::{Node, Role};
 use distribution::{Distribution, Program};
 
 /// The KRaft cluster id every local cluster is formatted with (each has its own directory).
@@ -22,25 +24,55 @@ const CLUSTER_ID: &str = "a2Fma2Etc2NlbmFyaW8tMQ";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
 /// Log lines shown when a broker fails.
 const LOG_LINES: usize = 15;
+/// How long a broker may take to exit after SIGTERM (controlled shutdown) before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What `kafka-local` starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalSettings {
     /// The distribution directory; `$KAFKA_HOME` or the assembled default when absent.
     pub kafka_home: Option<PathBuf>,
-    /// Number of brokers (each also a KRaft controller).
+    /// Number of brokers.
     pub brokers: usize,
+    /// One KRaft controller of its own instead of brokers that are also controllers, so that a
+    /// broker fault never takes the metadata quorum along (Kafka's production layout).
+    pub dedicated_controller: bool,
+    /// Extra `server.properties` settings of every broker.
+    pub broker_config: Vec<(String, String)>,
 }
 
-/// One started broker.
+impl LocalSettings {
+    /// `count` combined broker+controller nodes with Kafka's settings: the shared cluster of an
+    /// invocation.
+    pub fn shared(kafka_home: Option<PathBuf>, count: usize) -> LocalSettings {
+        LocalSettings {
+            kafka_home,
+            brokers: count,
+            dedicated_controller: false,
+            broker_config: Vec::new(),
+        }
+    }
+}
+
+/// Whether a node runs, as fault steps left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeState {
+    Running,
+    Paused,
+    Down,
+}
+
+/// One started node.
 struct Broker {
     node: Node,
     process: OwnedProcess,
     log: PathBuf,
+    state: NodeState,
 }
 
 /// A running local Kafka cluster, owned by this process.
 pub struct LocalKafka {
+    settings: LocalSettings,
     distribution: Distribution,
     brokers: Vec<Broker>,
     bootstrap: String,
@@ -63,13 +95,13 @@ impl LocalKafka {
             .prefix("kafka-scenario-")
             .tempdir()
             .map_err(|e| unavailable(format!("cannot create a temporary directory: {e}")))?;
-        let nodes = free_nodes(settings.brokers.max(1))?;
+        let nodes = free_nodes(settings.brokers.max(1), settings.dedicated_controller)?;
         let started = Instant::now();
         // Formatting starts a JVM per node: all at once. Dropping the set kills them.
         let mut formats = tokio::task::JoinSet::new();
         for node in &nodes {
             let dir = node_dir(directory.path(), node);
-            write_node_files(&distribution, node, &nodes, &dir)?;
+            write_node_files(&distribution, node, &nodes, &dir, &settings.broker_config)?;
             formats.spawn(format_storage(
                 java.clone(),
                 distribution.clone(),
@@ -83,25 +115,23 @@ impl LocalKafka {
         let mut cluster = LocalKafka {
             bootstrap: nodes
                 .iter()
+                .filter(|n| n.is_broker())
                 .map(|n| format!("127.0.0.1:{}", n.client_port))
                 .collect::<Vec<_>>()
                 .join(","),
+            settings: settings.clone(),
             distribution,
             brokers: Vec::new(),
             directory: Some(directory),
             startup: Duration::ZERO,
         };
         for node in &nodes {
-            let dir = node_dir(cluster.directory(), node);
-            let process = OwnedProcess::spawn(
-                &format!("broker {}", node.id),
-                broker_command(&java, &cluster.distribution, &dir),
-            )
-            .map_err(|e| cannot_run_java(&java, &e))?;
+            let process = cluster.spawn(node)?;
             cluster.brokers.push(Broker {
                 node: *node,
                 process,
-                log: dir.join("server.log"),
+                log: node_dir(cluster.directory(), node).join("server.log"),
+                state: NodeState::Running,
             });
         }
         cluster.wait_until_ready(started).await?;
@@ -123,19 +153,132 @@ impl LocalKafka {
 
     /// One line for reports, e.g. `Apache Kafka 4.1.1, 3 local brokers (KRaft) at 127.0.0.1:...`.
     pub fn describe(&self) -> String {
+        let controller = if self.settings.dedicated_controller {
+            " and a KRaft controller"
+        } else {
+            " (KRaft)"
+        };
         format!(
-            "Apache Kafka {}, {} local broker(s) (KRaft) at {}",
+            "Apache Kafka {}, {} local broker(s){controller} at {}",
             self.distribution.version,
-            self.brokers.len(),
+            self.broker_ids().len(),
             self.bootstrap
         )
     }
 
-    /// Fails with the broker's exit and last log lines if any broker has ended.
+    /// What this cluster was started with.
+    pub fn settings(&self) -> &LocalSettings {
+        &self.settings
+    }
+
+    /// Node ids of the brokers (not of a dedicated controller).
+    pub fn broker_ids(&self) -> Vec<i32> {
+        self.brokers
+            .iter()
+            .filter(|b| b.node.is_broker())
+            .map(|b| b.node.id as i32)
+            .collect()
+    }
+
+    /// The node id of the dedicated controller, when the cluster has one.
+    pub fn controller_id(&self) -> Option<i32> {
+        self.brokers
+            .iter()
+            .find(|b| b.node.role == Role::Controller)
+            .map(|b| b.node.id as i32)
+    }
+
+    /// Starts a fault on node `id`. Everything but a stop completes here; a stop has sent
+    /// SIGTERM and is complete once [`LocalKafka::stopped`] says so.
+    pub fn apply(&mut self, id: i32, fault: Fault) -> Result<(), ClusterError> {
+        let index = self
+            .brokers
+            .iter()
+            .position(|b| b.node.id as i32 == id)
+            .ok_or_else(|| unavailable(format!("there is no node {id}")))?;
+        let state = self.brokers[index].state;
+        let name = self.brokers[index].process.name().to_owned();
+        let refuse = |why: &str| {
+            Err(unavailable(format!(
+                "cannot {} {name}: {why}",
+                fault.verb()
+            )))
+        };
+        match (fault, state) {
+            (Fault::Kill, NodeState::Down) | (Fault::Stop, NodeState::Down) => {
+                return refuse("it is down already");
+            }
+            (Fault::Stop, NodeState::Paused) => {
+                return refuse("it is paused and would not act on SIGTERM; resume it first");
+            }
+            (Fault::Pause, NodeState::Paused) => return refuse("it is paused already"),
+            (Fault::Pause, NodeState::Down) | (Fault::Resume, NodeState::Down) => {
+                return refuse("it is down");
+            }
+            (Fault::Resume, NodeState::Running) => return refuse("it is not paused"),
+            (Fault::Restart, NodeState::Running | NodeState::Paused) => {
+                return refuse("it is still running");
+            }
+            _ => {}
+        }
+        let broker = &mut self.brokers[index];
+        match fault {
+            Fault::Kill => {
+                broker.process.kill();
+                broker.state = NodeState::Down;
+            }
+            Fault::Stop => {
+                broker.process.signal(libc::SIGTERM);
+                broker.state = NodeState::Down;
+            }
+            Fault::Pause => {
+                broker.process.signal(libc::SIGSTOP);
+                broker.state = NodeState::Paused;
+            }
+            Fault::Resume => {
+                broker.process.signal(libc::SIGCONT);
+                broker.state = NodeState::Running;
+            }
+            Fault::Restart => {
+                let node = broker.node;
+                let process = self.spawn(&node)?;
+                let broker = &mut self.brokers[index];
+                broker.process = process;
+                broker.state = NodeState::Running;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether node `id`, sent SIGTERM by a stop, has exited; kills it once `STOP_TIMEOUT` has
+    /// passed since `since` and says so.
+    pub fn stopped(&mut self, id: i32, since: Instant) -> Result<bool, ClusterError> {
+        let Some(broker) = self.brokers.iter_mut().find(|b| b.node.id as i32 == id) else {
+            return Ok(true);
+        };
+        if broker.process.exit_status().is_some() {
+            broker.process.kill();
+            return Ok(true);
+        }
+        if since.elapsed() < STOP_TIMEOUT {
+            return Ok(false);
+        }
+        broker.process.kill();
+        Err(unavailable(format!(
+            "{} did not finish its controlled shutdown within {STOP_TIMEOUT:?} of SIGTERM and was killed; last lines of {}:\n{}",
+            broker.process.name(),
+            broker.log.display(),
+            log_tail(&broker.log)
+        )))
+    }
+
+    /// Fails with the broker's exit and last log lines if any broker has ended that no fault
+    /// step took down.
     pub fn check_alive(&self) -> Result<(), ClusterError> {
         match self
             .brokers
             .iter()
+            .filter(|b| b.state != NodeState::Down)
             .find_map(|b| b.process.exit_status().map(|status| (b, status)))
         {
             Some((broker, status)) => Err(unavailable(format!(
@@ -168,9 +311,21 @@ impl LocalKafka {
         }
     }
 
+    /// Starts the JVM of `node` on its directory (at start and on a restart).
+    fn spawn(&self, node: &Node) -> Result<OwnedProcess, ClusterError> {
+        let java = distribution::java();
+        let dir = node_dir(self.directory(), node);
+        let name = match node.role {
+            Role::Controller => format!("controller {}", node.id),
+            Role::Broker | Role::Combined => format!("broker {}", node.id),
+        };
+        OwnedProcess::spawn(&name, broker_command(&java, &self.distribution, &dir))
+            .map_err(|e| cannot_run_java(&java, &e))
+    }
+
     async fn wait_until_ready(&self, started: Instant) -> Result<(), ClusterError> {
         let remaining = STARTUP_TIMEOUT.saturating_sub(started.elapsed());
-        await_brokers(&self.bootstrap, self.brokers.len(), remaining, || {
+        await_brokers(&self.bootstrap, self.broker_ids().len(), remaining, || {
             self.check_started()
         })
         .await
@@ -215,8 +370,10 @@ fn node_dir(root: &Path, node: &Node) -> PathBuf {
     root.join(format!("broker-{}", node.id))
 }
 
-/// Two free loopback ports per node, all chosen before any broker binds one.
-fn free_nodes(count: usize) -> Result<Vec<Node>, ClusterError> {
+/// Two free loopback ports per node, all chosen before any broker binds one: `brokers` nodes,
+/// combined broker+controllers or brokers followed by one dedicated controller.
+fn free_nodes(brokers: usize, dedicated_controller: bool) -> Result<Vec<Node>, ClusterError> {
+    let count = brokers + usize::from(dedicated_controller);
     let listeners: Vec<std::net::TcpListener> = (0..count * 2)
         .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
         .collect::<Result<_, _>>()
@@ -231,6 +388,11 @@ fn free_nodes(count: usize) -> Result<Vec<Node>, ClusterError> {
             id: i as u32 + 1,
             client_port: ports[2 * i],
             controller_port: ports[2 * i + 1],
+            role: match (dedicated_controller, i < brokers) {
+                (false, _) => Role::Combined,
+                (true, true) => Role::Broker,
+                (true, false) => Role::Controller,
+            },
         })
         .collect())
 }
@@ -240,6 +402,7 @@ fn write_node_files(
     node: &Node,
     nodes: &[Node],
     dir: &Path,
+    broker_config: &[(String, String)],
 ) -> Result<(), ClusterError> {
     let write = |name: &str, text: String| {
         std::fs::write(dir.join(name), text)
@@ -249,7 +412,7 @@ fn write_node_files(
         .map_err(|e| unavailable(format!("cannot create {}: {e}", dir.display())))?;
     write(
         "server.properties",
-        config::server_properties(node, nodes, &dir.join("data")),
+        config::server_properties(node, nodes, &dir.join("data"), broker_config),
     )?;
     write(
         "log.properties",
@@ -316,8 +479,13 @@ fn broker_command(java: &Path, distribution: &Distribution, dir: &Path) -> Comma
         .args(config::heap_options(heap.as_deref()))
         .arg("kafka.Kafka")
         .arg(dir.join("server.properties"));
-    // Whatever the JVM prints outside log4j (crashes, JVM warnings) goes next to the log.
-    match std::fs::File::create(dir.join("stdout.log")) {
+    // Whatever the JVM prints outside log4j (crashes, JVM warnings) goes next to the log, after
+    // what an earlier run of the same node printed.
+    let stdout = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("stdout.log"));
+    match stdout {
         Ok(file) => {
             let stderr = file.try_clone().map_or(Stdio::null(), Stdio::from);
             command.stdout(file).stderr(stderr);

@@ -8,6 +8,7 @@ fn nodes(n: u32) -> Vec<Node> {
             id,
             client_port: 9000 + id as u16,
             controller_port: 9100 + id as u16,
+            role: Role::Combined,
         })
         .collect()
 }
@@ -21,7 +22,7 @@ fn value<'a>(properties: &'a str, key: &str) -> Option<&'a str> {
 #[test]
 fn every_node_knows_every_voter_and_listens_on_its_own_ports() {
     let cluster = nodes(3);
-    let second = server_properties(&cluster[1], &cluster, Path::new("/d/2"));
+    let second = server_properties(&cluster[1], &cluster, Path::new("/d/2"), &[]);
     assert_eq!(value(&second, "node.id"), Some("2"));
     assert_eq!(
         value(&second, "controller.quorum.voters"),
@@ -41,14 +42,14 @@ fn every_node_knows_every_voter_and_listens_on_its_own_ports() {
 #[test]
 fn internal_topics_fit_the_broker_count() {
     let one = nodes(1);
-    let single = server_properties(&one[0], &one, Path::new("/d"));
+    let single = server_properties(&one[0], &one, Path::new("/d"), &[]);
     assert_eq!(
         value(&single, "offsets.topic.replication.factor"),
         Some("1")
     );
     assert_eq!(value(&single, "transaction.state.log.min.isr"), Some("1"));
     let five = nodes(5);
-    let large = server_properties(&five[0], &five, Path::new("/d"));
+    let large = server_properties(&five[0], &five, Path::new("/d"), &[]);
     assert_eq!(value(&large, "offsets.topic.replication.factor"), Some("3"));
     assert_eq!(value(&large, "transaction.state.log.min.isr"), Some("2"));
 }
@@ -56,7 +57,7 @@ fn internal_topics_fit_the_broker_count() {
 #[test]
 fn no_key_is_set_twice() {
     let cluster = nodes(3);
-    let properties = server_properties(&cluster[0], &cluster, Path::new("/d"));
+    let properties = server_properties(&cluster[0], &cluster, Path::new("/d"), &[]);
     let mut keys: Vec<&str> = properties
         .lines()
         .filter_map(|l| l.split_once('=').map(|(k, _)| k))
@@ -86,4 +87,37 @@ fn tail_keeps_the_last_lines() {
     assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
     assert_eq!(tail("a", 5), "a");
     assert_eq!(tail("", 5), "");
+}
+
+#[test]
+fn a_dedicated_controller_is_the_only_voter_and_brokers_take_the_scenario_settings() {
+    let mut cluster = nodes(4);
+    for node in &mut cluster[..3] {
+        node.role = Role::Broker;
+    }
+    cluster[3].role = Role::Controller;
+    let extra = [("replica.lag.time.max.ms".to_owned(), "5000".to_owned())];
+    let broker = server_properties(&cluster[0], &cluster, Path::new("/d/1"), &extra);
+    assert_eq!(value(&broker, "process.roles"), Some("broker"));
+    assert_eq!(
+        value(&broker, "controller.quorum.voters"),
+        Some("4@127.0.0.1:9104")
+    );
+    assert_eq!(
+        value(&broker, "listeners"),
+        Some("PLAINTEXT://127.0.0.1:9001")
+    );
+    assert_eq!(value(&broker, "replica.lag.time.max.ms"), Some("5000"));
+    assert_eq!(
+        value(&broker, "offsets.topic.replication.factor"),
+        Some("3")
+    );
+    let controller = server_properties(&cluster[3], &cluster, Path::new("/d/4"), &extra);
+    assert_eq!(value(&controller, "process.roles"), Some("controller"));
+    assert_eq!(
+        value(&controller, "listeners"),
+        Some("CONTROLLER://127.0.0.1:9104")
+    );
+    assert_eq!(value(&controller, "advertised.listeners"), None);
+    assert_eq!(value(&controller, "replica.lag.time.max.ms"), None);
 }

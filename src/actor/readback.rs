@@ -1,0 +1,101 @@
+//! Reads every record the scenario's producers wrote back from the topics once the run is over,
+//! from the earliest offset to the high watermark of each partition: what the cluster really
+//! kept, to be set against what each producer was told.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::Offset;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::topic_partition_list::TopicPartitionList;
+
+use super::{RECORD_ID_HEADER, TopicNames};
+use crate::run::events::RecordId;
+use crate::run::record::Stored;
+
+/// How long one watermark query may take.
+const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Reads `topics` (scenario name, partition count) completely, within `timeout` in all.
+/// Blocking: call it from a blocking task.
+pub fn read_back(
+    connection: &[(String, String)],
+    topics: &[(String, i32)],
+    names: &TopicNames,
+    timeout: Duration,
+) -> Result<Stored, String> {
+    let deadline = Instant::now() + timeout;
+    let reader: BaseConsumer = super::client_config(connection)
+        .set("group.id", "kafka-scenario-readback")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .create()
+        .map_err(|e| format!("cannot create the reader: {e}"))?;
+    let mut list = TopicPartitionList::new();
+    // Physical topic and partition -> offset at which the partition is read completely.
+    let mut ends: BTreeMap<(String, i32), i64> = BTreeMap::new();
+    for (topic, partitions) in topics {
+        let physical = names.physical(topic);
+        for partition in 0..*partitions {
+            let (low, high) = reader
+                .fetch_watermarks(physical, partition, WATERMARK_TIMEOUT)
+                .map_err(|e| format!("no offsets for {topic}/{partition}: {e}"))?;
+            if high > low {
+                list.add_partition_offset(physical, partition, Offset::Offset(low))
+                    .map_err(|e| e.to_string())?;
+                ends.insert((physical.to_owned(), partition), high);
+            }
+        }
+    }
+    let mut stored = Stored::default();
+    if ends.is_empty() {
+        return Ok(stored);
+    }
+    reader
+        .assign(&list)
+        .map_err(|e| format!("cannot assign: {e}"))?;
+    let mut interned: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    while !ends.is_empty() {
+        if Instant::now() > deadline {
+            let left: Vec<String> = ends
+                .keys()
+                .map(|(t, p)| format!("{}/{p}", names.logical(t)))
+                .collect();
+            return Err(format!(
+                "not read to the end within {timeout:?}: {}",
+                left.join(", ")
+            ));
+        }
+        let Some(message) = reader.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let message = message.map_err(|e| format!("reading back: {e}"))?;
+        let key = (message.topic().to_owned(), message.partition());
+        if ends
+            .get(&key)
+            .is_some_and(|end| message.offset() + 1 >= *end)
+        {
+            ends.remove(&key);
+        }
+        stored.records += 1;
+        let id = message.headers().and_then(|headers| {
+            let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
+            RecordId::parse(value, |producer| {
+                Arc::clone(
+                    interned
+                        .entry(producer.to_owned())
+                        .or_insert_with(|| Arc::from(producer)),
+                )
+            })
+        });
+        if let Some(id) = id {
+            stored.copies.entry(id.producer).or_default().push(id.seq);
+        }
+    }
+    for seqs in stored.copies.values_mut() {
+        seqs.sort_unstable();
+    }
+    Ok(stored)
+}
