@@ -324,6 +324,17 @@ async fn run_one(
     print_outcome: bool,
     interrupts: &mut Interrupts,
 ) -> Ended {
+    let missing = launched.never_offers(plan);
+    if !missing.is_empty() {
+        let needs: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        println!(
+            "SKIP {}: not runnable on {}: needs {}",
+            plan.name,
+            launched.name(),
+            needs.join(", ")
+        );
+        return Ended::Code(exit::NOT_RUNNABLE);
+    }
     let cluster = tokio::select! {
         cluster = launched.connect(plan) => cluster,
         (name, number) = interrupts.next() => {

@@ -343,3 +343,127 @@ fn a_process_step_for_a_producer() {
         "",
     );
 }
+
+const FAULTS: &str = "\
+name: t
+brokers: { count: 3 }
+topics:
+  orders: { partitions: 2, replicas: 3 }
+actors:
+  feeder: { producer: { topic: orders } }
+timeline:
+  - start: feeder
+";
+
+#[test]
+fn a_fault_naming_a_broker_the_scenario_does_not_start() {
+    let text = format!("{FAULTS}  - kill-broker: 7\n");
+    assert_error(
+        &text,
+        9,
+        18,
+        "there is no broker 7: the scenario starts 3",
+        "node ids 1 to 3",
+    );
+}
+
+#[test]
+fn a_fault_naming_a_partition_the_topic_lacks() {
+    let text = format!("{FAULTS}  - kill-broker: {{ leader: orders/5 }}\n");
+    assert_error(
+        &text,
+        9,
+        28,
+        "`orders` has no partition 5 (it has 2)",
+        "0 to 1",
+    );
+    let text = format!("{FAULTS}  - pause-broker: {{ followers: payments/0 }}\n");
+    assert_error(&text, 9, 32, "unknown topic `payments`", "orders");
+}
+
+#[test]
+fn a_fault_without_brokers_of_the_scenarios_own() {
+    let text = format!("{VALID}  - kill-broker: 1\n");
+    assert_error(
+        &text,
+        11,
+        5,
+        "`kill-broker` needs brokers of the scenario's own",
+        "brokers: { count: 3 }",
+    );
+}
+
+#[test]
+fn resuming_a_broker_that_was_not_paused_or_restarting_a_running_one() {
+    let text = format!("{FAULTS}  - resume-broker: 2\n");
+    assert_error(
+        &text,
+        9,
+        20,
+        "cannot resume broker 2: the broker is running",
+        "only a paused broker",
+    );
+    let text = format!(
+        "{FAULTS}  - kill-broker: {{ leader: orders/0, as: old }}\n  - restart-broker: old\n  - restart-broker: old\n"
+    );
+    assert_error(
+        &text,
+        11,
+        21,
+        "cannot restart old: the broker is running",
+        "stopped or killed",
+    );
+}
+
+#[test]
+fn a_broker_name_never_given() {
+    let text = format!("{FAULTS}  - restart-broker: old-leadr\n");
+    assert_error(
+        &text,
+        9,
+        21,
+        "no broker is called `old-leadr`",
+        "a name an earlier step gave with `as`",
+    );
+}
+
+#[test]
+fn more_replicas_than_brokers_and_settings_the_target_owns() {
+    let text = FAULTS.replace("count: 3", "count: 2");
+    assert_error(
+        &text,
+        4,
+        38,
+        "wants 3 replicas but the scenario starts 2 broker(s)",
+        "raise",
+    );
+    let text = FAULTS.replace(
+        "brokers: { count: 3 }",
+        "brokers: { count: 3, config: { log.dirs: /tmp } }",
+    );
+    assert_error(
+        &text,
+        2,
+        32,
+        "`log.dirs` is set by the target",
+        "belong to the target",
+    );
+}
+
+#[test]
+fn durability_is_only_known_after_the_run() {
+    let text = format!("{FAULTS}  - expect: {{ durability: {{ feeder: {{ lost: 0 }} }} }}\n");
+    assert_error(
+        &text,
+        9,
+        15,
+        "known only once the topics are read back",
+        "final `expect:`",
+    );
+}
+
+#[test]
+fn cluster_state_awaits_name_real_partitions() {
+    let text = format!("{FAULTS}  - await: {{ isr: {{ orders/0: 4 }} }}\n");
+    assert_error(&text, 9, 31, "`orders` has 3 replica(s)", "");
+}

@@ -432,3 +432,23 @@ fn brokers_on_the_embedded_target_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn broker_faults_on_a_target_that_does_not_own_its_brokers_exit_4() {
+    let out = scenario_run(&["scenarios/acks-durability.yaml"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("SKIP acks-durability: not runnable on embedded"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("needs brokers of its own"), "{stdout}");
+    // Known before connecting: nothing is started or reached for it.
+    let out = scenario_run(&["scenarios/min-insync.yaml", "--bootstrap", "127.0.0.1:1"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("SKIP min-insync: not runnable on --bootstrap 127.0.0.1:1"),
+        "{stdout}"
+    );
+}

@@ -44,6 +44,14 @@ fn main() -> ExitCode {
             move || containers_interrupted(signal),
         ));
     }
+    for (name, signal) in &SIGNALS[..2] {
+        let signal = *signal;
+        trials.push(needing(
+            Component::KafkaLocal,
+            format!("kafka_local::{name}_with_a_broker_paused_and_one_killed_leaves_nothing"),
+            move || faults_interrupted(signal),
+        ));
+    }
     trials.push(needing(
         Component::KafkaLocal,
         "kafka_local::a_broker_dying_during_the_run_exits_3_naming_it".to_owned(),
@@ -339,4 +347,63 @@ fn broken_distribution() -> Result<(), Failed> {
     } else {
         Err(format!("exit {code:?}, expected 3 with the format failure:\n{stderr}").into())
     }
+}
+
+/// A scenario that pauses one of its own brokers, kills the other and then waits.
+const FAULTS_THEN_WAIT: &str = "\
+name: faults-then-wait
+brokers: { count: 2 }
+topics:
+  t: { partitions: 1, replicas: 2 }
+actors:
+  p: { producer: { topic: t, rate: 20/s } }
+timeline:
+  - start: p
+  - pause-broker: 1
+  - kill-broker: 2
+  - sleep: 10m
+";
+
+/// The state letter of a process (`T` when stopped), from /proc.
+fn process_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+fn faults_interrupted(signal: i32) -> Result<(), Failed> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("faults-then-wait.yaml");
+    std::fs::write(&file, FAULTS_THEN_WAIT).map_err(|e| e.to_string())?;
+    let file = file.to_string_lossy().into_owned();
+    let mut run = Run::start(&[&file, "--cluster", "kafka-local"]);
+    let shared = data_directory(&run.wait_for("started Apache Kafka")?);
+    let own = data_directory(&run.wait_for("started for this scenario")?);
+    run.wait_for("killed broker 2")?;
+    let text = own.to_string_lossy().into_owned();
+    let running = processes_mentioning(&text);
+    let stopped: Vec<i32> = running
+        .iter()
+        .copied()
+        .filter(|pid| process_state(*pid) == Some('T'))
+        .collect();
+    if stopped.len() != 1 {
+        return Err(run.failure(&format!(
+            "expected one paused broker among {running:?}, found stopped {stopped:?}"
+        )));
+    }
+    run.signal(signal);
+    let (code, stderr) = run.exit_code()?;
+    expect_signalled(code, signal, &stderr)?;
+    for directory in [&own, &shared] {
+        let left = processes_mentioning(&directory.to_string_lossy());
+        if !left.is_empty() {
+            return Err(
+                format!("processes {left:?} of {} left behind", directory.display()).into(),
+            );
+        }
+        if directory.exists() {
+            return Err(format!("{} left behind", directory.display()).into());
+        }
+    }
+    Ok(())
 }

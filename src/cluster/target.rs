@@ -18,6 +18,7 @@ use super::local::{LocalKafka, LocalSettings};
 use super::profiles::{self, ProfileError};
 use super::{Cluster, ClusterError};
 use crate::scenario::Plan;
+use crate::scenario::plan::Capability;
 
 /// Where scenarios run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +147,29 @@ impl Launched {
                 kafka.startup,
             )),
             _ => None,
+        }
+    }
+
+    /// What `plan` needs that this target can never give, whatever it connects to: brokers of
+    /// the scenario's own exist only where the harness starts brokers (`kafka-local`).
+    pub fn never_offers(&self, plan: &Plan) -> Vec<Capability> {
+        let own = matches!(self, Launched::Local(_));
+        plan.needs
+            .iter()
+            .filter(|need| **need == Capability::OwnBrokers && !own)
+            .copied()
+            .collect()
+    }
+
+    /// The target in a few words, e.g. `--bootstrap 127.0.0.1:9092`, for messages given before
+    /// any scenario connects.
+    pub fn name(&self) -> String {
+        match self {
+            Launched::Embedded => "embedded".to_owned(),
+            Launched::Bootstrap(settings) => format!("--bootstrap {}", settings.bootstrap),
+            Launched::Kube(settings) => format!("Kubernetes ({})", settings.namespace),
+            Launched::Containers(cluster) => cluster.describe(),
+            Launched::Local(kafka) => kafka.describe(),
         }
     }
 

@@ -32,6 +32,38 @@ fn seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
+/// A partition's leader or in-sync replicas as metadata showed them from some moment on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionChange {
+    /// Seconds from the start.
+    pub at_s: f64,
+    /// `topic/partition`.
+    pub partition: String,
+    /// The leader, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader: Option<i32>,
+    /// The in-sync replicas.
+    pub isr: Vec<i32>,
+}
+
+/// Every change of leader or in-sync replicas, in order (the first reading included).
+pub fn partition_changes(events: &[Event]) -> Vec<PartitionChange> {
+    events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::PartitionState {
+                at, leader, isr, ..
+            } => Some(PartitionChange {
+                at_s: seconds(event.at),
+                partition: format!("{}/{}", at.topic, at.partition),
+                leader: *leader,
+                isr: isr.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Every failover the log shows, in the order of the faults.
 pub fn failovers(events: &[Event]) -> Vec<Failover> {
     let mut leaders: BTreeMap<&TopicPartition, Option<i32>> = BTreeMap::new();

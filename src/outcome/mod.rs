@@ -192,6 +192,7 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
         measurements: timing::Measurements {
             durability: all.durability.clone(),
             failovers: failover::failovers(&record.events),
+            partitions: failover::partition_changes(&record.events),
             ..timing::measurements(plan, record, moved_actors, moved_groups, moved_keys)
         },
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::durability::Durability;
-use super::failover::Failover;
+use super::failover::{Failover, PartitionChange};
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
 use crate::run::events::EventKind;
 use crate::run::record::RunRecord;
@@ -139,6 +139,9 @@ pub struct Measurements {
     /// Partitions that lost their leader to a fault, and how long until a new one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failovers: Vec<Failover>,
+    /// Leaders and in-sync replicas of the scenario's partitions as they changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<PartitionChange>,
 }
 
 /// One step's timing.
@@ -225,6 +228,7 @@ pub fn measurements(
         keys,
         durability: BTreeMap::new(),
         failovers: Vec::new(),
+        partitions: Vec::new(),
     }
 }
 

@@ -94,19 +94,17 @@ impl ClusterView {
             .into_iter()
             .filter_map(|p| {
                 let logical = self.names.logical(&p.topic);
-                topics.iter().any(|t| **t == *logical).then(|| {
-                    (
-                        TopicPartition {
-                            topic: logical,
-                            partition: p.partition,
-                        },
-                        PartitionMetadata {
-                            leader: p.leader,
-                            replicas: p.replicas,
-                            isr: p.isr,
-                        },
-                    )
-                })
+                topics.iter().any(|t| **t == *logical).then_some((
+                    TopicPartition {
+                        topic: logical,
+                        partition: p.partition,
+                    },
+                    PartitionMetadata {
+                        leader: p.leader,
+                        replicas: p.replicas,
+                        isr: p.isr,
+                    },
+                ))
             })
             .collect();
         Snapshot {
