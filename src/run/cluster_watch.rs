@@ -20,7 +20,7 @@ const READ_TIMEOUT: Duration = Duration::from_millis(500);
 /// The running watch.
 pub struct ClusterWatch {
     stop: Arc<AtomicBool>,
-    task: JoinHandle<()>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl ClusterWatch {
@@ -39,13 +39,26 @@ impl ClusterWatch {
                 std::thread::sleep(INTERVAL);
             }
         });
-        ClusterWatch { stop, task }
+        ClusterWatch {
+            stop,
+            task: Some(task),
+        }
     }
 
     /// Stops watching and waits for the last read to end.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        let _ = self.task.await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ClusterWatch {
+    /// A run dropped half way (a signal) must not leave the blocking loop behind: the runtime
+    /// waits for blocking tasks before the process can exit.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
