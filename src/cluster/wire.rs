@@ -86,3 +86,6 @@ pub fn decode<Resp: Decodable + HeaderVersion>(body: &[u8], version: i16) -> Res
     ResponseHeader::decode(&mut buf, Resp::header_version(version)).map_err(|e| e.to_string())?;
     Resp::decode(&mut buf, version).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests;
