@@ -467,3 +467,15 @@ fn cluster_state_awaits_name_real_partitions() {
     let text = format!("{FAULTS}  - await: {{ isr: {{ orders/0: 4 }} }}\n");
     assert_error(&text, 9, 31, "`orders` has 3 replica(s)", "");
 }
+
+#[test]
+fn the_controller_is_tracked_like_a_broker() {
+    let text = format!("{FAULTS}  - kill-broker: controller\n  - pause-broker: controller\n");
+    assert_error(
+        &text,
+        10,
+        19,
+        "cannot pause the active controller: the broker is down",
+        "restart it first",
+    );
+}

@@ -113,8 +113,11 @@ impl Validator<'_> {
             ));
         };
         let (broker, name) = self.broker_ref(spec, at.clone(), brokers, partitions, walk)?;
+        // The dedicated controller follows the brokers' node ids.
+        let controller = brokers.count + 1;
         let state = match &broker {
             BrokerRef::Node(node) => walk.nodes.get(node).copied(),
+            BrokerRef::Controller => walk.nodes.get(&controller).copied(),
             BrokerRef::Named(name) => walk.names.get(name).copied(),
             _ => None,
         }
@@ -152,6 +155,9 @@ impl Validator<'_> {
         match &broker {
             BrokerRef::Node(node) => {
                 walk.nodes.insert(*node, after);
+            }
+            BrokerRef::Controller => {
+                walk.nodes.insert(controller, after);
             }
             BrokerRef::Named(name) => {
                 walk.names.insert(name.clone(), after);
