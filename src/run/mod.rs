@@ -21,7 +21,9 @@ use crate::actor::{
 use crate::cluster::{Cluster, ClusterError};
 use crate::expect::{self, Difference};
 use crate::outcome;
-use crate::scenario::plan::{Action, ActorPlan, Capability, Plan, PlannedStep};
+use crate::scenario::plan::{
+    Action, ActorPlan, BrokerRef, Capability, FaultStep, Plan, PlannedStep,
+};
 
 use cluster_view::ClusterView;
 use cluster_watch::ClusterWatch;
@@ -340,13 +342,12 @@ impl Runner<'_> {
 
     /// Runs a fault step: resolves the broker(s), logs and applies the fault, and says what was
     /// done (`killed broker 2 (the leader of orders/0)`), or why it could not be.
-    async fn fault(&mut self, step: &crate::scenario::plan::FaultStep) -> Result<String, String> {
+    async fn fault(&mut self, step: &FaultStep) -> Result<String, String> {
         let (Some(control), Some(view)) = (self.cluster.broker_control(), &self.view) else {
             return Err("this target does not own its brokers".into());
         };
         let snapshot = match &step.broker {
-            crate::scenario::plan::BrokerRef::LeaderOf(_)
-            | crate::scenario::plan::BrokerRef::FollowersOf(_) => {
+            BrokerRef::LeaderOf(_) | BrokerRef::FollowersOf(_) => {
                 let view = Arc::clone(view);
                 let topics: Vec<String> = self.plan.topics.iter().map(|t| t.name.clone()).collect();
                 let read =

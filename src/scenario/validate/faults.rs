@@ -382,8 +382,11 @@ impl Validator<'_> {
 /// The cluster-state part of a barrier.
 #[derive(Debug, Default)]
 pub(super) struct ClusterConditions {
+    /// Partition -> in-sync replicas wanted.
     pub isr: Vec<(PartitionRef, usize)>,
+    /// Partitions whose leader must have changed since the last fault.
     pub leader_changed: Vec<PartitionRef>,
+    /// Brokers that must be registered.
     pub brokers: Option<usize>,
 }
 
