@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::timing::seconds;
 use crate::run::events::{Event, EventKind, TopicPartition};
 use crate::scenario::plan::Fault;
 
@@ -26,10 +27,6 @@ pub struct Failover {
     /// Seconds until metadata showed the next leader.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_s: Option<f64>,
-}
-
-fn seconds(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 /// A partition's leader or in-sync replicas as metadata showed them from some moment on.

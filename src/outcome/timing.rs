@@ -187,7 +187,8 @@ pub struct Departure {
     pub group_rebalanced_after_s: Option<f64>,
 }
 
-fn seconds(d: Duration) -> f64 {
+/// Seconds, rounded to the millisecond.
+pub(super) fn seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 

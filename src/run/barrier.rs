@@ -6,8 +6,8 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::events::{EventLog, TopicPartition};
-use super::state::{LiveState, PartitionView};
-use crate::scenario::plan::{ActorPlan, Barrier, PartitionRef, Plan};
+use super::state::LiveState;
+use crate::scenario::plan::{ActorPlan, Barrier, Plan};
 
 /// How often the barrier looks at the log again.
 const RECHECK: Duration = Duration::from_millis(20);
@@ -116,23 +116,11 @@ fn unmet(
     unmet
 }
 
-/// The metadata of a partition, as the cluster watch last saw it.
-pub fn partition_view<'s>(
-    state: &'s LiveState,
-    wanted: &PartitionRef,
-) -> Option<&'s PartitionView> {
-    state
-        .partitions
-        .iter()
-        .find(|(p, _)| *p.topic == *wanted.topic && p.partition == wanted.partition)
-        .map(|(_, view)| view)
-}
-
 /// The cluster-state conditions still unmet, each saying what metadata shows instead.
 fn cluster_unmet(barrier: &Barrier, state: &LiveState) -> Vec<String> {
     let mut unmet = Vec::new();
     for (partition, wanted) in &barrier.isr {
-        match partition_view(state, partition) {
+        match state.partition(partition) {
             Some(view) if view.isr.len() == *wanted => {}
             Some(view) => unmet.push(format!(
                 "{partition} {wanted} in-sync replica(s): in sync {:?} of replicas {:?}",
@@ -144,12 +132,8 @@ fn cluster_unmet(barrier: &Barrier, state: &LiveState) -> Vec<String> {
         }
     }
     for partition in &barrier.leader_changed {
-        let before = state
-            .leaders_at_fault
-            .iter()
-            .find(|(p, _)| *p.topic == *partition.topic && p.partition == partition.partition)
-            .and_then(|(_, leader)| *leader);
-        match partition_view(state, partition).and_then(|v| v.leader) {
+        let before = state.leader_at_fault(partition);
+        match state.partition(partition).and_then(|v| v.leader) {
             Some(leader) if Some(leader) != before => {}
             Some(leader) => {
                 unmet.push(format!("{partition} leader changed: still broker {leader}"))

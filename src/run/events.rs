@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::scenario::plan::Fault;
+use crate::scenario::plan::{Fault, PartitionRef};
 
 /// The actor name under which the cluster's own events are logged (fault steps, leaders, ISR).
 pub const CLUSTER: &str = "(cluster)";
@@ -15,6 +15,13 @@ pub struct TopicPartition {
     pub topic: Arc<str>,
     /// Partition number.
     pub partition: i32,
+}
+
+impl TopicPartition {
+    /// Whether this is the partition a scenario names.
+    pub fn is(&self, wanted: &PartitionRef) -> bool {
+        *self.topic == *wanted.topic && self.partition == wanted.partition
+    }
 }
 
 /// The id every harness-produced record carries: its producer actor and a sequence number.

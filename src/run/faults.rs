@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use super::barrier::partition_view;
 use super::cluster_view::Snapshot;
 use super::state::LiveState;
 use crate::scenario::plan::{BrokerRef, Fault, PartitionRef};
@@ -19,11 +18,7 @@ pub fn resolve(
 ) -> Result<(Vec<i32>, Option<String>), String> {
     let partition = |p: &PartitionRef| {
         snapshot
-            .and_then(|s| {
-                s.partitions
-                    .iter()
-                    .find(|(tp, _)| *tp.topic == *p.topic && tp.partition == p.partition)
-            })
+            .and_then(|s| s.partitions.iter().find(|(tp, _)| tp.is(p)))
             .map(|(_, metadata)| metadata)
             .ok_or_else(|| format!("no metadata for {p}"))
     };
@@ -79,12 +74,8 @@ pub fn failovers(partitions: &[PartitionRef], state: &LiveState) -> String {
     let lines: Vec<String> = partitions
         .iter()
         .map(|p| {
-            let before = state
-                .leaders_at_fault
-                .iter()
-                .find(|(tp, _)| *tp.topic == *p.topic && tp.partition == p.partition)
-                .and_then(|(_, leader)| *leader);
-            let Some(view) = partition_view(state, p) else {
+            let before = state.leader_at_fault(p);
+            let Some(view) = state.partition(p) else {
                 return format!("{p}: no metadata");
             };
             let from = before.map_or("none".to_owned(), |b| b.to_string());

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::events::{Event, EventKind, EventLog, RecordId, TopicPartition};
-use crate::scenario::plan::Fault;
+use crate::scenario::plan::{Fault, PartitionRef};
 
 /// The partitions a consumer holds; `None` between a revocation and the next assignment.
 pub type Holding = Option<BTreeSet<TopicPartition>>;
@@ -151,6 +151,22 @@ impl LiveState {
             EventKind::Brokers(brokers) => self.brokers = Some(brokers.clone()),
             EventKind::PollBatch(_) | EventKind::Committed(_) | EventKind::Sent(_) => {}
         }
+    }
+
+    /// A partition's metadata, as the cluster watch last saw it.
+    pub fn partition(&self, wanted: &PartitionRef) -> Option<&PartitionView> {
+        self.partitions
+            .iter()
+            .find(|(p, _)| p.is(wanted))
+            .map(|(_, view)| view)
+    }
+
+    /// A partition's leader when the last broker was taken away.
+    pub fn leader_at_fault(&self, wanted: &PartitionRef) -> Option<i32> {
+        self.leaders_at_fault
+            .iter()
+            .find(|(p, _)| p.is(wanted))
+            .and_then(|(_, leader)| *leader)
     }
 
     /// Running consumers and what they hold now.
