@@ -91,6 +91,38 @@ fn judge(plan: &Plan, result: Result<Finished, RunError>) -> Result<(), Failed> 
     if plan.name == "acks-durability" {
         only_the_leader_had_them(&finished)?;
     }
+    if plan.name == "silent-consumer" {
+        removed_only_once_its_session_expired(&finished)?;
+    }
+    Ok(())
+}
+
+/// The frozen member sent nothing, LeaveGroup included, so the group can only have noticed
+/// through its session: not before session.timeout.ms minus one heartbeat interval (its last
+/// heartbeat may precede the freeze by that much), however fast the machine. Thawed, it must
+/// have held partitions again.
+fn removed_only_once_its_session_expired(finished: &Finished) -> Result<(), Failed> {
+    const SESSION_S: f64 = 6.0;
+    const HEARTBEAT_S: f64 = 1.0;
+    let freeze = finished
+        .outcome
+        .measurements
+        .departures
+        .iter()
+        .find(|d| d.how == "freeze")
+        .ok_or("no freeze measured")?;
+    let noticed = freeze
+        .group_rebalanced_after_s
+        .ok_or("the group never rebalanced after the freeze")?;
+    if noticed < SESSION_S - HEARTBEAT_S {
+        return Err(format!(
+            "the group rebalanced {noticed} s after the freeze, before the session could expire"
+        )
+        .into());
+    }
+    if freeze.rejoined_after_s.is_none() {
+        return Err("the thawed member never held partitions again".into());
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
@@ -17,6 +17,7 @@ use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use tokio::sync::oneshot;
 
+use super::relay::Relay;
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
 use crate::run::events::{EventKind, RecordId, TopicPartition};
 use crate::scenario::model::CommitMode;
@@ -30,6 +31,18 @@ enum Command {
     Stop,
     /// Crash.
     Kill,
+    /// Stop polling and processing until `Thaw`, as a stopped process does.
+    Freeze,
+    /// Go on after a `Freeze`.
+    Thaw,
+}
+
+/// What the poll loop does after a command.
+enum Flow {
+    /// Go on polling (or processing).
+    Continue,
+    /// End the loop: stop or kill.
+    End(Command),
 }
 
 /// How long one poll waits for a first record before the loop checks for stop or kill.
@@ -39,10 +52,12 @@ const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running consumer; dropping it without `stop` or `kill` stops it gracefully.
 pub struct ConsumerActor {
-    name: Arc<str>,
+    env: ActorEnv,
     commands: mpsc::Sender<Command>,
     thread: Option<JoinHandle<()>>,
     process: Arc<AtomicU64>,
+    /// The relay its connections go through, for consumers the timeline freezes.
+    relay: Option<Relay>,
 }
 
 /// Records group membership changes in the event log.
@@ -110,16 +125,21 @@ fn partitions(env: &ActorEnv, list: &TopicPartitionList) -> Vec<TopicPartition> 
 }
 
 impl ConsumerActor {
-    /// Creates the client, subscribes and starts polling.
+    /// Creates the client, subscribes and starts polling. A consumer given a `relay` reaches
+    /// the cluster only through it, so that it can be frozen.
     pub fn start(
         env: ActorEnv,
         plan: &ConsumerPlan,
-        config: ClientConfig,
+        mut config: ClientConfig,
+        relay: Option<Relay>,
     ) -> Result<ConsumerActor, ActorError> {
         let fail = |message: String| ActorError {
             actor: env.name.to_string(),
             message,
         };
+        if let Some(relay) = &relay {
+            config.set("bootstrap.servers", relay.bootstrap());
+        }
         let consumer: BaseConsumer<GroupMember> = config
             .create_with_context(GroupMember { env: env.clone() })
             .map_err(|e| fail(format!("cannot create the consumer: {e}")))?;
@@ -147,10 +167,11 @@ impl ConsumerActor {
             .spawn(move || poller.run())
             .map_err(|e| fail(format!("cannot start the poll thread: {e}")))?;
         Ok(ConsumerActor {
-            name: Arc::clone(&env.name),
+            env,
             commands,
             thread: Some(thread),
             process,
+            relay,
         })
     }
 
@@ -164,7 +185,7 @@ impl ConsumerActor {
     /// from it; returns how many partitions were committed.
     pub async fn commit_positions(&self) -> Result<usize, ActorError> {
         let fail = |message: String| ActorError {
-            actor: self.name.to_string(),
+            actor: self.env.name.to_string(),
             message,
         };
         let (reply, answer) = oneshot::channel();
@@ -177,8 +198,35 @@ impl ConsumerActor {
             .map_err(|e| fail(format!("commit: {e}")))
     }
 
-    /// Graceful close: leaves the group after the final commit; returns once closed.
+    /// Freezes the consumer entirely, as SIGSTOP freezes a process: no poll, no processing, and
+    /// through its relay no byte to or from the cluster, heartbeats included; it does not leave
+    /// its group. Needs the relay it was started with.
+    pub fn freeze(&self) -> Result<(), ActorError> {
+        let relay = self.relay.as_ref().ok_or_else(|| ActorError {
+            actor: self.env.name.to_string(),
+            message: "was started without a relay and cannot be frozen".into(),
+        })?;
+        relay.freeze();
+        let _ = self.commands.send(Command::Freeze);
+        self.env.log.push(&self.env.name, EventKind::Frozen);
+        Ok(())
+    }
+
+    /// Lets a frozen consumer go on where it stopped.
+    pub fn thaw(&self) {
+        self.env.log.push(&self.env.name, EventKind::Thawed);
+        let _ = self.commands.send(Command::Thaw);
+        if let Some(relay) = &self.relay {
+            relay.thaw();
+        }
+    }
+
+    /// Graceful close: leaves the group after the final commit; returns once closed. A frozen
+    /// consumer is thawed first, or its close could not reach the cluster.
     pub async fn stop(mut self) {
+        if let Some(relay) = &self.relay {
+            relay.thaw();
+        }
         self.end(Command::Stop).await;
     }
 
@@ -197,6 +245,9 @@ impl ConsumerActor {
 
 impl Drop for ConsumerActor {
     fn drop(&mut self) {
+        if let Some(relay) = &self.relay {
+            relay.thaw();
+        }
         let _ = self.commands.send(Command::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -217,32 +268,55 @@ struct Poller {
 
 impl Poller {
     fn run(self) {
-        // A command that arrived while records were being processed.
+        // A stop or kill that arrived while records were being processed.
         let mut pending = None;
-        loop {
+        let end = loop {
             let next = match pending.take() {
                 Some(command) => Ok(command),
                 None => self.inbox.try_recv(),
             };
             match next {
                 Err(mpsc::TryRecvError::Empty) => pending = self.poll_once(),
-                Ok(Command::CommitPositions(reply)) => {
-                    let _ = reply.send(self.commit_positions());
-                }
-                Ok(Command::Kill) => {
-                    let Poller { consumer, env, .. } = self;
-                    env.log.push(&env.name, EventKind::Killed);
-                    crash(consumer);
-                    return;
-                }
-                Ok(Command::Stop) | Err(mpsc::TryRecvError::Disconnected) => {
-                    // Logged first: the group may rebalance before the close returns.
-                    let Poller { consumer, env, .. } = self;
-                    env.log.push(&env.name, EventKind::Stopped);
-                    drop(consumer);
-                    return;
+                Err(mpsc::TryRecvError::Disconnected) => break Command::Stop,
+                Ok(command) => {
+                    if let Flow::End(end) = self.obey(command) {
+                        break end;
+                    }
                 }
             }
+        };
+        let Poller { consumer, env, .. } = self;
+        if matches!(end, Command::Kill) {
+            env.log.push(&env.name, EventKind::Killed);
+            crash(consumer);
+        } else {
+            // Logged first: the group may rebalance before the close returns.
+            env.log.push(&env.name, EventKind::Stopped);
+            drop(consumer);
+        }
+    }
+
+    /// Carries out a command between polls or in the middle of processing; a freeze blocks here
+    /// until the thaw (or a kill or stop).
+    fn obey(&self, command: Command) -> Flow {
+        match command {
+            Command::CommitPositions(reply) => {
+                let _ = reply.send(self.commit_positions());
+                Flow::Continue
+            }
+            Command::Thaw => Flow::Continue,
+            Command::Freeze => loop {
+                match self.inbox.recv() {
+                    Ok(Command::Thaw) => return Flow::Continue,
+                    Ok(Command::CommitPositions(reply)) => {
+                        let _ = reply.send(Err("the consumer is frozen".into()));
+                    }
+                    Ok(Command::Freeze) => {}
+                    Ok(end) => return Flow::End(end),
+                    Err(mpsc::RecvError) => return Flow::End(Command::Stop),
+                }
+            },
+            end => Flow::End(end),
         }
     }
 
@@ -317,23 +391,59 @@ impl Poller {
     }
 
     /// Spends the processing time on each of `records`, as a slow handler between two polls
-    /// does, committing each one after it when `received` says where it was (`per-record`); a
-    /// stop, kill or commit asked for meanwhile interrupts it and is returned.
+    /// does, committing each one after it when `received` says where it was (`per-record`). A
+    /// commit or freeze asked for meanwhile is carried out and processing goes on (a freeze's
+    /// time does not count as processing); a stop or kill ends it and is returned.
     fn process(&self, records: usize, received: &[(String, i32, i64)]) -> Option<Command> {
+        // Records processed in no time and not yet logged: one event covers them.
+        let mut quick = 0;
+        let mut ended = None;
         for index in 0..records {
             let time = Duration::from_nanos(self.process.load(Ordering::Relaxed));
-            if !time.is_zero() {
-                match self.inbox.recv_timeout(time) {
-                    Ok(command) => return Some(command),
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return Some(Command::Stop),
+            if time.is_zero() {
+                quick += 1;
+            } else {
+                self.log_processed(std::mem::take(&mut quick));
+                if let Some(end) = self.spend(time) {
+                    ended = Some(end);
+                    break;
                 }
+                self.log_processed(1);
             }
             if let Some((topic, partition, offset)) = received.get(index) {
                 self.commit_after(topic, *partition, *offset);
             }
         }
+        self.log_processed(quick);
+        ended
+    }
+
+    /// Spends `time` on one record, carrying out commands meanwhile (a freeze's time does not
+    /// count); returns a stop or kill.
+    fn spend(&self, time: Duration) -> Option<Command> {
+        let mut left = time;
+        while !left.is_zero() {
+            let began = Instant::now();
+            match self.inbox.recv_timeout(left) {
+                Ok(command) => {
+                    left = left.saturating_sub(began.elapsed());
+                    if let Flow::End(end) = self.obey(command) {
+                        return Some(end);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => left = Duration::ZERO,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Some(Command::Stop),
+            }
+        }
         None
+    }
+
+    fn log_processed(&self, records: usize) {
+        if records > 0 {
+            self.env
+                .log
+                .push(&self.env.name, EventKind::Processed(records));
+        }
     }
 
     /// librdkafka knows a position only after a record was consumed; before that, the

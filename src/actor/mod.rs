@@ -5,6 +5,7 @@ pub mod consumer;
 pub mod offsets;
 pub mod producer;
 pub mod readback;
+pub mod relay;
 
 use std::collections::HashMap;
 use std::sync::Arc;

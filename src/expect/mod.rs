@@ -45,7 +45,7 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
                 actual: "not running".into(),
             }),
             Some(holding) => {
-                let mut have = assignment_view(plan, actor, holding);
+                let mut have = assignment_view(plan, actor, holding, &facts.frozen);
                 if let (AssignmentView::PerTopic(have), AssignmentView::PerTopic(want)) =
                     (&mut have, &wanted)
                 {
@@ -85,6 +85,12 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
         &expect.max_poll_exceeded,
         &facts.max_poll_exceeded,
     );
+    let rebalances: BTreeMap<String, u64> = facts
+        .groups
+        .iter()
+        .map(|(group, g)| (group.clone(), g.rebalances))
+        .collect();
+    counts(&mut out, "rebalances of", &expect.rebalances, &rebalances);
     for (group, topics) in &expect.committed {
         for (topic, partitions) in topics {
             for (partition, offset) in partitions {

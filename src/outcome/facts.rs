@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::durability::{Durability, durability};
+use crate::run::barrier::group_of;
 use crate::run::events::{Event, EventKind, RecordId};
 use crate::run::record::{Committed, Stored};
 use crate::run::state::Holding;
+use crate::run::state::LiveState;
 use crate::scenario::plan::{ActorPlan, Plan};
 
 /// What the run did, in full.
@@ -37,6 +39,8 @@ pub struct Facts {
     pub assignment: BTreeMap<String, Holding>,
     /// Producer -> its accounting against the records read back (only after a read-back).
     pub durability: BTreeMap<String, Durability>,
+    /// Consumers frozen at the checkpoint.
+    pub frozen: BTreeSet<Arc<str>>,
 }
 
 /// Records from a group's point of view.
@@ -48,6 +52,8 @@ pub struct GroupFacts {
     pub duplicates: u64,
     /// Records acknowledged to a subscribed topic that no member consumed.
     pub lost: u64,
+    /// Rebalances as the members saw them (`state::RebalanceSpan`), the first join included.
+    pub rebalances: u64,
 }
 
 /// Folds the events into facts; `stored` is what the topics held when read back, if they were.
@@ -58,7 +64,9 @@ pub fn facts(
     assignment: &BTreeMap<Arc<str>, Holding>,
     stored: Option<&Stored>,
 ) -> Facts {
+    let live = LiveState::of(events, group_of(plan));
     let mut f = Facts {
+        frozen: live.frozen(),
         durability: stored.map_or_else(BTreeMap::new, |stored| durability(plan, events, stored)),
         committed: committed.clone(),
         assignment: assignment
@@ -67,7 +75,7 @@ pub fn facts(
             .collect(),
         ..Facts::default()
     };
-    let group_of: HashMap<&str, (&str, &[String])> = plan
+    let member_of: HashMap<&str, (&str, &[String])> = plan
         .actors
         .iter()
         .filter_map(|(name, a)| match a {
@@ -86,7 +94,7 @@ pub fn facts(
         match &event.kind {
             EventKind::Consumed { id, .. } => {
                 *f.consumed.entry(actor).or_default() += 1;
-                if let (Some(id), Some((group, _))) = (id, group_of.get(&*event.actor)) {
+                if let (Some(id), Some((group, _))) = (id, member_of.get(&*event.actor)) {
                     *consumed_ids
                         .entry(group)
                         .or_default()
@@ -125,7 +133,7 @@ pub fn facts(
             _ => {}
         }
     }
-    for (group, topics) in group_of.values() {
+    for (group, topics) in member_of.values() {
         let ids = consumed_ids.get(group);
         let records = ids.map_or(0, |ids| ids.len() as u64);
         let duplicates = ids.map_or(0, |ids| ids.values().map(|n| n - 1).sum());
@@ -153,6 +161,7 @@ pub fn facts(
                 records,
                 duplicates,
                 lost,
+                rebalances: live.rebalances.get(*group).map_or(0, |r| r.len() as u64),
             },
         );
     }

@@ -4,9 +4,11 @@
 pub mod durability;
 pub mod facts;
 pub mod failover;
+pub mod progress;
 mod timing;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -58,8 +60,9 @@ pub enum AssignmentView {
     Partitions(Vec<i32>),
     /// Topic -> partitions, for consumers of several topics.
     PerTopic(BTreeMap<String, Vec<i32>>),
-    /// Between a revocation and the next assignment.
-    Rebalancing(&'static str),
+    /// A word instead of partitions: `rebalancing` between a revocation and the next
+    /// assignment, `frozen` while the consumer is frozen.
+    Status(&'static str),
 }
 
 impl std::fmt::Display for AssignmentView {
@@ -77,7 +80,7 @@ impl std::fmt::Display for AssignmentView {
                     .collect();
                 write!(f, "{{{}}}", items.join(", "))
             }
-            AssignmentView::Rebalancing(word) => f.write_str(word),
+            AssignmentView::Status(word) => f.write_str(word),
         }
     }
 }
@@ -123,6 +126,10 @@ pub struct GroupView {
     /// Sum of the committed offsets, shown when the per-partition figures vary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub committed_total: Option<i64>,
+    /// Rebalances its members saw, the first join included (in the Outcome only where the
+    /// scenario states the number, as it depends on timing otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebalances: Option<u64>,
 }
 
 /// Where records of one topic went.
@@ -172,7 +179,7 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
     let all = facts(plan, &record.events, &record.committed, &end, stored);
     let timing_dependent = timing::classify(plan, record, &all);
     let (actors, moved_actors) = split_actors(&all, &timing_dependent);
-    let (groups, moved_groups) = split_groups(&all, &timing_dependent);
+    let (groups, moved_groups) = split_groups(plan, &all, &timing_dependent);
     let (keys, moved_keys) = split_keys(key_placement(&all), &timing_dependent);
     Outcome {
         scenario: plan.name.clone(),
@@ -193,6 +200,8 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
             durability: all.durability.clone(),
             failovers: failover::failovers(&record.events),
             partitions: failover::partition_changes(&record.events),
+            rebalances: progress::rebalances(plan, &record.events),
+            no_progress: progress::stalls(plan, &record.events),
             ..timing::measurements(plan, record, moved_actors, moved_groups, moved_keys)
         },
     }
@@ -225,15 +234,26 @@ fn checkpoint_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
         assignment: checkpoint
             .assignment
             .iter()
-            .map(|(actor, holding)| (actor.to_string(), assignment_view(plan, actor, holding)))
+            .map(|(actor, holding)| {
+                let view = assignment_view(plan, actor, holding, &checkpoint.frozen);
+                (actor.to_string(), view)
+            })
             .collect(),
     }
 }
 
-/// A holding as a list (one topic) or per topic.
-pub fn assignment_view(plan: &Plan, actor: &str, holding: &Holding) -> AssignmentView {
+/// A holding as a list (one topic) or per topic; `frozen` consumers show as such.
+pub fn assignment_view(
+    plan: &Plan,
+    actor: &str,
+    holding: &Holding,
+    frozen: &BTreeSet<Arc<str>>,
+) -> AssignmentView {
+    if frozen.contains(actor) {
+        return AssignmentView::Status("frozen");
+    }
     let Some(parts) = holding else {
-        return AssignmentView::Rebalancing("rebalancing");
+        return AssignmentView::Status("rebalancing");
     };
     let topics = match plan.actors.get(actor) {
         Some(ActorPlan::Consumer(c)) => c.topics.clone(),
@@ -296,7 +316,7 @@ fn split_actors(all: &Facts, timing: &timing::TimingDependent) -> Split<ActorCou
     (keep, moved)
 }
 
-fn split_groups(all: &Facts, timing: &timing::TimingDependent) -> Split<GroupView> {
+fn split_groups(plan: &Plan, all: &Facts, timing: &timing::TimingDependent) -> Split<GroupView> {
     let mut keep = BTreeMap::new();
     let mut moved = BTreeMap::new();
     for (group, g) in &all.groups {
@@ -306,8 +326,12 @@ fn split_groups(all: &Facts, timing: &timing::TimingDependent) -> Split<GroupVie
             lost: Some(g.lost),
             committed: all.committed.get(group).cloned(),
             committed_total: None,
+            rebalances: Some(g.rebalances),
         };
         let mut varying = GroupView::default();
+        if !plan.states_rebalances(group) {
+            varying.rebalances = stable.rebalances.take();
+        }
         if timing.counts {
             varying.records = stable.records.take();
             varying.committed = stable.committed.take();

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::durability::Durability;
 use super::failover::{Failover, PartitionChange};
+use super::progress::{Rebalance, Stall};
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
 use crate::run::events::EventKind;
 use crate::run::record::RunRecord;
@@ -62,7 +63,7 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
                     timing.duplicates.insert(c.group.clone());
                 }
             }
-            (EventKind::MaxPollExceeded, Some(ActorPlan::Consumer(c))) => {
+            (EventKind::MaxPollExceeded | EventKind::Frozen, Some(ActorPlan::Consumer(c))) => {
                 timing.duplicates.insert(c.group.clone());
             }
             _ => {}
@@ -142,6 +143,13 @@ pub struct Measurements {
     /// Leaders and in-sync replicas of the scenario's partitions as they changed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub partitions: Vec<PartitionChange>,
+    /// Every group's rebalances: when each began and how long until all members held
+    /// partitions again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rebalances: Vec<Rebalance>,
+    /// Group -> the longest time it had records waiting and processed none for the first time.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub no_progress: BTreeMap<String, Stall>,
 }
 
 /// One step's timing.
@@ -173,18 +181,24 @@ pub struct BurstMeasure {
     pub produce_requests: Option<i64>,
 }
 
-/// A member leaving and the group noticing.
+/// A member leaving (or falling silent) and the group noticing.
 #[derive(Debug, Clone, Serialize)]
 pub struct Departure {
     /// The actor that left.
     pub actor: String,
-    /// `stop` (LeaveGroup) or `kill` (crash).
+    /// `stop` (LeaveGroup), `kill` (crash) or `freeze` (silent, still a member).
     pub how: &'static str,
     /// Offset from the start, seconds.
     pub at_s: f64,
     /// Seconds until another member of the group was first revoked or assigned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_rebalanced_after_s: Option<f64>,
+    /// For a freeze: when it was thawed, seconds from the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thawed_at_s: Option<f64>,
+    /// For a freeze: seconds from the thaw until the member held partitions again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejoined_after_s: Option<f64>,
 }
 
 /// Seconds, rounded to the millisecond.
@@ -230,6 +244,8 @@ pub fn measurements(
         durability: BTreeMap::new(),
         failovers: Vec::new(),
         partitions: Vec::new(),
+        rebalances: Vec::new(),
+        no_progress: BTreeMap::new(),
     }
 }
 
@@ -243,6 +259,7 @@ fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
         let how = match event.kind {
             EventKind::Stopped => "stop",
             EventKind::Killed => "kill",
+            EventKind::Frozen => "freeze",
             _ => continue,
         };
         let Some(group) = group_of(&event.actor) else {
@@ -256,11 +273,27 @@ fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
                     && matches!(e.kind, EventKind::Revoked(_) | EventKind::Assigned(_))
             })
             .map(|e| seconds(e.at.saturating_sub(event.at)));
+        let later = &record.events[i + 1..];
+        let thawed = (how == "freeze")
+            .then(|| {
+                later
+                    .iter()
+                    .position(|e| e.actor == event.actor && matches!(e.kind, EventKind::Thawed))
+            })
+            .flatten();
+        let rejoined = thawed.and_then(|t| {
+            later[t + 1..]
+                .iter()
+                .find(|e| e.actor == event.actor && matches!(e.kind, EventKind::Assigned(_)))
+                .map(|e| seconds(e.at.saturating_sub(later[t].at)))
+        });
         out.push(Departure {
             actor: event.actor.to_string(),
             how,
             at_s: seconds(event.at),
             group_rebalanced_after_s: rebalanced,
+            thawed_at_s: thawed.map(|t| seconds(later[t].at)),
+            rejoined_after_s: rejoined,
         });
     }
     out

@@ -112,6 +112,19 @@ fn unmet(
             }
         }
     }
+    for (group, n) in &barrier.rebalances {
+        let spans = state.rebalances.get(group);
+        let have = spans.map_or(0, Vec::len) as u64;
+        if have < *n {
+            let now = match spans.and_then(|s| s.last()) {
+                Some(span) if span.ended.is_none() => ", one under way",
+                _ => "",
+            };
+            unmet.push(format!(
+                "group {group} rebalanced {n} times: {have} so far{now}"
+            ));
+        }
+    }
     unmet.extend(cluster_unmet(barrier, state));
     unmet
 }
@@ -153,9 +166,9 @@ fn cluster_unmet(barrier: &Barrier, state: &LiveState) -> Vec<String> {
     unmet
 }
 
-/// Why `group` is not stable, or `None` when it is: every running member holds an assignment
-/// received after the last membership change, and together they hold every partition of the
-/// subscribed topics exactly once.
+/// Why `group` is not stable, or `None` when it is: every running member that is not frozen
+/// holds an assignment received after the last membership change (a freeze and a thaw are
+/// changes), and together they hold every partition of the subscribed topics exactly once.
 fn unstable(
     group: &str,
     plan: &Plan,
@@ -175,7 +188,11 @@ fn unstable(
         let ActorPlan::Consumer(c) = actor else {
             continue;
         };
-        let Some(member) = state.members.get(name.as_str()).filter(|m| m.running) else {
+        let Some(member) = state
+            .members
+            .get(name.as_str())
+            .filter(|m| m.running && !m.frozen)
+        else {
             continue;
         };
         if c.group != group {

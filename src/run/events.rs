@@ -54,6 +54,10 @@ pub enum EventKind {
     Stopped,
     /// The actor crashed on purpose.
     Killed,
+    /// The consumer was frozen: no poll, no byte to or from the cluster, still a member.
+    Frozen,
+    /// The frozen consumer goes on.
+    Thawed,
     /// The group gave the consumer these partitions (possibly none).
     Assigned(Vec<TopicPartition>),
     /// The consumer gave these partitions back.
@@ -74,6 +78,9 @@ pub enum EventKind {
     Committed(Vec<(TopicPartition, i64)>),
     /// One emulated poll returned this many records.
     PollBatch(usize),
+    /// The consumer finished processing this many more records of its last poll, in order
+    /// (one event per record while processing takes time, one per poll otherwise).
+    Processed(usize),
     /// librdkafka left the group because the consumer did not poll within
     /// `max.poll.interval.ms` (the slow handler of course section 2.3).
     MaxPollExceeded,

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::actor::producer::STATISTICS_INTERVAL_MS;
+use crate::actor::relay::Relay;
 use crate::actor::{
     ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets,
     readback,
@@ -215,6 +216,7 @@ impl Runner<'_> {
             line: None,
             step: "end".into(),
             assignment: self.state.assignment(),
+            frozen: self.state.frozen(),
         });
         Ok(())
     }
@@ -310,6 +312,16 @@ impl Runner<'_> {
                 }
                 self.process_times.insert(actor.clone(), *time);
             }
+            Action::Freeze(actor) => {
+                if let Some(consumer) = self.consumers.get(actor) {
+                    consumer.freeze()?;
+                }
+            }
+            Action::Thaw(actor) => {
+                if let Some(consumer) = self.consumers.get(actor) {
+                    consumer.thaw();
+                }
+            }
             Action::Fault(fault) => match self.fault(fault).await {
                 Ok(done) => note.detail = Some(done),
                 Err(failure) => note.failure = Some(failure),
@@ -398,7 +410,12 @@ impl Runner<'_> {
                 harness.push(("group.id".to_owned(), self.names.group(&c.group).to_owned()));
                 let defaults = self.cluster.consumer_defaults();
                 let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
-                let consumer = ConsumerActor::start(self.env(actor), c, config)?;
+                let relay = if self.plan.freezes(actor) {
+                    Some(self.relay(actor, &harness)?)
+                } else {
+                    None
+                };
+                let consumer = ConsumerActor::start(self.env(actor), c, config, relay)?;
                 if let Some(time) = self.process_times.get(actor) {
                     consumer.set_process(*time);
                 }
@@ -408,6 +425,33 @@ impl Runner<'_> {
             None => {}
         }
         Ok(())
+    }
+
+    /// A relay to the cluster for a consumer the timeline freezes; it carries plain Kafka
+    /// frames, so the connection must not be encrypted.
+    fn relay(&self, actor: &str, connection: &[(String, String)]) -> Result<Relay, RunError> {
+        let fail = |message: String| {
+            RunError::Actor(ActorError {
+                actor: actor.to_owned(),
+                message,
+            })
+        };
+        let setting = |key: &str| {
+            connection
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        if setting("security.protocol").is_some_and(|p| p.to_ascii_uppercase().contains("SSL")) {
+            return Err(fail(
+                "cannot be frozen on a TLS listener: the relay that freezes it reads Kafka frames"
+                    .into(),
+            ));
+        }
+        let bootstrap = setting("bootstrap.servers")
+            .ok_or_else(|| fail("the target gave no bootstrap.servers to relay".into()))?;
+        Relay::start(bootstrap).map_err(|e| fail(format!("cannot start its relay: {e}")))
     }
 
     /// The producer actor's client, created on first use.
@@ -446,16 +490,18 @@ impl Runner<'_> {
             line: Some(step.line),
             step: step.text.clone(),
             assignment: self.state.assignment(),
+            frozen: self.state.frozen(),
         });
     }
 
     fn render_assignment(&self) -> String {
+        let frozen = self.state.frozen();
         let parts: Vec<String> = self
             .state
             .assignment()
             .iter()
             .map(|(actor, holding)| {
-                let view = outcome::assignment_view(self.plan, actor, holding);
+                let view = outcome::assignment_view(self.plan, actor, holding, &frozen);
                 format!("{actor}={view}")
             })
             .collect();

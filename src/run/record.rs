@@ -1,7 +1,7 @@
 //! Everything a run leaves behind: the event log plus what the runner itself observed at each
 //! step. `outcome` turns this into the normalised `Outcome`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ pub struct Checkpoint {
     pub step: String,
     /// Running consumers and what they held.
     pub assignment: BTreeMap<Arc<str>, Holding>,
+    /// Running consumers that were frozen (what they hold is their own stale view).
+    pub frozen: BTreeSet<Arc<str>>,
 }
 
 /// When a step ran and how long it took.

@@ -20,6 +20,19 @@ pub struct Member {
     pub holding: Holding,
     /// When the current assignment arrived.
     pub assigned_at: Option<Duration>,
+    /// Between `Frozen` and `Thawed`: a member that does nothing, as far as the run knows.
+    pub frozen: bool,
+}
+
+/// A rebalance of one group as its members saw it: from the moment a running member (not
+/// frozen) was left without an assignment (it started, or its partitions were revoked) until
+/// every such member holds one again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebalanceSpan {
+    /// When the first member was left without an assignment.
+    pub began: Duration,
+    /// When the last one got its assignment; `None` while the rebalance goes on.
+    pub ended: Option<Duration>,
 }
 
 /// A partition as metadata last showed it.
@@ -63,6 +76,8 @@ pub struct LiveState {
     pub leaders_at_fault: BTreeMap<TopicPartition, Option<i32>>,
     /// When the last broker was taken away.
     pub last_fault: Option<Duration>,
+    /// Group -> its rebalances so far, in order.
+    pub rebalances: BTreeMap<String, Vec<RebalanceSpan>>,
 }
 
 impl LiveState {
@@ -73,6 +88,15 @@ impl LiveState {
         for event in new {
             self.apply(&event, &group_of);
         }
+    }
+
+    /// The state after all of `events`.
+    pub fn of(events: &[Event], group_of: impl Fn(&str) -> Option<String>) -> LiveState {
+        let mut state = LiveState::default();
+        for event in events {
+            state.apply(event, &group_of);
+        }
+        state
     }
 
     fn apply(&mut self, event: &Event, group_of: &impl Fn(&str) -> Option<String>) {
@@ -86,18 +110,33 @@ impl LiveState {
                     m.running = matches!(event.kind, EventKind::Started);
                     m.holding = None;
                     m.assigned_at = None;
-                    self.membership_changed.insert(group, event.at);
+                    m.frozen = false;
+                    self.membership_changed.insert(group.clone(), event.at);
+                    self.track_rebalance(&group, event.at, group_of);
+                }
+            }
+            EventKind::Frozen | EventKind::Thawed => {
+                if let Some(group) = group_of(&event.actor) {
+                    member(self, &event.actor).frozen = matches!(event.kind, EventKind::Frozen);
+                    self.membership_changed.insert(group.clone(), event.at);
+                    self.track_rebalance(&group, event.at, group_of);
                 }
             }
             EventKind::Assigned(parts) => {
                 let m = member(self, &event.actor);
                 m.holding = Some(parts.iter().cloned().collect());
                 m.assigned_at = Some(event.at);
+                if let Some(group) = group_of(&event.actor) {
+                    self.track_rebalance(&group, event.at, group_of);
+                }
             }
             EventKind::Revoked(_) => {
                 let m = member(self, &event.actor);
                 m.holding = None;
                 m.assigned_at = None;
+                if let Some(group) = group_of(&event.actor) {
+                    self.track_rebalance(&group, event.at, group_of);
+                }
             }
             EventKind::Consumed { id, .. } => {
                 *self.consumed.entry(Arc::clone(&event.actor)).or_default() += 1;
@@ -149,8 +188,46 @@ impl LiveState {
                 view.isr.clone_from(isr);
             }
             EventKind::Brokers(brokers) => self.brokers = Some(brokers.clone()),
-            EventKind::PollBatch(_) | EventKind::Committed(_) | EventKind::Sent(_) => {}
+            EventKind::PollBatch(_)
+            | EventKind::Processed(_)
+            | EventKind::Committed(_)
+            | EventKind::Sent(_) => {}
         }
+    }
+
+    /// Opens a rebalance of `group` when a member is left without an assignment, and closes
+    /// it when none is.
+    fn track_rebalance(
+        &mut self,
+        group: &str,
+        at: Duration,
+        group_of: &impl Fn(&str) -> Option<String>,
+    ) {
+        let waiting = self.members.iter().any(|(name, m)| {
+            m.running
+                && !m.frozen
+                && m.holding.is_none()
+                && group_of(name).as_deref() == Some(group)
+        });
+        let spans = self.rebalances.entry(group.to_owned()).or_default();
+        let open = spans.last_mut().filter(|s| s.ended.is_none());
+        match (waiting, open) {
+            (true, None) => spans.push(RebalanceSpan {
+                began: at,
+                ended: None,
+            }),
+            (false, Some(span)) => span.ended = Some(at),
+            _ => {}
+        }
+    }
+
+    /// Consumers frozen now.
+    pub fn frozen(&self) -> BTreeSet<Arc<str>> {
+        self.members
+            .iter()
+            .filter(|(_, m)| m.running && m.frozen)
+            .map(|(name, _)| Arc::clone(name))
+            .collect()
     }
 
     /// A partition's metadata, as the cluster watch last saw it.

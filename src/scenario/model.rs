@@ -174,6 +174,11 @@ pub enum Step {
     Grow(GrowStep),
     /// Change a consumer's processing time per record from now on.
     Process(ProcessStep),
+    /// Freeze a running consumer entirely, as SIGSTOP freezes a process: no poll and no byte
+    /// to or from the cluster (heartbeats included), and no LeaveGroup.
+    Freeze(String),
+    /// Let a frozen consumer go on.
+    Thaw(String),
     /// SIGKILL a broker: no controlled shutdown, its leadership lost after the broker session
     /// timeout.
     KillBroker(BrokerRefSpec),
@@ -245,6 +250,9 @@ pub struct AwaitStep {
     /// Consumer -> times it must have left its group for exceeding `max.poll.interval.ms`.
     #[serde(default)]
     pub max_poll_exceeded: BTreeMap<String, u64>,
+    /// Group -> rebalances it must have gone through (the first join counts), at least.
+    #[serde(default)]
+    pub rebalances: BTreeMap<String, u64>,
     /// Producer -> number of records whose delivery it must have seen fail.
     #[serde(default)]
     pub failed: BTreeMap<String, u64>,
@@ -356,6 +364,9 @@ pub struct Expectations {
     /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
     #[serde(default)]
     pub max_poll_exceeded: BTreeMap<String, u64>,
+    /// Group -> rebalances its members saw (the first join counts).
+    #[serde(default)]
+    pub rebalances: BTreeMap<String, u64>,
     /// Producer -> what the topic holds of its records, read back after the run (scenarios
     /// with their own `brokers:` only).
     #[serde(default)]

@@ -44,6 +44,26 @@ impl Plan {
             .collect();
         groups.into_iter()
     }
+
+    /// Whether the scenario states the number of rebalances of `group` (in an `await` or an
+    /// `expect`), which makes it part of the Outcome: how many rebalances a group goes through
+    /// depends on timing unless the scenario is written so that it does not.
+    pub fn states_rebalances(&self, group: &str) -> bool {
+        let stated = |e: &Expectations| e.rebalances.contains_key(group);
+        self.final_expect.as_ref().is_some_and(stated)
+            || self.steps.iter().any(|s| match &s.action {
+                Action::Await(b) => b.rebalances.contains_key(group),
+                Action::Expect(e) => stated(e),
+                _ => false,
+            })
+    }
+
+    /// Whether the timeline freezes this actor, so that it must run behind a relay.
+    pub fn freezes(&self, actor: &str) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(&s.action, Action::Freeze(a) if a == actor))
+    }
 }
 
 /// Something a target may or may not support.
@@ -206,6 +226,10 @@ pub enum Action {
         /// Time per record from now on.
         time: Duration,
     },
+    /// Freeze a consumer (it runs behind a relay from its start).
+    Freeze(String),
+    /// Let a frozen consumer go on.
+    Thaw(String),
     /// Do something to brokers.
     Fault(FaultStep),
 }
@@ -316,6 +340,8 @@ pub struct Barrier {
     pub produced: BTreeMap<String, u64>,
     /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
     pub max_poll_exceeded: BTreeMap<String, u64>,
+    /// Group -> rebalances so far, at least.
+    pub rebalances: BTreeMap<String, u64>,
     /// Producer -> failed deliveries.
     pub failed: BTreeMap<String, u64>,
     /// Partition -> number of in-sync replicas wanted.

@@ -2,6 +2,7 @@
 //! prove every step can happen. Nothing runs until this has passed.
 
 mod faults;
+mod freeze;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -119,6 +120,8 @@ struct Walk {
     ended_at: BTreeMap<String, usize>,
     last_at: Option<Duration>,
     brokers: faults::BrokerWalk,
+    /// Frozen consumer -> line of the step that froze it.
+    frozen: BTreeMap<String, usize>,
 }
 
 impl Validator<'_> {
@@ -458,6 +461,10 @@ impl Validator<'_> {
                         "kill"
                     };
                     self.actor_ref(actor, actors, at(verb))?;
+                    if verb == "stop" {
+                        self.not_frozen(actor, verb, at(verb), &walk)?;
+                    }
+                    walk.frozen.remove(actor);
                     if !walk.running.remove(actor) {
                         let hint = match walk.ended_at.get(actor) {
                             Some(line) => format!("`{actor}` already ended at line {line}"),
@@ -495,6 +502,7 @@ impl Validator<'_> {
                             Some(format!("add `- start: {actor}` before this step")),
                         ));
                     }
+                    self.not_frozen(actor, "commit for", at("commit"), &walk)?;
                     (format!("commit {actor}"), Action::Commit(actor.clone()))
                 }
                 Step::Produce(p) => {
@@ -634,6 +642,12 @@ impl Validator<'_> {
                         },
                     )
                 }
+                Step::Freeze(actor) => {
+                    self.freeze_step(actor, true, at("freeze"), actors, &mut walk)?
+                }
+                Step::Thaw(actor) => {
+                    self.freeze_step(actor, false, at("thaw"), actors, &mut walk)?
+                }
                 Step::KillBroker(spec)
                 | Step::StopBroker(spec)
                 | Step::PauseBroker(spec)
@@ -757,8 +771,14 @@ impl Validator<'_> {
                 }
             }
         }
+        self.known_groups(spec.rebalances.keys(), &declared_groups, |group| {
+            let mut at = base();
+            at.extend(["rebalances".into(), PathSeg::Key(group.to_owned())]);
+            at
+        })?;
         if stable.is_empty()
             && drained.is_empty()
+            && spec.rebalances.is_empty()
             && spec.consumed.is_empty()
             && spec.produced.is_empty()
             && spec.max_poll_exceeded.is_empty()
@@ -773,7 +793,7 @@ impl Validator<'_> {
                 "this `await` waits for nothing",
                 Some(
                     "give `stable`, `drained`, `consumed`, `produced`, `max_poll_exceeded`, \
-                     `failed`, `isr`, `leader_changed` or `brokers`"
+                     `rebalances`, `failed`, `isr`, `leader_changed` or `brokers`"
                         .into(),
                 ),
             ));
@@ -784,12 +804,34 @@ impl Validator<'_> {
             consumed: spec.consumed.clone(),
             produced: spec.produced.clone(),
             max_poll_exceeded: spec.max_poll_exceeded.clone(),
+            rebalances: spec.rebalances.clone(),
             failed: spec.failed.clone(),
             isr: cluster.isr,
             leader_changed: cluster.leader_changed,
             brokers: cluster.brokers,
             timeout: spec.timeout.map_or(DEFAULT_AWAIT_TIMEOUT, |t| t.0),
         })
+    }
+
+    /// Every group named must be one the scenario's consumers join.
+    fn known_groups<'g>(
+        &self,
+        named: impl IntoIterator<Item = &'g String>,
+        declared: &BTreeSet<&str>,
+        at: impl Fn(&str) -> Vec<PathSeg>,
+    ) -> Result<()> {
+        for group in named {
+            if !declared.contains(group.as_str()) {
+                return Err(self.unknown(
+                    "group",
+                    group,
+                    declared.iter().map(|g| (*g).to_owned()),
+                    at(group),
+                    true,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Resolves `all`, one group or a list of groups; each must have a running member.
@@ -950,6 +992,9 @@ impl Validator<'_> {
                 ActorPlan::Producer(_) => None,
             })
             .collect();
+        self.known_groups(expect.rebalances.keys(), &groups, |group| {
+            at(&["rebalances".into(), PathSeg::Key(group.to_owned())])
+        })?;
         for (group, per_topic) in &expect.committed {
             if !groups.contains(group.as_str()) {
                 return Err(self.unknown(
@@ -1038,6 +1083,9 @@ fn describe_barrier(b: &Barrier) -> String {
     }
     for (actor, n) in &b.max_poll_exceeded {
         parts.push(format!("{actor} exceeded max.poll.interval.ms {n} times"));
+    }
+    for (group, n) in &b.rebalances {
+        parts.push(format!("{group} rebalanced {n} times"));
     }
     for (actor, n) in &b.failed {
         parts.push(format!("{actor} failed {n}"));

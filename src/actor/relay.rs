@@ -1,0 +1,367 @@
+//! A relay between one consumer and the cluster that can be frozen: the consumer falls silent
+//! the way a process stopped with SIGSTOP does. Its connections stay open, nothing passes in
+//! either direction (heartbeats included) and nothing is lost; once thawed, everything queued
+//! flows on. librdkafka connects to the addresses brokers advertise, so the relay gives the
+//! client addresses of its own for them: it rewrites the broker list of Metadata answers and
+//! the coordinator of FindCoordinator answers, and passes every other byte unchanged.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use kafka_protocol::messages::{
+    ApiKey, FindCoordinatorResponse, MetadataResponse, RequestHeader, ResponseHeader,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// The largest frame relayed; librdkafka's own limit (`receive.message.max.bytes`) is 100 MB.
+const MAX_FRAME: usize = 256 << 20;
+
+/// Where the relay listens.
+const LOOPBACK: &str = "127.0.0.1";
+
+/// A running relay; dropping it closes every connection it carries.
+pub struct Relay {
+    shared: Arc<Shared>,
+    bootstrap: String,
+}
+
+/// An advertised broker address.
+type Upstream = (String, i32);
+
+/// Requests awaiting an answer the relay must rewrite: correlation id -> API and version.
+type Pending = Arc<Mutex<HashMap<i32, (ApiKey, i16)>>>;
+
+struct Shared {
+    /// Advertised broker address -> the relay's own address for it.
+    routes: Mutex<HashMap<Upstream, SocketAddr>>,
+    /// `true` while frozen.
+    frozen: watch::Sender<bool>,
+    tasks: Mutex<Tasks>,
+}
+
+/// Every task the relay runs, so that dropping the relay ends them all.
+struct Tasks {
+    set: JoinSet<()>,
+    closed: bool,
+}
+
+impl Relay {
+    /// Starts relaying to the brokers of `bootstrap` (`host:port,host:port`); must be called on
+    /// the tokio runtime, which runs the relay's tasks.
+    pub fn start(bootstrap: &str) -> Result<Relay, String> {
+        let shared = Arc::new(Shared {
+            routes: Mutex::new(HashMap::new()),
+            frozen: watch::channel(false).0,
+            tasks: Mutex::new(Tasks {
+                set: JoinSet::new(),
+                closed: false,
+            }),
+        });
+        let mut local = Vec::new();
+        for server in bootstrap
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let upstream = split_address(server)
+                .ok_or_else(|| format!("`{server}` is not a host:port address"))?;
+            let address = shared
+                .route(upstream)
+                .map_err(|e| format!("cannot listen for {server}: {e}"))?;
+            local.push(address.to_string());
+        }
+        if local.is_empty() {
+            return Err("no bootstrap server to relay to".into());
+        }
+        Ok(Relay {
+            shared,
+            bootstrap: local.join(","),
+        })
+    }
+
+    /// The client's `bootstrap.servers`: the relay's addresses for the cluster's.
+    pub fn bootstrap(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// Stops every byte in both directions, on open connections and on new ones.
+    pub fn freeze(&self) {
+        self.shared.frozen.send_replace(true);
+    }
+
+    /// Lets everything queued meanwhile flow on.
+    pub fn thaw(&self) {
+        self.shared.frozen.send_replace(false);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let mut tasks = self
+            .shared
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        tasks.closed = true;
+        tasks.set.abort_all();
+    }
+}
+
+impl Shared {
+    /// The relay's address for an advertised broker address, listening from the first use on.
+    fn route(self: &Arc<Self>, upstream: Upstream) -> io::Result<SocketAddr> {
+        let mut routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(address) = routes.get(&upstream) {
+            return Ok(*address);
+        }
+        let listener = std::net::TcpListener::bind((LOOPBACK, 0))?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
+        let listener = TcpListener::from_std(listener)?;
+        routes.insert(upstream.clone(), address);
+        drop(routes);
+        self.spawn(Arc::clone(self).accept(listener, upstream));
+        Ok(address)
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        if tasks.closed {
+            return;
+        }
+        while tasks.set.try_join_next().is_some() {}
+        tasks.set.spawn(task);
+    }
+
+    async fn accept(self: Arc<Self>, listener: TcpListener, upstream: Upstream) {
+        while let Ok((client, _)) = listener.accept().await {
+            self.spawn(Arc::clone(&self).carry(client, upstream.clone()));
+        }
+    }
+
+    /// Carries one client connection to its broker until either side closes it. A broker that
+    /// cannot be reached closes the client's connection, as a refused connection would.
+    async fn carry(self: Arc<Self>, client: TcpStream, upstream: Upstream) {
+        let mut gate = self.frozen.subscribe();
+        if flowing(&mut gate).await.is_err() {
+            return;
+        }
+        let Ok(port) = u16::try_from(upstream.1) else {
+            return;
+        };
+        let server = match TcpStream::connect((upstream.0.as_str(), port)).await {
+            Ok(server) => server,
+            Err(e) => {
+                tracing::debug!("relay: cannot reach {}:{port}: {e}", upstream.0);
+                return;
+            }
+        };
+        let _ = client.set_nodelay(true);
+        let _ = server.set_nodelay(true);
+        let (client_read, client_write) = client.into_split();
+        let (server_read, server_write) = server.into_split();
+        let pending: Pending = Arc::default();
+        let requests = requests(
+            client_read,
+            server_write,
+            Arc::clone(&pending),
+            gate.clone(),
+        );
+        let answers = self.answers(server_read, client_write, pending, gate);
+        tokio::select! {
+            _ = requests => {}
+            _ = answers => {}
+        }
+    }
+
+    /// Broker -> client, with advertised addresses replaced by the relay's.
+    async fn answers(
+        self: &Arc<Self>,
+        mut from: OwnedReadHalf,
+        mut to: OwnedWriteHalf,
+        pending: Pending,
+        mut gate: watch::Receiver<bool>,
+    ) -> io::Result<()> {
+        loop {
+            flowing(&mut gate).await?;
+            let Some(frame) = read_frame(&mut from).await? else {
+                return Ok(());
+            };
+            let correlation = frame
+                .get(..4)
+                .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            let awaited = correlation.and_then(|id| {
+                pending
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&id)
+            });
+            let frame = match awaited {
+                Some((key, version)) => {
+                    let mut failed = None;
+                    let rewritten =
+                        rewrite_answer(key, version, &frame, &mut |host, port| match self
+                            .route((host.to_owned(), port))
+                        {
+                            Ok(address) => Some((LOOPBACK.to_owned(), i32::from(address.port()))),
+                            Err(e) => {
+                                failed = Some(e);
+                                None
+                            }
+                        });
+                    if let Some(e) = failed {
+                        tracing::warn!("relay: cannot listen for a broker: {e}");
+                    }
+                    match rewritten {
+                        Ok(frame) => frame,
+                        Err(e) => {
+                            tracing::warn!("relay: {key:?} v{version} answer left as is: {e}");
+                            frame
+                        }
+                    }
+                }
+                None => frame,
+            };
+            flowing(&mut gate).await?;
+            write_frame(&mut to, &frame).await?;
+        }
+    }
+}
+
+/// Client -> broker, unchanged; notes the requests whose answers carry broker addresses.
+async fn requests(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    pending: Pending,
+    mut gate: watch::Receiver<bool>,
+) -> io::Result<()> {
+    loop {
+        flowing(&mut gate).await?;
+        let Some(frame) = read_frame(&mut from).await? else {
+            return Ok(());
+        };
+        if let Some((key, version, correlation)) = addressing_request(&frame) {
+            pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(correlation, (key, version));
+        }
+        flowing(&mut gate).await?;
+        write_frame(&mut to, &frame).await?;
+    }
+}
+
+/// Waits until the relay is not frozen; fails once the relay is gone.
+async fn flowing(gate: &mut watch::Receiver<bool>) -> io::Result<()> {
+    gate.wait_for(|frozen| !frozen)
+        .await
+        .map(|_| ())
+        .map_err(|_| io::Error::other("relay closed"))
+}
+
+/// One frame without its size prefix; `None` when the peer closed between frames.
+async fn read_frame(from: &mut OwnedReadHalf) -> io::Result<Option<Vec<u8>>> {
+    let mut size = [0u8; 4];
+    match from.read_exact(&mut size).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let size = usize::try_from(i32::from_be_bytes(size))
+        .ok()
+        .filter(|s| *s <= MAX_FRAME)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad frame size"))?;
+    let mut frame = vec![0u8; size];
+    from.read_exact(&mut frame).await?;
+    Ok(Some(frame))
+}
+
+async fn write_frame(to: &mut OwnedWriteHalf, frame: &[u8]) -> io::Result<()> {
+    let size = i32::try_from(frame.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "frame too large"))?;
+    to.write_all(&size.to_be_bytes()).await?;
+    to.write_all(frame).await
+}
+
+/// `host:port`, the port as Kafka writes it.
+fn split_address(address: &str) -> Option<Upstream> {
+    let (host, port) = address.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((host.to_owned(), port.parse::<u16>().ok()?.into()))
+}
+
+/// API, version and correlation id of a request whose answer names brokers (Metadata,
+/// FindCoordinator); `None` for every other request.
+pub(crate) fn addressing_request(frame: &[u8]) -> Option<(ApiKey, i16, i32)> {
+    // Header version 1 covers the fields read here for every request a client sends; version
+    // 2 only adds tagged fields after them.
+    let header = RequestHeader::decode(&mut &frame[..], 1).ok()?;
+    let key = ApiKey::try_from(header.request_api_key).ok()?;
+    matches!(key, ApiKey::Metadata | ApiKey::FindCoordinator).then_some((
+        key,
+        header.request_api_version,
+        header.correlation_id,
+    ))
+}
+
+/// The answer `frame` (without its size prefix) to a `key` request of `version`, with every
+/// broker address replaced by what `route` gives for it (an address `route` has no answer for
+/// stays as it is).
+pub(crate) fn rewrite_answer(
+    key: ApiKey,
+    version: i16,
+    frame: &[u8],
+    route: &mut dyn FnMut(&str, i32) -> Option<(String, i32)>,
+) -> Result<Vec<u8>, String> {
+    let mut buf = frame;
+    let header_version = key.response_header_version(version);
+    let header = ResponseHeader::decode(&mut buf, header_version).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    header
+        .encode(&mut out, header_version)
+        .map_err(|e| e.to_string())?;
+    let mut rehome = |host: &mut StrBytes, port: &mut i32| {
+        if let Some((new_host, new_port)) = route(host.as_str(), *port) {
+            *host = StrBytes::from_string(new_host);
+            *port = new_port;
+        }
+    };
+    match key {
+        ApiKey::Metadata => {
+            let mut answer =
+                MetadataResponse::decode(&mut buf, version).map_err(|e| e.to_string())?;
+            for broker in &mut answer.brokers {
+                rehome(&mut broker.host, &mut broker.port);
+            }
+            answer
+                .encode(&mut out, version)
+                .map_err(|e| e.to_string())?;
+        }
+        ApiKey::FindCoordinator => {
+            let mut answer =
+                FindCoordinatorResponse::decode(&mut buf, version).map_err(|e| e.to_string())?;
+            if version < 4 {
+                rehome(&mut answer.host, &mut answer.port);
+            }
+            for coordinator in &mut answer.coordinators {
+                rehome(&mut coordinator.host, &mut coordinator.port);
+            }
+            answer
+                .encode(&mut out, version)
+                .map_err(|e| e.to_string())?;
+        }
+        other => return Err(format!("{other:?} answers carry no broker address")),
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,218 @@
+//! Rebalances and progress of each group, from the event log: when each rebalance began and
+//! ended, and the longest time a group had records waiting yet processed none it had not
+//! processed before (course section 2.3: while a slow member is removed and rejoins again and
+//! again, the group processes the same batch over and over and gets nowhere).
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::timing::seconds;
+use crate::run::barrier::group_of;
+use crate::run::events::{Event, EventKind, RecordId};
+use crate::run::state::LiveState;
+use crate::scenario::plan::{ActorPlan, Plan};
+
+/// One rebalance of a group, as its members saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rebalance {
+    /// The group.
+    pub group: String,
+    /// 1 for the first join, then 2, 3...
+    pub number: usize,
+    /// Seconds from the start.
+    pub began_s: f64,
+    /// Seconds until every running member held an assignment again; absent if that never
+    /// happened before the run ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+}
+
+/// The longest stretch without progress of one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stall {
+    /// Seconds from the start.
+    pub from_s: f64,
+    /// Its length in seconds.
+    pub seconds: f64,
+}
+
+/// Every group's rebalances, in order of their start.
+pub fn rebalances(plan: &Plan, events: &[Event]) -> Vec<Rebalance> {
+    let live = LiveState::of(events, group_of(plan));
+    let mut out: Vec<Rebalance> = live
+        .rebalances
+        .iter()
+        .flat_map(|(group, spans)| {
+            spans.iter().enumerate().map(|(index, span)| Rebalance {
+                group: group.clone(),
+                number: index + 1,
+                began_s: seconds(span.began),
+                seconds: span
+                    .ended
+                    .map(|end| seconds(end.saturating_sub(span.began))),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.began_s.total_cmp(&b.began_s));
+    out
+}
+
+/// Per group, the longest time during which a member was running, records acknowledged to
+/// its topics were waiting, and no member finished processing a record the group had not
+/// processed before. Records without a harness id are not counted. Groups that never waited
+/// are left out.
+pub fn stalls(plan: &Plan, events: &[Event]) -> BTreeMap<String, Stall> {
+    let mut groups: BTreeMap<&str, Progress> = BTreeMap::new();
+    for actor in plan.actors.values() {
+        if let ActorPlan::Consumer(c) = actor {
+            groups
+                .entry(c.group.as_str())
+                .or_default()
+                .topics
+                .extend(c.topics.iter().map(|t| Arc::from(t.as_str())));
+        }
+    }
+    let member_of: HashMap<&str, &str> = plan
+        .actors
+        .iter()
+        .filter_map(|(name, a)| match a {
+            ActorPlan::Consumer(c) => Some((name.as_str(), c.group.as_str())),
+            ActorPlan::Producer(_) => None,
+        })
+        .collect();
+    let mut end = Duration::ZERO;
+    for event in events {
+        end = end.max(event.at);
+        match &event.kind {
+            EventKind::Produced { at, id, .. } => {
+                for progress in groups.values_mut().filter(|g| g.topics.contains(&at.topic)) {
+                    progress.acknowledged(id, event.at);
+                }
+            }
+            kind => {
+                if let Some(progress) = member_of
+                    .get(&*event.actor)
+                    .and_then(|group| groups.get_mut(group))
+                {
+                    progress.member_did(&event.actor, kind, event.at);
+                }
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|(group, mut progress)| {
+            progress.close(end);
+            let (from, length) = progress.longest?;
+            Some((
+                group.to_owned(),
+                Stall {
+                    from_s: seconds(from),
+                    seconds: seconds(length),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// One group's progress as the log is read.
+#[derive(Default)]
+struct Progress {
+    topics: HashSet<Arc<str>>,
+    acknowledged: HashSet<RecordId>,
+    processed: HashSet<RecordId>,
+    /// Acknowledged records not processed yet.
+    waiting: usize,
+    /// Running members.
+    running: usize,
+    /// Per member, the records it received and has not finished processing, in order.
+    received: HashMap<Arc<str>, VecDeque<Option<RecordId>>>,
+    /// When the current stretch without progress began.
+    since: Option<Duration>,
+    /// The longest stretch so far: its start and length.
+    longest: Option<(Duration, Duration)>,
+}
+
+impl Progress {
+    fn acknowledged(&mut self, id: &RecordId, at: Duration) {
+        if !self.processed.contains(id) && self.acknowledged.insert(id.clone()) {
+            self.waiting += 1;
+        }
+        self.watch(at);
+    }
+
+    fn member_did(&mut self, actor: &Arc<str>, kind: &EventKind, at: Duration) {
+        match kind {
+            EventKind::Started => self.running += 1,
+            EventKind::Stopped | EventKind::Killed => {
+                self.running = self.running.saturating_sub(1);
+                self.received.remove(actor);
+            }
+            EventKind::Consumed { id, .. } => {
+                self.received
+                    .entry(Arc::clone(actor))
+                    .or_default()
+                    .push_back(id.clone());
+            }
+            EventKind::PollBatch(records) => {
+                // Records of an earlier poll left unprocessed (a stop or kill interrupted it)
+                // are not the ones the next `Processed` refers to.
+                if let Some(queue) = self.received.get_mut(actor) {
+                    let stale = queue.len().saturating_sub(*records);
+                    queue.drain(..stale);
+                }
+            }
+            EventKind::Processed(records) => {
+                let done: Vec<Option<RecordId>> = self
+                    .received
+                    .get_mut(actor)
+                    .map(|queue| {
+                        let n = (*records).min(queue.len());
+                        queue.drain(..n).collect()
+                    })
+                    .unwrap_or_default();
+                let mut moved = false;
+                for id in done.into_iter().flatten() {
+                    if self.processed.insert(id.clone()) {
+                        moved = true;
+                        if self.acknowledged.contains(&id) {
+                            self.waiting = self.waiting.saturating_sub(1);
+                        }
+                    }
+                }
+                if moved {
+                    self.close(at);
+                }
+            }
+            _ => return,
+        }
+        self.watch(at);
+    }
+
+    /// Starts the clock when the group has a running member and records waiting, and stops it
+    /// when it has not.
+    fn watch(&mut self, at: Duration) {
+        let stuck = self.running > 0 && self.waiting > 0;
+        match (stuck, self.since) {
+            (true, None) => self.since = Some(at),
+            (false, Some(_)) => self.close(at),
+            _ => {}
+        }
+    }
+
+    /// Ends the current stretch at `at`, keeping it if it is the longest.
+    fn close(&mut self, at: Duration) {
+        if let Some(since) = self.since.take() {
+            let length = at.saturating_sub(since);
+            if self.longest.is_none_or(|(_, longest)| length > longest) {
+                self.longest = Some((since, length));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
