@@ -344,6 +344,68 @@ fn a_process_step_for_a_producer() {
     );
 }
 
+#[test]
+fn freezing_a_consumer_that_is_not_running() {
+    let text = format!("{VALID}  - freeze: consumer2\n");
+    assert_error(
+        &text,
+        11,
+        13,
+        "cannot freeze `consumer2`: it is not running",
+        "add `- start: consumer2`",
+    );
+}
+
+#[test]
+fn freezing_a_producer() {
+    let text = format!("{VALID}  - freeze: feeder\n");
+    assert_error(
+        &text,
+        11,
+        13,
+        "`feeder` is a producer; only consumers can be frozen",
+        "rate",
+    );
+}
+
+#[test]
+fn freezing_twice_and_thawing_what_is_not_frozen() {
+    let text = format!("{VALID}  - freeze: consumer1\n  - freeze: consumer1\n");
+    assert_error(&text, 12, 13, "already frozen (line 11)", "thaw: consumer1");
+    let text = format!("{VALID}  - thaw: consumer1\n");
+    assert_error(
+        &text,
+        11,
+        11,
+        "cannot thaw `consumer1`: it is not frozen",
+        "freeze: consumer1",
+    );
+}
+
+#[test]
+fn stopping_or_committing_a_frozen_consumer() {
+    let text = format!("{VALID}  - freeze: consumer1\n  - stop: consumer1\n");
+    assert_error(
+        &text,
+        12,
+        11,
+        "cannot stop `consumer1`: it is frozen since line 11",
+        "can only be killed",
+    );
+    let text = format!("{VALID}  - freeze: consumer1\n  - commit: consumer1\n");
+    assert_error(&text, 12, 13, "cannot commit for `consumer1`: it is frozen", "thaw");
+    let killed = format!("{VALID}  - freeze: consumer1\n  - kill: consumer1\n");
+    assert!(load_str(Path::new("ok.yaml"), killed).is_ok());
+}
+
+#[test]
+fn rebalances_of_a_group_nobody_joins() {
+    let text = format!("{VALID}expect: {{ rebalances: {{ gg: 1 }} }}\n");
+    assert_error(&text, 11, 25, "gg", "did you mean `g`");
+    let text = format!("{VALID}  - await: {{ rebalances: {{ h: 2 }} }}\n");
+    assert_error(&text, 11, 28, "unknown group `h`", "known groups: g");
+}
+
 const FAULTS: &str = "\
 name: t
 brokers: { count: 3 }

@@ -34,7 +34,7 @@ pub struct Relay {
 }
 
 /// An advertised broker address.
-type Upstream = (String, i32);
+pub(crate) type Upstream = (String, i32);
 
 /// Requests awaiting an answer the relay must rewrite: correlation id -> API and version.
 type Pending = Arc<Mutex<HashMap<i32, (ApiKey, i16)>>>;
@@ -319,7 +319,7 @@ pub(crate) fn rewrite_answer(
     key: ApiKey,
     version: i16,
     frame: &[u8],
-    route: &mut dyn FnMut(&str, i32) -> Option<(String, i32)>,
+    route: &mut dyn FnMut(&str, i32) -> Option<Upstream>,
 ) -> Result<Vec<u8>, String> {
     let mut buf = frame;
     let header_version = key.response_header_version(version);

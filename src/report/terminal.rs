@@ -70,8 +70,10 @@ pub fn verdict(name: &str, failures: &[Failure]) -> String {
     text
 }
 
-/// Per producer, what it was told against what the topics held when read back, and every
-/// failover: the lines a scenario with broker faults ends with (empty otherwise).
+/// The lines a run ends with, where they apply: per producer, what it was told against what
+/// the topics held when read back, and every failover (broker faults); every freeze and when
+/// the group noticed; per group that rebalanced more than once, each rebalance's length and its
+/// longest time without progress.
 pub fn accounting(outcome: &Outcome) -> String {
     let mut text = String::new();
     let measured = &outcome.measurements;
@@ -102,6 +104,51 @@ pub fn accounting(outcome: &Outcome) -> String {
             "     {}: {} at {:.1} s, {next}",
             f.partition, f.fault, f.at_s
         );
+    }
+    for d in measured.departures.iter().filter(|d| d.how == "freeze") {
+        let noticed = d.group_rebalanced_after_s.map_or_else(
+            || "the group never rebalanced".to_owned(),
+            |after| format!("the group rebalanced {after:.1} s later"),
+        );
+        let thawed = match (d.thawed_at_s, d.rejoined_after_s) {
+            (Some(at), Some(after)) => {
+                format!("; thawed at {at:.1} s, it held partitions again {after:.1} s later")
+            }
+            (Some(at), None) => format!("; thawed at {at:.1} s, it never held partitions again"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            text,
+            "     {} frozen at {:.1} s: {noticed}{thawed}",
+            d.actor, d.at_s
+        );
+    }
+    let groups: std::collections::BTreeSet<&str> =
+        measured.rebalances.iter().map(|r| r.group.as_str()).collect();
+    for group in groups {
+        let lengths: Vec<String> = measured
+            .rebalances
+            .iter()
+            .filter(|r| r.group == group)
+            .map(|r| r.seconds.map_or("unfinished".into(), |s| format!("{s:.1} s")))
+            .collect();
+        if lengths.len() < 2 {
+            continue;
+        }
+        let _ = write!(
+            text,
+            "     {group}: {} rebalances ({})",
+            lengths.len(),
+            lengths.join(", ")
+        );
+        if let Some(stall) = measured.no_progress.get(group) {
+            let _ = write!(
+                text,
+                "; no progress for {:.1} s from {:.1} s",
+                stall.seconds, stall.from_s
+            );
+        }
+        text.push('\n');
     }
     text
 }
