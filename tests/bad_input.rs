@@ -393,7 +393,13 @@ fn stopping_or_committing_a_frozen_consumer() {
         "can only be killed",
     );
     let text = format!("{VALID}  - freeze: consumer1\n  - commit: consumer1\n");
-    assert_error(&text, 12, 13, "cannot commit for `consumer1`: it is frozen", "thaw");
+    assert_error(
+        &text,
+        12,
+        13,
+        "cannot commit for `consumer1`: it is frozen",
+        "thaw",
+    );
     let killed = format!("{VALID}  - freeze: consumer1\n  - kill: consumer1\n");
     assert!(load_str(Path::new("ok.yaml"), killed).is_ok());
 }

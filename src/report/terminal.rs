@@ -123,14 +123,20 @@ pub fn accounting(outcome: &Outcome) -> String {
             d.actor, d.at_s
         );
     }
-    let groups: std::collections::BTreeSet<&str> =
-        measured.rebalances.iter().map(|r| r.group.as_str()).collect();
+    let groups: std::collections::BTreeSet<&str> = measured
+        .rebalances
+        .iter()
+        .map(|r| r.group.as_str())
+        .collect();
     for group in groups {
         let lengths: Vec<String> = measured
             .rebalances
             .iter()
             .filter(|r| r.group == group)
-            .map(|r| r.seconds.map_or("unfinished".into(), |s| format!("{s:.1} s")))
+            .map(|r| {
+                r.seconds
+                    .map_or("unfinished".into(), |s| format!("{s:.1} s"))
+            })
             .collect();
         if lengths.len() < 2 {
             continue;

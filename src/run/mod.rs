@@ -410,7 +410,7 @@ impl Runner<'_> {
                 harness.push(("group.id".to_owned(), self.names.group(&c.group).to_owned()));
                 let defaults = self.cluster.consumer_defaults();
                 let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
-                let relay = if self.plan.freezes(actor) {
+                let relay = if self.plan.behind_relay(actor) {
                     Some(self.relay(actor, &harness)?)
                 } else {
                     None

@@ -58,11 +58,29 @@ impl Plan {
             })
     }
 
-    /// Whether the timeline freezes this actor, so that it must run behind a relay.
+    /// Whether the timeline freezes this actor.
     pub fn freezes(&self, actor: &str) -> bool {
         self.steps
             .iter()
             .any(|s| matches!(&s.action, Action::Freeze(a) if a == actor))
+    }
+
+    /// Whether this consumer reaches the cluster through a relay: a consumer the timeline
+    /// freezes must, and so does every other member of its group, so that all members reach
+    /// the coordinator by the same path. A lone relayed member's SyncGroup tends to arrive
+    /// after the leader's, which librdkafka's mock refuses with INVALID_REQUEST (Kafka does
+    /// not), and the group then goes through rejoin rounds of seconds each.
+    pub fn behind_relay(&self, actor: &str) -> bool {
+        let group_of = |name: &str| match self.actors.get(name) {
+            Some(ActorPlan::Consumer(c)) => Some(c.group.as_str()),
+            _ => None,
+        };
+        let Some(group) = group_of(actor) else {
+            return false;
+        };
+        self.actors
+            .keys()
+            .any(|other| group_of(other) == Some(group) && self.freezes(other))
     }
 }
 
@@ -353,3 +371,6 @@ pub struct Barrier {
     /// Give up after this long.
     pub timeout: Duration,
 }
+
+#[cfg(test)]
+mod tests;
