@@ -20,8 +20,8 @@ pub struct Member {
     pub holding: Holding,
     /// When the current assignment arrived.
     pub assigned_at: Option<Duration>,
-    /// Between `Frozen` and `Thawed`: a member that does nothing, as far as the run knows.
-    pub frozen: bool,
+    /// Between `Frozen` and `Thawed`: since when the member does nothing.
+    pub frozen_since: Option<Duration>,
 }
 
 /// A rebalance of one group as its members saw it: from the moment a running member (not
@@ -106,18 +106,22 @@ impl LiveState {
         match &event.kind {
             EventKind::Started | EventKind::Stopped | EventKind::Killed => {
                 if let Some(group) = group_of(&event.actor) {
+                    let gone = self.already_gone(&event.actor, &group, group_of);
                     let m = member(self, &event.actor);
                     m.running = matches!(event.kind, EventKind::Started);
                     m.holding = None;
                     m.assigned_at = None;
-                    m.frozen = false;
-                    self.membership_changed.insert(group.clone(), event.at);
+                    m.frozen_since = None;
+                    if !gone {
+                        self.membership_changed.insert(group.clone(), event.at);
+                    }
                     self.track_rebalance(&group, event.at, group_of);
                 }
             }
             EventKind::Frozen | EventKind::Thawed => {
                 if let Some(group) = group_of(&event.actor) {
-                    member(self, &event.actor).frozen = matches!(event.kind, EventKind::Frozen);
+                    member(self, &event.actor).frozen_since =
+                        matches!(event.kind, EventKind::Frozen).then_some(event.at);
                     self.membership_changed.insert(group.clone(), event.at);
                     self.track_rebalance(&group, event.at, group_of);
                 }
@@ -205,7 +209,7 @@ impl LiveState {
     ) {
         let waiting = self.members.iter().any(|(name, m)| {
             m.running
-                && !m.frozen
+                && m.frozen_since.is_none()
                 && m.holding.is_none()
                 && group_of(name).as_deref() == Some(group)
         });
@@ -221,11 +225,30 @@ impl LiveState {
         }
     }
 
+    /// Whether `actor` is a frozen member its group has already rebalanced without (another
+    /// member was assigned after the freeze): killing it changes nothing for the group.
+    fn already_gone(
+        &self,
+        actor: &str,
+        group: &str,
+        group_of: &impl Fn(&str) -> Option<String>,
+    ) -> bool {
+        let Some(since) = self.members.get(actor).and_then(|m| m.frozen_since) else {
+            return false;
+        };
+        self.members.iter().any(|(name, m)| {
+            &**name != actor
+                && m.running
+                && m.assigned_at.is_some_and(|at| at > since)
+                && group_of(name).as_deref() == Some(group)
+        })
+    }
+
     /// Consumers frozen now.
     pub fn frozen(&self) -> BTreeSet<Arc<str>> {
         self.members
             .iter()
-            .filter(|(_, m)| m.running && m.frozen)
+            .filter(|(_, m)| m.running && m.frozen_since.is_some())
             .map(|(name, _)| Arc::clone(name))
             .collect()
     }
@@ -255,3 +278,6 @@ impl LiveState {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;
