@@ -4,7 +4,7 @@
 //! records, so batch sizes can be observed and limited.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -31,8 +31,9 @@ enum Command {
     Stop,
     /// Crash.
     Kill,
-    /// Stop polling and processing until `Thaw`, as a stopped process does.
-    Freeze,
+    /// Stop polling and processing until `Thaw`, as a stopped process does; the sender learns
+    /// when the poll thread has stopped.
+    Freeze(oneshot::Sender<()>),
     /// Go on after a `Freeze`.
     Thaw,
 }
@@ -58,6 +59,9 @@ pub struct ConsumerActor {
     process: Arc<AtomicU64>,
     /// The relay its connections go through, for consumers the timeline freezes.
     relay: Option<Relay>,
+    /// Set from the moment a freeze is asked for until the thaw; the poll thread looks at it
+    /// before each record, so a batch in hand stops at once.
+    freezing: Arc<AtomicBool>,
 }
 
 /// Records group membership changes in the event log.
@@ -151,7 +155,9 @@ impl ConsumerActor {
         tracing::debug!(actor = %env.name, group = %plan.group, "consumer subscribed to {topics:?}");
         let (commands, inbox) = mpsc::channel();
         let process = Arc::new(AtomicU64::new(nanos(plan.process)));
+        let freezing = Arc::new(AtomicBool::new(false));
         let poller = Poller {
+            freezing: Arc::clone(&freezing),
             process: Arc::clone(&process),
             consumer,
             env: env.clone(),
@@ -172,6 +178,7 @@ impl ConsumerActor {
             thread: Some(thread),
             process,
             relay,
+            freezing,
         })
     }
 
@@ -200,14 +207,26 @@ impl ConsumerActor {
 
     /// Freezes the consumer entirely, as SIGSTOP freezes a process: no poll, no processing, and
     /// through its relay no byte to or from the cluster, heartbeats included; it does not leave
-    /// its group. Needs the relay it was started with.
-    pub fn freeze(&self) -> Result<(), ActorError> {
-        let relay = self.relay.as_ref().ok_or_else(|| ActorError {
+    /// its group. Returns once the poll thread has stopped (in the middle of a batch if need
+    /// be). Needs the relay it was started with.
+    pub async fn freeze(&self) -> Result<(), ActorError> {
+        let fail = |message: &str| ActorError {
             actor: self.env.name.to_string(),
-            message: "was started without a relay and cannot be frozen".into(),
-        })?;
+            message: message.into(),
+        };
+        let relay = self
+            .relay
+            .as_ref()
+            .ok_or_else(|| fail("was started without a relay and cannot be frozen"))?;
         relay.freeze();
-        let _ = self.commands.send(Command::Freeze);
+        self.freezing.store(true, Ordering::Release);
+        let (stopped, acknowledged) = oneshot::channel();
+        self.commands
+            .send(Command::Freeze(stopped))
+            .map_err(|_| fail("the consumer has ended"))?;
+        acknowledged
+            .await
+            .map_err(|_| fail("the consumer ended before it was frozen"))?;
         self.env.log.push(&self.env.name, EventKind::Frozen);
         Ok(())
     }
@@ -215,6 +234,7 @@ impl ConsumerActor {
     /// Lets a frozen consumer go on where it stopped.
     pub fn thaw(&self) {
         self.env.log.push(&self.env.name, EventKind::Thawed);
+        self.freezing.store(false, Ordering::Release);
         let _ = self.commands.send(Command::Thaw);
         if let Some(relay) = &self.relay {
             relay.thaw();
@@ -224,15 +244,19 @@ impl ConsumerActor {
     /// Graceful close: leaves the group after the final commit; returns once closed. A frozen
     /// consumer is thawed first, or its close could not reach the cluster.
     pub async fn stop(mut self) {
+        self.freezing.store(false, Ordering::Release);
         if let Some(relay) = &self.relay {
             relay.thaw();
         }
         self.end(Command::Stop).await;
     }
 
-    /// Crash: stops heartbeats without LeaveGroup and without committing.
+    /// Crash: stops heartbeats without LeaveGroup and without committing. A frozen consumer's
+    /// relay stays frozen until the client is gone, so nothing it held back reaches the cluster.
     pub async fn kill(mut self) {
+        let relay = self.relay.take();
         self.end(Command::Kill).await;
+        drop(relay);
     }
 
     async fn end(&mut self, how: Command) {
@@ -245,8 +269,11 @@ impl ConsumerActor {
 
 impl Drop for ConsumerActor {
     fn drop(&mut self) {
-        if let Some(relay) = &self.relay {
-            relay.thaw();
+        if self.thread.is_some() {
+            self.freezing.store(false, Ordering::Release);
+            if let Some(relay) = &self.relay {
+                relay.thaw();
+            }
         }
         let _ = self.commands.send(Command::Stop);
         if let Some(thread) = self.thread.take() {
@@ -257,6 +284,8 @@ impl Drop for ConsumerActor {
 
 struct Poller {
     consumer: BaseConsumer<GroupMember>,
+    /// Set while a freeze is asked for or in force (see `ConsumerActor`).
+    freezing: Arc<AtomicBool>,
     env: ActorEnv,
     /// Nanoseconds spent on each record after a poll returned it.
     process: Arc<AtomicU64>,
@@ -305,19 +334,40 @@ impl Poller {
                 Flow::Continue
             }
             Command::Thaw => Flow::Continue,
-            Command::Freeze => loop {
-                match self.inbox.recv() {
-                    Ok(Command::Thaw) => return Flow::Continue,
-                    Ok(Command::CommitPositions(reply)) => {
-                        let _ = reply.send(Err("the consumer is frozen".into()));
+            Command::Freeze(stopped) => {
+                let _ = stopped.send(());
+                loop {
+                    match self.inbox.recv() {
+                        Ok(Command::Thaw) => return Flow::Continue,
+                        Ok(Command::CommitPositions(reply)) => {
+                            let _ = reply.send(Err("the consumer is frozen".into()));
+                        }
+                        Ok(Command::Freeze(again)) => {
+                            let _ = again.send(());
+                        }
+                        Ok(end) => return Flow::End(end),
+                        Err(mpsc::RecvError) => return Flow::End(Command::Stop),
                     }
-                    Ok(Command::Freeze) => {}
-                    Ok(end) => return Flow::End(end),
-                    Err(mpsc::RecvError) => return Flow::End(Command::Stop),
                 }
-            },
+            }
             end => Flow::End(end),
         }
+    }
+
+    /// When a freeze was asked for, carries out commands until it is over (the freeze itself
+    /// blocks in `obey`); returns a stop or kill that came meanwhile. One atomic load otherwise.
+    fn hold_if_frozen(&self) -> Option<Command> {
+        while self.freezing.load(Ordering::Acquire) {
+            match self.inbox.recv() {
+                Ok(command) => {
+                    if let Flow::End(end) = self.obey(command) {
+                        return Some(end);
+                    }
+                }
+                Err(mpsc::RecvError) => return Some(Command::Stop),
+            }
+        }
+        None
     }
 
     /// One emulated poll: wait for a first record, then take what is already fetched, up to
@@ -354,6 +404,10 @@ impl Poller {
                     }
                 }
             }
+            if self.freezing.load(Ordering::Acquire) {
+                // A stopped process takes no more: what it has is processed after the thaw.
+                break;
+            }
             wait = Duration::ZERO;
         }
         if events.is_empty() {
@@ -363,6 +417,9 @@ impl Poller {
         events.push(EventKind::PollBatch(records));
         self.env.log.extend(&self.env.name, events);
         if let Some(command) = self.process(records, &received) {
+            return Some(command);
+        }
+        if let Some(command) = self.hold_if_frozen() {
             return Some(command);
         }
         if self.commit == CommitMode::PerPoll
@@ -392,13 +449,18 @@ impl Poller {
 
     /// Spends the processing time on each of `records`, as a slow handler between two polls
     /// does, committing each one after it when `received` says where it was (`per-record`). A
-    /// commit or freeze asked for meanwhile is carried out and processing goes on (a freeze's
-    /// time does not count as processing); a stop or kill ends it and is returned.
+    /// commit or freeze asked for meanwhile is carried out and processing goes on where it
+    /// stopped (a freeze's time does not count as processing); a stop or kill ends it and is
+    /// returned.
     fn process(&self, records: usize, received: &[(String, i32, i64)]) -> Option<Command> {
         // Records processed in no time and not yet logged: one event covers them.
         let mut quick = 0;
         let mut ended = None;
         for index in 0..records {
+            if let Some(end) = self.pause_point(&mut quick) {
+                ended = Some(end);
+                break;
+            }
             let time = Duration::from_nanos(self.process.load(Ordering::Relaxed));
             if time.is_zero() {
                 quick += 1;
@@ -411,11 +473,25 @@ impl Poller {
                 self.log_processed(1);
             }
             if let Some((topic, partition, offset)) = received.get(index) {
+                if let Some(end) = self.pause_point(&mut quick) {
+                    ended = Some(end);
+                    break;
+                }
                 self.commit_after(topic, *partition, *offset);
             }
         }
         self.log_processed(quick);
         ended
+    }
+
+    /// Where processing stops for a freeze: logs the records processed so far, then holds
+    /// until the thaw; returns a stop or kill that came meanwhile.
+    fn pause_point(&self, quick: &mut usize) -> Option<Command> {
+        if !self.freezing.load(Ordering::Acquire) {
+            return None;
+        }
+        self.log_processed(std::mem::take(quick));
+        self.hold_if_frozen()
     }
 
     /// Spends `time` on one record, carrying out commands meanwhile (a freeze's time does not

@@ -206,25 +206,24 @@ impl Shared {
             });
             let frame = match awaited {
                 Some((key, version)) => {
+                    // An answer left as it is would lead the client past the relay, where no
+                    // freeze reaches it: the connection is closed instead, and the client
+                    // retries.
                     let mut failed = None;
-                    let rewritten =
-                        rewrite_answer(key, version, &frame, &mut |host, port| match self
-                            .route((host.to_owned(), port))
-                        {
+                    let mut route =
+                        |host: &str, port: i32| match self.route((host.to_owned(), port)) {
                             Ok(address) => Some((LOOPBACK.to_owned(), i32::from(address.port()))),
                             Err(e) => {
-                                failed = Some(e);
+                                failed = Some(format!("cannot listen for {host}:{port}: {e}"));
                                 None
                             }
-                        });
-                    if let Some(e) = failed {
-                        tracing::warn!("relay: cannot listen for a broker: {e}");
-                    }
-                    match rewritten {
-                        Ok(frame) => frame,
-                        Err(e) => {
-                            tracing::warn!("relay: {key:?} v{version} answer left as is: {e}");
-                            frame
+                        };
+                    let rewritten = rewrite_answer(key, version, &frame, &mut route);
+                    match (rewritten, failed) {
+                        (Ok(frame), None) => frame,
+                        (Err(e), _) | (Ok(_), Some(e)) => {
+                            tracing::warn!("relay: {key:?} v{version} answer: {e}");
+                            return Err(io::Error::other(e));
                         }
                     }
                 }
@@ -259,7 +258,8 @@ async fn requests(
     }
 }
 
-/// Waits until the relay is not frozen; fails once the relay is gone.
+/// Waits until the relay is not frozen. (The sender lives in `Shared`, which every task holds,
+/// so the error cannot happen while a task runs; a dropped relay aborts its tasks instead.)
 async fn flowing(gate: &mut watch::Receiver<bool>) -> io::Result<()> {
     gate.wait_for(|frozen| !frozen)
         .await

@@ -250,13 +250,9 @@ pub fn verdict(plan: &Plan, record: &crate::run::record::RunRecord) -> Vec<Failu
         });
     }
     if let Some(final_expect) = &plan.final_expect {
-        let end = record
-            .checkpoints
-            .last()
-            .map(|c| c.assignment.clone())
-            .unwrap_or_default();
+        let end = record.checkpoints.last();
         let stored = record.stored.as_ref().and_then(|s| s.as_ref().ok());
-        let facts = crate::outcome::facts(plan, &record.events, &record.committed, &end, stored);
+        let facts = crate::outcome::facts(plan, &record.events, &record.committed, end, stored);
         failures.extend(
             check(plan, final_expect, &facts)
                 .into_iter()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::durability::{Durability, durability};
 use crate::run::barrier::group_of;
 use crate::run::events::{Event, EventKind, RecordId};
-use crate::run::record::{Committed, Stored};
+use crate::run::record::{Checkpoint, Committed, Stored};
 use crate::run::state::Holding;
 use crate::run::state::LiveState;
 use crate::scenario::plan::{ActorPlan, Plan};
@@ -61,16 +61,17 @@ pub fn facts(
     plan: &Plan,
     events: &[Event],
     committed: &Committed,
-    assignment: &BTreeMap<Arc<str>, Holding>,
+    checkpoint: Option<&Checkpoint>,
     stored: Option<&Stored>,
 ) -> Facts {
     let live = LiveState::of(events, group_of(plan));
     let mut f = Facts {
-        frozen: live.frozen(),
+        frozen: checkpoint.map(|c| c.frozen.clone()).unwrap_or_default(),
         durability: stored.map_or_else(BTreeMap::new, |stored| durability(plan, events, stored)),
         committed: committed.clone(),
-        assignment: assignment
+        assignment: checkpoint
             .iter()
+            .flat_map(|c| &c.assignment)
             .map(|(actor, holding)| (actor.to_string(), holding.clone()))
             .collect(),
         ..Facts::default()

@@ -170,13 +170,9 @@ pub enum Partitions {
 
 /// Builds the Outcome of a finished run.
 pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
-    let end = record
-        .checkpoints
-        .last()
-        .map(|c| c.assignment.clone())
-        .unwrap_or_default();
+    let end = record.checkpoints.last();
     let stored = record.stored.as_ref().and_then(|s| s.as_ref().ok());
-    let all = facts(plan, &record.events, &record.committed, &end, stored);
+    let all = facts(plan, &record.events, &record.committed, end, stored);
     let timing_dependent = timing::classify(plan, record, &all);
     let (actors, moved_actors) = split_actors(&all, &timing_dependent);
     let (groups, moved_groups) = split_groups(plan, &all, &timing_dependent);

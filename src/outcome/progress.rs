@@ -157,14 +157,6 @@ impl Progress {
                     .or_default()
                     .push_back(id.clone());
             }
-            EventKind::PollBatch(records) => {
-                // Records of an earlier poll left unprocessed (a stop or kill interrupted it)
-                // are not the ones the next `Processed` refers to.
-                if let Some(queue) = self.received.get_mut(actor) {
-                    let stale = queue.len().saturating_sub(*records);
-                    queue.drain(..stale);
-                }
-            }
             EventKind::Processed(records) => {
                 let done: Vec<Option<RecordId>> = self
                     .received

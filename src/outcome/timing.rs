@@ -9,7 +9,7 @@ use super::durability::Durability;
 use super::failover::{Failover, PartitionChange};
 use super::progress::{Rebalance, Stall};
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
-use crate::run::events::EventKind;
+use crate::run::events::{Event, EventKind};
 use crate::run::record::RunRecord;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::{ActorPlan, Plan};
@@ -190,13 +190,15 @@ pub struct Departure {
     pub how: &'static str,
     /// Offset from the start, seconds.
     pub at_s: f64,
-    /// Seconds until another member of the group was first revoked or assigned.
+    /// Seconds until another member of the group was first revoked or assigned (for a freeze:
+    /// before the thaw).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_rebalanced_after_s: Option<f64>,
     /// For a freeze: when it was thawed, seconds from the start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thawed_at_s: Option<f64>,
-    /// For a freeze: seconds from the thaw until the member held partitions again.
+    /// For a freeze the group noticed before the thaw: seconds from the thaw until the member
+    /// held partitions again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejoined_after_s: Option<f64>,
 }
@@ -265,7 +267,34 @@ fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
         let Some(group) = group_of(&event.actor) else {
             continue;
         };
-        let rebalanced = record.events[i + 1..]
+        let own =
+            |e: &&Event, kind: fn(&EventKind) -> bool| e.actor == event.actor && kind(&e.kind);
+        let mut later = &record.events[i + 1..];
+        let mut thawed = None;
+        if how == "freeze" {
+            // What follows belongs to this freeze until the member ends, starts or freezes again.
+            let bound = later
+                .iter()
+                .position(|e| {
+                    own(&e, |k| {
+                        matches!(
+                            k,
+                            EventKind::Stopped
+                                | EventKind::Killed
+                                | EventKind::Started
+                                | EventKind::Frozen
+                        )
+                    })
+                })
+                .unwrap_or(later.len());
+            later = &later[..bound];
+            thawed = later
+                .iter()
+                .position(|e| own(&e, |k| matches!(k, EventKind::Thawed)));
+        }
+        // A freeze the group noticed only after the thaw was not noticed as a freeze.
+        let watched = &later[..thawed.unwrap_or(later.len())];
+        let rebalanced = watched
             .iter()
             .find(|e| {
                 e.actor != event.actor
@@ -273,18 +302,11 @@ fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
                     && matches!(e.kind, EventKind::Revoked(_) | EventKind::Assigned(_))
             })
             .map(|e| seconds(e.at.saturating_sub(event.at)));
-        let later = &record.events[i + 1..];
-        let thawed = (how == "freeze")
-            .then(|| {
-                later
-                    .iter()
-                    .position(|e| e.actor == event.actor && matches!(e.kind, EventKind::Thawed))
-            })
-            .flatten();
-        let rejoined = thawed.and_then(|t| {
+        // Only a member the group rebalanced without has to rejoin.
+        let rejoined = thawed.filter(|_| rebalanced.is_some()).and_then(|t| {
             later[t + 1..]
                 .iter()
-                .find(|e| e.actor == event.actor && matches!(e.kind, EventKind::Assigned(_)))
+                .find(|e| own(e, |k| matches!(k, EventKind::Assigned(_))))
                 .map(|e| seconds(e.at.saturating_sub(later[t].at)))
         });
         out.push(Departure {

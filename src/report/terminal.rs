@@ -106,15 +106,23 @@ pub fn accounting(outcome: &Outcome) -> String {
         );
     }
     for d in measured.departures.iter().filter(|d| d.how == "freeze") {
-        let noticed = d.group_rebalanced_after_s.map_or_else(
-            || "the group never rebalanced".to_owned(),
-            |after| format!("the group rebalanced {after:.1} s later"),
-        );
-        let thawed = match (d.thawed_at_s, d.rejoined_after_s) {
-            (Some(at), Some(after)) => {
+        let noticed = match (d.group_rebalanced_after_s, d.thawed_at_s) {
+            (Some(after), _) => format!("the group rebalanced {after:.1} s later"),
+            (None, Some(_)) => "thawed before the group noticed".to_owned(),
+            (None, None) => "the group never rebalanced".to_owned(),
+        };
+        let thawed = match (
+            d.group_rebalanced_after_s,
+            d.thawed_at_s,
+            d.rejoined_after_s,
+        ) {
+            (Some(_), Some(at), Some(after)) => {
                 format!("; thawed at {at:.1} s, it held partitions again {after:.1} s later")
             }
-            (Some(at), None) => format!("; thawed at {at:.1} s, it never held partitions again"),
+            (Some(_), Some(at), None) => {
+                format!("; thawed at {at:.1} s, it never held partitions again")
+            }
+            (None, Some(at), _) => format!(" (at {at:.1} s)"),
             _ => String::new(),
         };
         let _ = writeln!(

@@ -113,10 +113,10 @@ fn unmet(
         }
     }
     for (group, n) in &barrier.rebalances {
-        let spans = state.rebalances.get(group);
-        let have = spans.map_or(0, Vec::len) as u64;
+        let spans = state.rebalances.get(group).map_or(&[][..], Vec::as_slice);
+        let have = spans.iter().filter(|s| s.ended.is_some()).count() as u64;
         if have < *n {
-            let now = match spans.and_then(|s| s.last()) {
+            let now = match spans.last() {
                 Some(span) if span.ended.is_none() => ", one under way",
                 _ => "",
             };
@@ -167,8 +167,9 @@ fn cluster_unmet(barrier: &Barrier, state: &LiveState) -> Vec<String> {
 }
 
 /// Why `group` is not stable, or `None` when it is: every running member that is not frozen
-/// holds an assignment received after the last membership change (a freeze and a thaw are
-/// changes), and together they hold every partition of the subscribed topics exactly once.
+/// holds an assignment received after the last membership change (a freeze is one, and so is
+/// a thaw once the group rebalanced without the member; a thaw before that undoes the freeze),
+/// and together they hold every partition of the subscribed topics exactly once.
 fn unstable(
     group: &str,
     plan: &Plan,

@@ -301,7 +301,7 @@ impl Runner<'_> {
                     self.plan,
                     &self.log.all(),
                     &committed,
-                    &self.state.assignment(),
+                    self.record.checkpoints.last(),
                     None,
                 );
                 note.differences = expect::check(self.plan, expectations, &facts);
@@ -314,7 +314,7 @@ impl Runner<'_> {
             }
             Action::Freeze(actor) => {
                 if let Some(consumer) = self.consumers.get(actor) {
-                    consumer.freeze()?;
+                    consumer.freeze().await?;
                 }
             }
             Action::Thaw(actor) => {

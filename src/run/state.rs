@@ -22,6 +22,9 @@ pub struct Member {
     pub assigned_at: Option<Duration>,
     /// Between `Frozen` and `Thawed`: since when the member does nothing.
     pub frozen_since: Option<Duration>,
+    /// The group's last membership change before the freeze, restored by a thaw that came
+    /// before the group noticed the freeze.
+    changed_before_freeze: Option<Duration>,
 }
 
 /// A rebalance of one group as its members saw it: from the moment a running member (not
@@ -118,11 +121,31 @@ impl LiveState {
                     self.track_rebalance(&group, event.at, group_of);
                 }
             }
-            EventKind::Frozen | EventKind::Thawed => {
+            EventKind::Frozen => {
                 if let Some(group) = group_of(&event.actor) {
-                    member(self, &event.actor).frozen_since =
-                        matches!(event.kind, EventKind::Frozen).then_some(event.at);
-                    self.membership_changed.insert(group.clone(), event.at);
+                    let before = self.membership_changed.insert(group.clone(), event.at);
+                    let m = member(self, &event.actor);
+                    m.frozen_since = Some(event.at);
+                    m.changed_before_freeze = before;
+                    self.track_rebalance(&group, event.at, group_of);
+                }
+            }
+            EventKind::Thawed => {
+                if let Some(group) = group_of(&event.actor) {
+                    let gone = self.already_gone(&event.actor, &group, group_of);
+                    let m = member(self, &event.actor);
+                    let since = m.frozen_since.take();
+                    let before = m.changed_before_freeze.take();
+                    if gone {
+                        // It rejoins: a change the group goes through.
+                        self.membership_changed.insert(group.clone(), event.at);
+                    } else if self.membership_changed.get(&group) == since.as_ref() {
+                        // Thawed before the group noticed: as if it had never been frozen.
+                        match before {
+                            Some(at) => self.membership_changed.insert(group.clone(), at),
+                            None => self.membership_changed.remove(&group),
+                        };
+                    }
                     self.track_rebalance(&group, event.at, group_of);
                 }
             }
