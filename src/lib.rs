@@ -33,6 +33,8 @@ pub struct Finished {
     pub outcome: Outcome,
     /// Everything that made it fail; empty when it passed.
     pub failures: Vec<Failure>,
+    /// What the run recorded, from which both were made (for reports that need the events).
+    pub record: run::record::RunRecord,
 }
 
 impl Finished {
@@ -52,5 +54,6 @@ pub async fn run(
     Ok(Finished {
         outcome: outcome::build(plan, &record),
         failures: expect::verdict(plan, &record),
+        record,
     })
 }

@@ -355,7 +355,7 @@ async fn run_one(
         plan.file.display(),
         cluster.describe()
     );
-    let mut printer = StepPrinter::new(std::io::stdout());
+    let mut printer = StepPrinter::new(std::io::stdout(), plan);
     let result = tokio::select! {
         result = kafka_scenario::run(plan, cluster.as_ref(), &mut printer) => result,
         (name, number) = interrupts.next() => {
@@ -371,7 +371,7 @@ async fn run_one(
     Ended::Code(match result {
         Ok(finished) => {
             print!("{}", accounting(&finished.outcome));
-            print!("{}", verdict(&plan.name, &finished.failures));
+            print!("{}", verdict(plan, &finished.failures));
             if print_outcome {
                 match serde_yaml::to_string(&finished.outcome) {
                     Ok(yaml) => println!("{yaml}"),

@@ -100,6 +100,34 @@ expect:
 }
 
 #[test]
+fn a_failed_inline_expectation_points_at_its_step_like_a_load_error() {
+    let file = temp_scenario(
+        "inline.yaml",
+        "name: inline
+topics: { t: { partitions: 1 } }
+actors: { p: { producer: { topic: t, count: 5 } } }
+timeline:
+  - produce: p
+  - expect: { produced: { p: 6 } }
+",
+    );
+    let path = file.to_str().expect("utf-8 path");
+    let out = scenario_run(&[path]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("✗ records produced by p: expected 6, got 5"),
+        "no live failure line: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{path}:6:5: records produced by p\n    6 |   - expect: {{ produced: {{ p: 6 }} }}\n      |     ^\n    - expected: 6\n    + actual:   5"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_malformed_file_exits_2_with_line_and_column() {
     let file = temp_scenario(
         "malformed.yaml",

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use crate::outcome::{AssignmentView, Facts, assignment_view};
+use crate::run::events::Event;
+use crate::run::record::{Checkpoint, RunRecord};
 use crate::scenario::model::{AssignmentExpect, Expectations};
-use crate::scenario::plan::Plan;
+use crate::scenario::plan::{Action, Plan};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,8 +212,9 @@ fn sorted(list: &[i32]) -> Vec<i32> {
 /// Something that made a scenario fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// Where: `line N` for a step, `end` for the final expectations.
-    pub at: String,
+    /// The line of the step in the scenario file; `None` for the end of the run (the final
+    /// expectations, reading the topics back).
+    pub line: Option<usize>,
     /// What differed, or why the step could not complete.
     pub problem: Problem,
 }
@@ -225,27 +228,51 @@ pub enum Problem {
     StepFailed(String),
 }
 
+/// Judges one `expect` step at its checkpoint: on the facts of the events logged up to it
+/// (`events` may go further; the rest is ignored).
+pub fn at_checkpoint(
+    plan: &Plan,
+    expectations: &Expectations,
+    checkpoint: &Checkpoint,
+    events: &[Event],
+) -> Vec<Difference> {
+    let upto = &events[..checkpoint.events.min(events.len())];
+    let committed = checkpoint.committed.clone().unwrap_or_default();
+    let facts = crate::outcome::facts(plan, upto, &committed, Some(checkpoint), None);
+    check(plan, expectations, &facts)
+}
+
 /// Every failure of a finished run: inline differences, a failed step, final expectations.
-pub fn verdict(plan: &Plan, record: &crate::run::record::RunRecord) -> Vec<Failure> {
-    let mut failures: Vec<Failure> = record
-        .inline_differences
-        .iter()
-        .flat_map(|(line, diffs)| {
-            diffs.iter().map(move |d| Failure {
-                at: format!("line {line}"),
-                problem: Problem::Differs(d.clone()),
-            })
-        })
-        .collect();
+pub fn verdict(plan: &Plan, record: &RunRecord) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for checkpoint in &record.checkpoints {
+        let Some(line) = checkpoint.line else {
+            continue;
+        };
+        let expected = plan.steps.iter().find_map(|s| match &s.action {
+            Action::Expect(e) if s.line == line => Some(e),
+            _ => None,
+        });
+        if let Some(expectations) = expected {
+            failures.extend(
+                at_checkpoint(plan, expectations, checkpoint, &record.events)
+                    .into_iter()
+                    .map(|d| Failure {
+                        line: Some(line),
+                        problem: Problem::Differs(d),
+                    }),
+            );
+        }
+    }
     if let Some(failure) = &record.failure {
         failures.push(Failure {
-            at: format!("line {}", failure.line),
+            line: Some(failure.line),
             problem: Problem::StepFailed(format!("{}: {}", failure.step, failure.message)),
         });
     }
     if let Some(Err(why)) = &record.stored {
         failures.push(Failure {
-            at: "end".into(),
+            line: None,
             problem: Problem::StepFailed(format!("reading the topics back: {why}")),
         });
     }
@@ -257,7 +284,7 @@ pub fn verdict(plan: &Plan, record: &crate::run::record::RunRecord) -> Vec<Failu
             check(plan, final_expect, &facts)
                 .into_iter()
                 .map(|d| Failure {
-                    at: "end".into(),
+                    line: None,
                     problem: Problem::Differs(d),
                 }),
         );

@@ -4,24 +4,40 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
 
-use crate::Outcome;
-use crate::expect::{Failure, Problem};
+use crate::expect::{Failure, Problem, at_checkpoint};
+use crate::outcome::assignment_view;
+use crate::run::record::Checkpoint;
 use crate::run::{Observer, StepNote};
-use crate::scenario::plan::PlannedStep;
+use crate::scenario::plan::{Action, PlannedStep};
+use crate::{Outcome, Plan};
 
-/// Prints one line per finished step to a writer (stdout in the CLI).
-pub struct StepPrinter<W: Write + Send> {
+/// Prints one line per finished step to a writer (stdout in the CLI), with the assignment
+/// after it, and judges each `expect` step as it passes.
+pub struct StepPrinter<'p, W: Write + Send> {
     out: W,
+    plan: &'p Plan,
 }
 
-impl<W: Write + Send> StepPrinter<W> {
-    /// Prints to `out`.
-    pub fn new(out: W) -> Self {
-        StepPrinter { out }
+impl<'p, W: Write + Send> StepPrinter<'p, W> {
+    /// Prints the steps of `plan` to `out`.
+    pub fn new(out: W, plan: &'p Plan) -> Self {
+        StepPrinter { out, plan }
+    }
+
+    fn assignment(&self, after: &Checkpoint) -> String {
+        let parts: Vec<String> = after
+            .assignment
+            .iter()
+            .map(|(actor, holding)| {
+                let view = assignment_view(self.plan, actor, holding, &after.frozen);
+                format!("{actor}={view}")
+            })
+            .collect();
+        parts.join(" ")
     }
 }
 
-impl<W: Write + Send> Observer for StepPrinter<W> {
+impl<W: Write + Send> Observer for StepPrinter<'_, W> {
     fn step_finished(&mut self, step: &PlannedStep, at: Duration, note: &StepNote) {
         let mut line = format!(
             "[{:>7.2}s] line {:<3} {}",
@@ -32,16 +48,19 @@ impl<W: Write + Send> Observer for StepPrinter<W> {
         if let Some(detail) = &note.detail {
             let _ = write!(line, " ({detail})");
         }
-        if !note.assignment.is_empty() {
-            let _ = write!(line, "  | {}", note.assignment);
+        let assignment = self.assignment(&note.after);
+        if !assignment.is_empty() {
+            let _ = write!(line, "  | {assignment}");
         }
         let _ = writeln!(self.out, "{line}");
-        for d in &note.differences {
-            let _ = writeln!(
-                self.out,
-                "            ✗ {}: expected {}, got {}",
-                d.what, d.expected, d.actual
-            );
+        if let Action::Expect(expectations) = &step.action {
+            for d in at_checkpoint(self.plan, expectations, &note.after, &note.events) {
+                let _ = writeln!(
+                    self.out,
+                    "            ✗ {}: expected {}, got {}",
+                    d.what, d.expected, d.actual
+                );
+            }
         }
         if let Some(failure) = &note.failure {
             let _ = writeln!(self.out, "            ✗ {failure}");
@@ -49,25 +68,50 @@ impl<W: Write + Send> Observer for StepPrinter<W> {
     }
 }
 
-/// `PASS name` or `FAIL name` followed by each failure with expected and actual values.
-pub fn verdict(name: &str, failures: &[Failure]) -> String {
+/// `PASS name` or `FAIL name` followed by each failure with expected and actual values; a
+/// failure of a step shows the step in the file the way a load error does.
+pub fn verdict(plan: &Plan, failures: &[Failure]) -> String {
+    let name = &plan.name;
     if failures.is_empty() {
         return format!("PASS {name}\n");
     }
     let mut text = format!("FAIL {name}: {} problem(s)\n", failures.len());
     for failure in failures {
-        match &failure.problem {
-            Problem::Differs(d) => {
-                let _ = writeln!(text, "  {} — {}", failure.at, d.what);
-                let _ = writeln!(text, "    - expected: {}", d.expected);
-                let _ = writeln!(text, "    + actual:   {}", d.actual);
-            }
+        let (what, lines) = match &failure.problem {
+            Problem::Differs(d) => (
+                d.what.clone(),
+                format!(
+                    "    - expected: {}\n    + actual:   {}\n",
+                    d.expected, d.actual
+                ),
+            ),
             Problem::StepFailed(message) => {
-                let _ = writeln!(text, "  {} — step did not complete: {message}", failure.at);
+                (format!("step did not complete: {message}"), String::new())
+            }
+        };
+        match failure.line {
+            Some(line) => {
+                let column = step_column(plan.source.text(), line);
+                let located = plan.source.error_at_line(line, column, what, None);
+                let _ = write!(text, "{}", located.plain());
+            }
+            None => {
+                let _ = writeln!(text, "end — {what}");
             }
         }
+        text.push_str(&lines);
     }
     text
+}
+
+/// The column where a timeline step's content starts on `line`: after its indentation and
+/// the `- ` of the list item.
+fn step_column(text: &str, line: usize) -> usize {
+    let source_line = text.lines().nth(line.saturating_sub(1)).unwrap_or_default();
+    let indent = source_line.len() - source_line.trim_start().len();
+    let item = source_line.trim_start();
+    let content = item.strip_prefix('-').map_or(item, str::trim_start);
+    indent + (item.len() - content.len()) + 1
 }
 
 /// The lines a run ends with, where they apply: per producer, what it was told against what

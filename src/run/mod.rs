@@ -1,5 +1,7 @@
 //! The timeline executor: creates the topics, drives the actors step by step, waits at barriers,
-//! checks inline expectations and leaves a `RunRecord` behind.
+//! records a checkpoint wherever an `await` or `expect` stands, and leaves a `RunRecord` behind.
+//! It judges nothing: `expect` does, from the record, after the run (and a reporter may, live,
+//! from what each step's note carries).
 
 pub mod barrier;
 pub mod cluster_view;
@@ -20,15 +22,13 @@ use crate::actor::{
     readback,
 };
 use crate::cluster::{Cluster, ClusterError};
-use crate::expect::{self, Difference};
-use crate::outcome;
 use crate::scenario::plan::{
     Action, ActorPlan, BrokerRef, Capability, FaultStep, Plan, PlannedStep,
 };
 
 use cluster_view::ClusterView;
 use cluster_watch::ClusterWatch;
-use events::EventLog;
+use events::{Event, EventLog};
 use record::{BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming};
 use state::LiveState;
 
@@ -57,12 +57,14 @@ pub enum RunError {
 /// What the runner tells its observer after each step.
 #[derive(Debug, Clone, Default)]
 pub struct StepNote {
-    /// Running consumers and what they hold, rendered.
-    pub assignment: String,
+    /// Running consumers and what they hold after the step (for an `await` or `expect`, the
+    /// checkpoint it recorded).
+    pub after: Checkpoint,
     /// Extra facts about the step, e.g. a burst's throughput.
     pub detail: Option<String>,
-    /// Inline expectations that did not hold.
-    pub differences: Vec<Difference>,
+    /// For an `expect` step, the events so far, so that a reporter can judge it at once the way
+    /// `expect` judges it after the run.
+    pub events: Vec<Event>,
     /// Why the step failed, ending the timeline.
     pub failure: Option<String>,
 }
@@ -188,7 +190,9 @@ impl Runner<'_> {
             let mut note = StepNote::default();
             self.step(step, &mut note).await?;
             self.refresh();
-            note.assignment = self.render_assignment();
+            if !matches!(step.action, Action::Await(_) | Action::Expect(_)) {
+                note.after = self.state_now(Some(step), None);
+            }
             let took = self.log.elapsed().saturating_sub(started);
             self.record.steps.push(StepTiming {
                 line: step.line,
@@ -196,11 +200,6 @@ impl Runner<'_> {
                 started,
                 took,
             });
-            if !note.differences.is_empty() {
-                self.record
-                    .inline_differences
-                    .push((step.line, note.differences.clone()));
-            }
             observer.step_finished(step, self.log.elapsed(), &note);
             if let Some(message) = note.failure {
                 self.record.failure = Some(StepFailure {
@@ -212,12 +211,8 @@ impl Runner<'_> {
             }
         }
         self.refresh();
-        self.record.checkpoints.push(Checkpoint {
-            line: None,
-            step: "end".into(),
-            assignment: self.state.assignment(),
-            frozen: self.state.frozen(),
-        });
+        let end = self.state_now(None, None);
+        self.record.checkpoints.push(end);
         Ok(())
     }
 
@@ -288,23 +283,16 @@ impl Runner<'_> {
                     }
                     Ok(()) => {}
                 }
-                self.checkpoint(step);
+                note.after = self.checkpoint(step, None);
             }
             Action::Expect(expectations) => {
-                self.checkpoint(step);
                 let committed = if expectations.committed.is_empty() {
-                    Committed::new()
+                    None
                 } else {
-                    self.committed().await?
+                    Some(self.committed().await?)
                 };
-                let facts = outcome::facts(
-                    self.plan,
-                    &self.log.all(),
-                    &committed,
-                    self.record.checkpoints.last(),
-                    None,
-                );
-                note.differences = expect::check(self.plan, expectations, &facts);
+                note.after = self.checkpoint(step, committed);
+                note.events = self.log.all();
             }
             Action::Process { actor, time } => {
                 if let Some(consumer) = self.consumers.get(actor) {
@@ -484,28 +472,24 @@ impl Runner<'_> {
         self.state.refresh(&self.log, barrier::group_of(self.plan));
     }
 
-    fn checkpoint(&mut self, step: &PlannedStep) {
+    /// Records a checkpoint at `step` and returns it.
+    fn checkpoint(&mut self, step: &PlannedStep, committed: Option<Committed>) -> Checkpoint {
         self.refresh();
-        self.record.checkpoints.push(Checkpoint {
-            line: Some(step.line),
-            step: step.text.clone(),
-            assignment: self.state.assignment(),
-            frozen: self.state.frozen(),
-        });
+        let checkpoint = self.state_now(Some(step), committed);
+        self.record.checkpoints.push(checkpoint.clone());
+        checkpoint
     }
 
-    fn render_assignment(&self) -> String {
-        let frozen = self.state.frozen();
-        let parts: Vec<String> = self
-            .state
-            .assignment()
-            .iter()
-            .map(|(actor, holding)| {
-                let view = outcome::assignment_view(self.plan, actor, holding, &frozen);
-                format!("{actor}={view}")
-            })
-            .collect();
-        parts.join(" ")
+    /// The consumers' state now, shaped as a checkpoint of `step` (`None`: the end).
+    fn state_now(&self, step: Option<&PlannedStep>, committed: Option<Committed>) -> Checkpoint {
+        Checkpoint {
+            line: step.map(|s| s.line),
+            step: step.map_or_else(|| "end".to_owned(), |s| s.text.clone()),
+            assignment: self.state.assignment(),
+            frozen: self.state.frozen(),
+            events: self.log.len(),
+            committed,
+        }
     }
 
     /// Committed offsets of every group, read from the broker.

@@ -7,13 +7,12 @@ use std::time::Duration;
 
 use super::events::Event;
 use super::state::Holding;
-use crate::expect::Difference;
 
 /// Group -> topic -> partition -> committed offset, as the broker reports it.
 pub type Committed = BTreeMap<String, BTreeMap<String, BTreeMap<i32, i64>>>;
 
 /// The assignment seen at an `await` or `expect` step, or at the end of the timeline.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Checkpoint {
     /// Line of the step in the scenario file; `None` for the end of the timeline.
     pub line: Option<usize>,
@@ -23,6 +22,11 @@ pub struct Checkpoint {
     pub assignment: BTreeMap<Arc<str>, Holding>,
     /// Running consumers that were frozen (what they hold is their own stale view).
     pub frozen: BTreeSet<Arc<str>>,
+    /// How many events the log held then: an `expect` step is judged, after the run, on the
+    /// facts of the first `events` events.
+    pub events: usize,
+    /// Committed offsets read from the broker then, for an `expect` step that checks them.
+    pub committed: Option<Committed>,
 }
 
 /// When a step ran and how long it took.
@@ -86,8 +90,6 @@ pub struct RunRecord {
     pub steps: Vec<StepTiming>,
     /// Burst figures.
     pub bursts: Vec<BurstTiming>,
-    /// Inline expectations that did not hold, by line.
-    pub inline_differences: Vec<(usize, Vec<Difference>)>,
     /// A step that failed and ended the timeline early.
     pub failure: Option<StepFailure>,
     /// Total run time.

@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::model::{CommitMode, Expectations};
+use super::source::SourceText;
 use super::values::Rate;
 
 /// A scenario ready to run.
@@ -17,6 +19,8 @@ pub struct Plan {
     pub about: String,
     /// The file it came from.
     pub file: PathBuf,
+    /// The file's text, so that a failed step points at its line the way a load error does.
+    pub source: Arc<SourceText>,
     /// Brokers the scenario needs for itself (fault steps act on them).
     pub brokers: Option<BrokerSetup>,
     /// Topics to create, in name order.

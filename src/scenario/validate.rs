@@ -98,6 +98,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Plan> {
         name: file.name.clone(),
         about: file.about.trim().to_owned(),
         file: source.file().to_owned(),
+        source: std::sync::Arc::new(source.clone()),
         brokers,
         topics,
         actors,

@@ -31,7 +31,7 @@ pub fn assert_passed_and_matches_snapshot(plan: &Plan, finished: &Finished) {
         finished.passed(),
         "{} failed:\n{}",
         plan.file.display(),
-        kafka_scenario::report::terminal::verdict(&plan.name, &finished.failures)
+        kafka_scenario::report::terminal::verdict(plan, &finished.failures)
     );
     insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_yaml_snapshot!(plan.name.clone(), finished.outcome, {

@@ -24,6 +24,10 @@ fn plan(properties: &[(&str, &str)]) -> Plan {
         name: "t".into(),
         about: String::new(),
         file: "t.yaml".into(),
+        source: Arc::new(crate::scenario::source::SourceText::new(
+            "t.yaml".as_ref(),
+            String::new(),
+        )),
         brokers: None,
         topics: Vec::new(),
         actors: [("p".to_owned(), ActorPlan::Producer(producer(properties)))].into(),
