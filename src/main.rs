@@ -1,6 +1,6 @@
 //! `scenario-run`: runs scenario files on a cluster and reports PASS / FAIL.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,6 +10,10 @@ use kafka_scenario::cluster::kubernetes::dry_run_manifests;
 use kafka_scenario::cluster::profiles::ProfileError;
 use kafka_scenario::cluster::target::TargetError;
 use kafka_scenario::cluster::{Cluster, Launched, Target, TargetOptions};
+use kafka_scenario::report::html::index_html;
+use kafka_scenario::report::json::results_json;
+use kafka_scenario::report::junit::junit;
+use kafka_scenario::report::results::{ScenarioResult, Verdict};
 use kafka_scenario::report::terminal::{StepPrinter, accounting, verdict};
 use kafka_scenario::{LoadError, Plan, RunError, load};
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -34,6 +38,7 @@ mod exit {
   scenario-run scenarios/rebalance.yaml
   scenario-run scenarios/*.yaml --cluster embedded
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
+  scenario-run scenarios/*.yaml --report out/       # also write junit.xml, results.json, index.html
   scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
   scenario-run scenarios/*.yaml --cluster kafka-local --brokers 3   # real Kafka, local JVMs
   scenario-run scenarios/*.yaml --cluster kafka --image apache/kafka:3.8.0   # needs Docker
@@ -90,6 +95,11 @@ struct Args {
     /// Print each scenario's normalised outcome as YAML after its verdict.
     #[arg(long)]
     outcome: bool,
+    /// Write reports of the whole invocation into this directory (created if need be):
+    /// `junit.xml` (one testcase per scenario), `results.json` (outcomes, measurements,
+    /// failures and events) and `index.html` (a timeline per scenario).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -155,8 +165,33 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INFRASTRUCTURE);
         }
     };
-    let code = runtime.block_on(run_all(&plans, &target, args.outcome));
+    let (mut code, results) = runtime.block_on(run_all(&plans, &target, args.outcome));
+    if let Some(dir) = &args.report {
+        match write_reports(dir, &results) {
+            Ok(()) => println!("     reports written to {}", dir.display()),
+            Err(e) => {
+                eprintln!("error: cannot write the reports to {}: {e}", dir.display());
+                code = more_severe(code, exit::INFRASTRUCTURE);
+            }
+        }
+    }
     ExitCode::from(code)
+}
+
+/// `junit.xml`, `results.json` and `index.html` of the whole invocation, into `dir`.
+fn write_reports(dir: &Path, results: &[ScenarioResult]) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let junit = junit(results).map_err(|e| format!("junit.xml: {e}"))?;
+    let json = results_json(results).map_err(|e| format!("results.json: {e}"))?;
+    let html = index_html(results);
+    for (name, text) in [
+        ("junit.xml", junit),
+        ("results.json", json),
+        ("index.html", html),
+    ] {
+        std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Prints the KafkaTopics each scenario would apply, with run-unique names; touches nothing.
@@ -269,12 +304,18 @@ enum Ended {
 /// How long removing a run's topics may take after a signal before the harness gives up on it.
 const INTERRUPT_CLEANUP_TIMEOUT: Duration = Duration::from_secs(15);
 
-async fn run_all(plans: &[Plan], target: &Target, print_outcome: bool) -> u8 {
+/// Runs every plan; returns the exit code and what each scenario that was reached came to.
+async fn run_all(
+    plans: &[Plan],
+    target: &Target,
+    print_outcome: bool,
+) -> (u8, Vec<ScenarioResult>) {
+    let mut results = Vec::new();
     let mut interrupts = match Interrupts::listen() {
         Ok(interrupts) => interrupts,
         Err(e) => {
             eprintln!("error: cannot listen for signals: {e}");
-            return exit::INFRASTRUCTURE;
+            return (exit::INFRASTRUCTURE, results);
         }
     };
     let launched = tokio::select! {
@@ -282,14 +323,14 @@ async fn run_all(plans: &[Plan], target: &Target, print_outcome: bool) -> u8 {
         (name, number) = interrupts.next() => {
             // Dropping the launch stopped whatever it had started.
             eprintln!("interrupted by {name} while starting the cluster; stopped what had started");
-            return exit::SIGNALLED + number;
+            return (exit::SIGNALLED + number, results);
         }
     };
     let launched = match launched {
         Ok(launched) => launched,
         Err(e) => {
             eprintln!("ERROR: {e}");
-            return exit::INFRASTRUCTURE;
+            return (exit::INFRASTRUCTURE, results);
         }
     };
     if let Some((what, took)) = launched.started() {
@@ -297,7 +338,9 @@ async fn run_all(plans: &[Plan], target: &Target, print_outcome: bool) -> u8 {
     }
     let mut worst = exit::PASS;
     for plan in plans {
-        match run_one(plan, &launched, print_outcome, &mut interrupts).await {
+        let (ended, result) = run_one(plan, &launched, print_outcome, &mut interrupts).await;
+        results.push(result);
+        match ended {
             Ended::Code(code) => worst = more_severe(worst, code),
             Ended::Interrupted(number) => {
                 worst = exit::SIGNALLED + number;
@@ -313,7 +356,7 @@ async fn run_all(plans: &[Plan], target: &Target, print_outcome: bool) -> u8 {
         eprintln!("ERROR: {e}");
         worst = more_severe(worst, exit::INFRASTRUCTURE);
     }
-    worst
+    (worst, results)
 }
 
 /// Runs one scenario; a signal or a failure of the target ends it early, after removing what
@@ -323,30 +366,34 @@ async fn run_one(
     launched: &Launched,
     print_outcome: bool,
     interrupts: &mut Interrupts,
-) -> Ended {
+) -> (Ended, ScenarioResult) {
+    let target = launched.name();
+    let not_run = |verdict| ScenarioResult::not_run(plan, &target, verdict);
     let missing = launched.never_offers(plan);
     if !missing.is_empty() {
         let needs: Vec<String> = missing.iter().map(ToString::to_string).collect();
-        println!(
-            "SKIP {}: not runnable on {}: needs {}",
-            plan.name,
-            launched.name(),
-            needs.join(", ")
+        let reason = format!("needs {}", needs.join(", "));
+        println!("SKIP {}: not runnable on {target}: {reason}", plan.name);
+        return (
+            Ended::Code(exit::NOT_RUNNABLE),
+            not_run(Verdict::NotRunnable(reason)),
         );
-        return Ended::Code(exit::NOT_RUNNABLE);
     }
     let cluster = tokio::select! {
         cluster = launched.connect(plan) => cluster,
         (name, number) = interrupts.next() => {
             eprintln!("interrupted by {name}");
-            return Ended::Interrupted(number);
+            return (Ended::Interrupted(number), not_run(Verdict::Error(format!("interrupted by {name}"))));
         }
     };
     let cluster = match cluster {
         Ok(cluster) => cluster,
         Err(e) => {
             eprintln!("ERROR {}: {e}", plan.name);
-            return Ended::Code(exit::INFRASTRUCTURE);
+            return (
+                Ended::Code(exit::INFRASTRUCTURE),
+                not_run(Verdict::Error(e.to_string())),
+            );
         }
     };
     println!(
@@ -361,14 +408,14 @@ async fn run_one(
         (name, number) = interrupts.next() => {
             eprintln!("interrupted by {name}: removing what this run created (its topics, brokers or containers)");
             remove_topics(plan, cluster.as_ref()).await;
-            return Ended::Interrupted(number);
+            return (Ended::Interrupted(number), not_run(Verdict::Error(format!("interrupted by {name}"))));
         }
         e = launched.failure() => {
             eprintln!("ERROR {}: {e}", plan.name);
-            return Ended::TargetFailed;
+            return (Ended::TargetFailed, not_run(Verdict::Error(e.to_string())));
         }
     };
-    Ended::Code(match result {
+    match result {
         Ok(finished) => {
             print!("{}", accounting(&finished.outcome));
             print!("{}", verdict(plan, &finished.failures));
@@ -378,21 +425,31 @@ async fn run_one(
                     Err(e) => eprintln!("cannot render the outcome: {e}"),
                 }
             }
-            if finished.passed() {
+            let code = if finished.passed() {
                 exit::PASS
             } else {
                 exit::FAILED
-            }
+            };
+            (
+                Ended::Code(code),
+                ScenarioResult::finished(plan, &target, &finished),
+            )
         }
         Err(e @ RunError::NotRunnable { .. }) => {
             println!("SKIP {}: {e}", plan.name);
-            exit::NOT_RUNNABLE
+            (
+                Ended::Code(exit::NOT_RUNNABLE),
+                not_run(Verdict::NotRunnable(e.to_string())),
+            )
         }
         Err(e) => {
             eprintln!("ERROR {}: {e}", plan.name);
-            exit::INFRASTRUCTURE
+            (
+                Ended::Code(exit::INFRASTRUCTURE),
+                not_run(Verdict::Error(e.to_string())),
+            )
         }
-    })
+    }
 }
 
 /// Removes an interrupted run's topics, giving up after a while (the cluster may be what hangs).

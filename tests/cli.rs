@@ -128,6 +128,89 @@ timeline:
 }
 
 #[test]
+fn report_writes_junit_and_json_for_every_scenario() {
+    let passing = temp_scenario(
+        "report-pass.yaml",
+        "name: report-pass
+topics: { t: { partitions: 1 } }
+actors: { p: { producer: { topic: t, count: 3 } } }
+timeline:
+  - produce: p
+expect:
+  produced: { p: 3 }
+",
+    );
+    let failing = temp_scenario(
+        "report-fail.yaml",
+        "name: report-fail
+topics: { t: { partitions: 1 } }
+actors: { p: { producer: { topic: t, count: 3 } } }
+timeline:
+  - produce: p
+  - expect: { produced: { p: 4 } }
+",
+    );
+    let growth = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/partition-growth.yaml"
+    );
+    let dir = std::env::temp_dir().join(format!("kafka-scenario-{}-report", std::process::id()));
+    let out = scenario_run(&[
+        passing.to_str().expect("utf-8 path"),
+        failing.to_str().expect("utf-8 path"),
+        growth,
+        "--report",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).expect("junit.xml written");
+    let junit = quick_junit::Report::deserialize_from_str(&xml).expect("junit.xml parses");
+    assert_eq!(
+        (junit.tests, junit.failures, junit.errors),
+        (3, 1, 0),
+        "{xml}"
+    );
+    let cases: Vec<&str> = junit.test_suites[0]
+        .test_cases
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(cases, ["report-pass", "report-fail", "partition-growth"]);
+    assert!(
+        xml.contains("line 6: records produced by p: expected 4, actual 3"),
+        "{xml}"
+    );
+
+    let json = std::fs::read_to_string(dir.join("results.json")).expect("results.json written");
+    let results: serde_json::Value = serde_json::from_str(&json).expect("results.json parses");
+    let statuses: Vec<&str> = results["scenarios"]
+        .as_array()
+        .expect("a list of scenarios")
+        .iter()
+        .map(|s| s["verdict"]["status"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(statuses, ["passed", "failed", "not_runnable"]);
+    let events = results["scenarios"][0]["events"]
+        .as_array()
+        .expect("events");
+    assert!(
+        events.iter().any(|e| e["kind"].get("produced").is_some()),
+        "no produced event in {json}"
+    );
+    assert_eq!(results["scenarios"][1]["failures"][0]["line"], 6);
+
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html written");
+    assert_eq!(
+        html.matches("<svg class=\"timeline\"").count(),
+        2,
+        "a timeline for each scenario that ran"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_malformed_file_exits_2_with_line_and_column() {
     let file = temp_scenario(
         "malformed.yaml",

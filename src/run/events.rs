@@ -3,13 +3,15 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
+
 use crate::scenario::plan::{Fault, PartitionRef};
 
 /// The actor name under which the cluster's own events are logged (fault steps, leaders, ISR).
 pub const CLUSTER: &str = "(cluster)";
 
 /// A partition of a topic, by the topic's scenario name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct TopicPartition {
     /// Topic name as written in the scenario.
     pub topic: Arc<str>,
@@ -25,7 +27,7 @@ impl TopicPartition {
 }
 
 /// The id every harness-produced record carries: its producer actor and a sequence number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct RecordId {
     /// The producer actor.
     pub producer: Arc<str>,
@@ -46,7 +48,8 @@ impl RecordId {
 }
 
 /// Something an actor did or saw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The actor's client was created (a consumer has subscribed).
     Started,

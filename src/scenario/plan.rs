@@ -257,7 +257,8 @@ pub enum Action {
 }
 
 /// What a fault step does to a broker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// SIGKILL.
     Kill,

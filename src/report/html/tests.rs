@@ -1,0 +1,78 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::run::events::TopicPartition;
+
+fn event(at_s: f64, actor: &str, kind: EventKind) -> EventView {
+    EventView {
+        at_s,
+        actor: actor.into(),
+        kind,
+    }
+}
+
+fn partition(n: i32) -> TopicPartition {
+    TopicPartition {
+        topic: Arc::from("t"),
+        partition: n,
+    }
+}
+
+fn result(name: &str, events: Vec<EventView>) -> ScenarioResult {
+    ScenarioResult {
+        scenario: name.into(),
+        file: format!("{name}.yaml"),
+        target: "embedded".into(),
+        verdict: Verdict::Passed,
+        seconds: 10.0,
+        failures: Vec::new(),
+        outcome: None,
+        events,
+        steps: Vec::new(),
+    }
+}
+
+#[test]
+fn ownership_becomes_bars_from_assignment_to_revocation_or_the_end() {
+    let events = vec![
+        event(0.0, "c1", EventKind::Started),
+        event(
+            1.0,
+            "c1",
+            EventKind::Assigned(vec![partition(0), partition(1)]),
+        ),
+        event(
+            4.0,
+            "c1",
+            EventKind::Revoked(vec![partition(0), partition(1)]),
+        ),
+        event(5.0, "c1", EventKind::Assigned(vec![partition(0)])),
+        event(2.0, "(cluster)", EventKind::Brokers(vec![1])),
+    ];
+    let lanes = lanes(&events, 10.0, &|t| t * 10.0);
+    assert_eq!(lanes.len(), 1, "the cluster has no lane");
+    let (name, lane) = &lanes[0];
+    assert_eq!(name, "c1");
+    assert_eq!(
+        lane.bars,
+        vec![
+            (10.0, 40.0, "t/0 t/1".to_owned()),
+            (50.0, 100.0, "t/0".to_owned())
+        ]
+    );
+    assert_eq!(lane.marks, vec![(0.0, "▶")]);
+}
+
+#[test]
+fn one_timeline_per_scenario_that_ran_and_names_are_escaped() {
+    let ran = result("a<b", vec![event(0.0, "c&1", EventKind::Started)]);
+    let skipped = ScenarioResult {
+        verdict: Verdict::NotRunnable("needs create-partitions".into()),
+        ..result("growth", Vec::new())
+    };
+    let page = index_html(&[ran, skipped]);
+    assert_eq!(page.matches("<svg class=\"timeline\"").count(), 1);
+    assert!(page.contains("a&lt;b") && page.contains("c&amp;1"));
+    assert!(!page.contains("a<b") && !page.contains("<script"));
+    assert!(page.contains("needs create-partitions"));
+}

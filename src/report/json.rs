@@ -1,0 +1,22 @@
+//! `results.json`: every result as it is, for machines (the Outcome, measurements, failures and
+//! the whole event log of each scenario).
+
+use serde::Serialize;
+
+use super::results::ScenarioResult;
+
+/// The file's content.
+#[derive(Serialize)]
+struct ResultsFile<'a> {
+    /// The harness version that wrote it.
+    version: &'static str,
+    scenarios: &'a [ScenarioResult],
+}
+
+/// `results.json` for these results.
+pub fn results_json(results: &[ScenarioResult]) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&ResultsFile {
+        version: env!("CARGO_PKG_VERSION"),
+        scenarios: results,
+    })
+}

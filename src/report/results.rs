@@ -1,0 +1,178 @@
+//! The one result every report is built from: how each scenario ended on its target, with its
+//! failures, Outcome and events. Reports are pure functions of a list of these.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::Finished;
+use crate::expect::{Failure, Problem};
+use crate::outcome::Outcome;
+use crate::run::events::{Event, EventKind};
+use crate::scenario::plan::Plan;
+
+/// How one scenario ended on one target.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    /// Scenario name.
+    pub scenario: String,
+    /// The scenario file, as given.
+    pub file: String,
+    /// The target it ran on (or was refused by).
+    pub target: String,
+    /// Passed, failed, not runnable or an error.
+    pub verdict: Verdict,
+    /// Wall time of the run, seconds (0 when it did not run).
+    pub seconds: f64,
+    /// Everything that made it fail.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FailureView>,
+    /// The normalised Outcome with its measurements, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// Every event the run logged, when it ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventView>,
+    /// Where each step of the timeline started and ended, when it ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepView>,
+}
+
+/// The four ways a scenario ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
+pub enum Verdict {
+    /// Every step completed and every expectation held.
+    Passed,
+    /// An expectation did not hold or a step could not complete.
+    Failed,
+    /// The target lacks what the scenario needs; nothing ran.
+    NotRunnable(String),
+    /// The cluster or a client failed.
+    Error(String),
+}
+
+/// One failure, flattened for reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailureView {
+    /// Line of the step in the scenario file; absent for the end of the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// What was checked, or `step did not complete: ...`.
+    pub what: String,
+    /// The expected value, for a difference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The actual value, for a difference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+}
+
+/// One event, its time in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    /// Seconds from the start.
+    pub at_s: f64,
+    /// Actor name (or `(cluster)`).
+    pub actor: String,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// One timeline step as it ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    /// Line in the scenario file.
+    pub line: usize,
+    /// The step, rendered.
+    pub step: String,
+    /// Seconds from the start.
+    pub started_s: f64,
+    /// Seconds it took.
+    pub seconds: f64,
+}
+
+impl ScenarioResult {
+    /// The result of a run that finished (passed or failed).
+    pub fn finished(plan: &Plan, target: &str, finished: &Finished) -> ScenarioResult {
+        let record = &finished.record;
+        ScenarioResult {
+            verdict: if finished.passed() {
+                Verdict::Passed
+            } else {
+                Verdict::Failed
+            },
+            seconds: seconds(record.wall_time),
+            failures: finished.failures.iter().map(FailureView::from).collect(),
+            outcome: Some(finished.outcome.clone()),
+            events: record.events.iter().map(EventView::from).collect(),
+            steps: record
+                .steps
+                .iter()
+                .map(|s| StepView {
+                    line: s.line,
+                    step: s.step.clone(),
+                    started_s: seconds(s.started),
+                    seconds: seconds(s.took),
+                })
+                .collect(),
+            ..ScenarioResult::empty(plan, target, Verdict::Passed)
+        }
+    }
+
+    /// A scenario that did not run: not runnable on the target, or an error before or during
+    /// the run.
+    pub fn not_run(plan: &Plan, target: &str, verdict: Verdict) -> ScenarioResult {
+        ScenarioResult::empty(plan, target, verdict)
+    }
+
+    fn empty(plan: &Plan, target: &str, verdict: Verdict) -> ScenarioResult {
+        ScenarioResult {
+            scenario: plan.name.clone(),
+            file: plan.file.display().to_string(),
+            target: target.to_owned(),
+            verdict,
+            seconds: 0.0,
+            failures: Vec::new(),
+            outcome: None,
+            events: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+}
+
+impl From<&Failure> for FailureView {
+    fn from(failure: &Failure) -> FailureView {
+        let (what, expected, actual) = match &failure.problem {
+            Problem::Differs(d) => (
+                d.what.clone(),
+                Some(d.expected.clone()),
+                Some(d.actual.clone()),
+            ),
+            Problem::StepFailed(message) => {
+                (format!("step did not complete: {message}"), None, None)
+            }
+        };
+        FailureView {
+            line: failure.line,
+            what,
+            expected,
+            actual,
+        }
+    }
+}
+
+impl From<&Event> for EventView {
+    fn from(event: &Event) -> EventView {
+        EventView {
+            at_s: seconds(event.at),
+            actor: event.actor.to_string(),
+            kind: event.kind.clone(),
+        }
+    }
+}
+
+/// Seconds, to the millisecond.
+fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
