@@ -25,7 +25,13 @@ pub fn index_html(results: &[ScenarioResult]) -> String {
          <title>kafka-scenario report</title><style>",
     );
     page.push_str(STYLE);
-    page.push_str("</style></head><body><h1>kafka-scenario report</h1>\n<ul class=\"summary\">");
+    page.push_str(
+        "</style></head><body><h1>kafka-scenario report</h1>\
+         <p class=\"meta\">Timelines: a lane per actor; bars are the partitions a consumer owns \
+         (as the consumer sees it), ticks the records it consumed or produced, shaded stretches \
+         its group's rebalances, grey ones a frozen consumer; ▶ start, ■ stop, ✕ kill, \
+         ❄ freeze, ☀ thaw; L12 marks the step at line 12.</p>\n<ul class=\"summary\">",
+    );
     for result in results {
         let _ = write!(
             page,
@@ -96,6 +102,8 @@ struct Lane {
     ticks: Vec<f64>,
     /// Starts, stops, kills, freezes, thaws: time and symbol.
     marks: Vec<(f64, &'static str)>,
+    /// While frozen: from, to.
+    frozen: Vec<(f64, f64)>,
 }
 
 fn timeline(page: &mut String, result: &ScenarioResult) {
@@ -132,15 +140,26 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
             );
         }
     }
+    // Labels of steps close together go on alternate rows.
+    let mut last_label = f64::NEG_INFINITY;
+    let mut row = 0;
     for step in &result.steps {
         let at = x(step.started_s);
+        row = if at - last_label < 24.0 {
+            (row + 1) % 3
+        } else {
+            0
+        };
+        last_label = at;
         let _ = write!(
             page,
-            "<line class=\"step\" x1=\"{at:.1}\" y1=\"12\" x2=\"{at:.1}\" y2=\"{:.1}\"><title>line {}: {}</title></line>\
-             <text class=\"step\" x=\"{at:.1}\" y=\"10\">L{}</text>",
+            "<line class=\"step\" x1=\"{at:.1}\" y1=\"{:.1}\" x2=\"{at:.1}\" y2=\"{:.1}\"><title>line {}: {}</title></line>\
+             <text class=\"step\" x=\"{at:.1}\" y=\"{:.1}\">L{}</text>",
+            12.0 + 9.0 * f64::from(row),
             height - 20.0,
             step.line,
             escape(&step.step),
+            9.0 + 9.0 * f64::from(row),
             step.line,
         );
     }
@@ -171,6 +190,15 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
                 } else {
                     String::new()
                 },
+            );
+        }
+        for (from, to) in &lane.frozen {
+            let _ = write!(
+                page,
+                "<rect class=\"frozen\" x=\"{from:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>frozen</title></rect>",
+                top + 1.0,
+                (to - from).max(1.0),
+                LANE - 2.0,
             );
         }
         for tick in &lane.ticks {
@@ -204,6 +232,8 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
     // Actor -> since when it owns what.
     let mut owning: BTreeMap<String, (f64, String)> = BTreeMap::new();
+    // Actor -> since when it is frozen.
+    let mut frozen_since: BTreeMap<String, f64> = BTreeMap::new();
     for event in events {
         if event.actor.starts_with('(') {
             continue;
@@ -244,14 +274,27 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
                 close(&mut owning, lane);
                 lane.marks.push((x(event.at_s), "✕"));
             }
-            EventKind::Frozen => lane.marks.push((x(event.at_s), "❄")),
-            EventKind::Thawed => lane.marks.push((x(event.at_s), "☀")),
+            EventKind::Frozen => {
+                frozen_since.insert(event.actor.clone(), event.at_s);
+                lane.marks.push((x(event.at_s), "❄"));
+            }
+            EventKind::Thawed => {
+                if let Some(from) = frozen_since.remove(&event.actor) {
+                    lane.frozen.push((x(from), x(event.at_s)));
+                }
+                lane.marks.push((x(event.at_s), "☀"));
+            }
             _ => {}
         }
     }
     for (actor, (from, label)) in owning {
         if let Some(lane) = lanes.get_mut(&actor) {
             lane.bars.push((x(from), x(end), label));
+        }
+    }
+    for (actor, from) in frozen_since {
+        if let Some(lane) = lanes.get_mut(&actor) {
+            lane.frozen.push((x(from), x(end)));
         }
     }
     order
@@ -335,6 +378,7 @@ h2{margin-bottom:0.2em}.meta{color:#555;margin:0.2em 0}\
 section{border-top:1px solid #ccc;margin-top:1.5em}\
 svg.timeline{display:block;margin:0.8em 0;background:#fafafa}\
 rect.rebalance{fill:#f4a460;opacity:0.35}rect.owns{fill:#4682b4;opacity:0.8}\
+rect.frozen{fill:#9ab;opacity:0.55}\
 text.owns{font-size:10px;fill:#fff;dominant-baseline:middle}\
 line.step{stroke:#999;stroke-dasharray:2,3}text.step{font-size:9px;fill:#555;text-anchor:middle}\
 line.lane{stroke:#ddd}text.lane{font-size:12px}line.tick{stroke:#2e8b57}\
