@@ -4,6 +4,7 @@
 pub mod durability;
 pub mod facts;
 pub mod failover;
+pub mod pauses;
 pub mod progress;
 mod timing;
 
@@ -197,6 +198,7 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
             failovers: failover::failovers(&record.events),
             partitions: failover::partition_changes(&record.events),
             rebalances: progress::rebalances(plan, &record.events),
+            steady_latency: progress::steady_latencies(plan, &record.events),
             no_progress: progress::stalls(plan, &record.events),
             ..timing::measurements(plan, record, moved_actors, moved_groups, moved_keys)
         },

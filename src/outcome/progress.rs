@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::pauses::{Latency, Pause, members_of, pauses, steady_latency};
 use super::timing::seconds;
 use crate::run::barrier::group_of;
 use crate::run::events::{Event, EventKind, RecordId};
@@ -28,6 +29,9 @@ pub struct Rebalance {
     /// happened before the run ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// What it cost: stop-the-world, members paused, partition gaps, latency.
+    #[serde(flatten)]
+    pub cost: Pause,
 }
 
 /// The longest stretch without progress of one group.
@@ -42,22 +46,36 @@ pub struct Stall {
 /// Every group's rebalances, in order of their start.
 pub fn rebalances(plan: &Plan, events: &[Event]) -> Vec<Rebalance> {
     let live = LiveState::of(events, group_of(plan));
-    let mut out: Vec<Rebalance> = live
-        .rebalances
-        .iter()
-        .flat_map(|(group, spans)| {
-            spans.iter().enumerate().map(|(index, span)| Rebalance {
+    let mut out = Vec::new();
+    for (group, spans) in &live.rebalances {
+        let costs = pauses(events, spans, &members_of(plan, group));
+        for (index, (span, cost)) in spans.iter().zip(costs).enumerate() {
+            out.push(Rebalance {
                 group: group.clone(),
                 number: index + 1,
                 began_s: seconds(span.began),
                 seconds: span
                     .ended
                     .map(|end| seconds(end.saturating_sub(span.began))),
-            })
-        })
-        .collect();
+                cost,
+            });
+        }
+    }
     out.sort_by(|a, b| a.began_s.total_cmp(&b.began_s));
     out
+}
+
+/// Per group, the acknowledgement-to-consumption latency of the records acknowledged outside
+/// its rebalances, to compare each rebalance's latency with.
+pub fn steady_latencies(plan: &Plan, events: &[Event]) -> BTreeMap<String, Latency> {
+    let live = LiveState::of(events, group_of(plan));
+    live.rebalances
+        .iter()
+        .filter_map(|(group, spans)| {
+            steady_latency(events, spans, &members_of(plan, group))
+                .map(|latency| (group.clone(), latency))
+        })
+        .collect()
 }
 
 /// Per group, the longest time during which a member was running, records acknowledged to

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::durability::Durability;
 use super::failover::{Failover, PartitionChange};
+use super::pauses::Latency;
 use super::progress::{Rebalance, Stall};
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
 use crate::run::events::{Event, EventKind};
@@ -150,6 +151,9 @@ pub struct Measurements {
     /// Group -> the longest time it had records waiting and processed none for the first time.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub no_progress: BTreeMap<String, Stall>,
+    /// Group -> acknowledgement-to-consumption latency outside its rebalances.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub steady_latency: BTreeMap<String, Latency>,
 }
 
 /// One step's timing.
@@ -248,6 +252,7 @@ pub fn measurements(
         partitions: Vec::new(),
         rebalances: Vec::new(),
         no_progress: BTreeMap::new(),
+        steady_latency: BTreeMap::new(),
     }
 }
 

@@ -312,17 +312,39 @@ fn rebalance_table(page: &mut String, result: &ScenarioResult) {
         return;
     }
     page.push_str(
-        "<table><thead><tr><th>group</th><th>rebalance</th><th>began</th><th>took</th></tr></thead><tbody>",
+        "<table><thead><tr><th>group</th><th>rebalance</th><th>began</th><th>took</th>\
+         <th>stop-the-world</th><th>members paused</th><th>longest partition wait</th>\
+         <th>latency max</th></tr></thead><tbody>",
     );
     for r in &measured.rebalances {
+        let paused: Vec<String> = r
+            .cost
+            .paused_s
+            .iter()
+            .map(|(member, s)| format!("{} {s:.1} s", escape(member)))
+            .collect();
         let _ = write!(
             page,
-            "<tr><td>{}</td><td>{}</td><td>{:.1} s</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&r.group),
             r.number,
             r.began_s,
             r.seconds
                 .map_or("unfinished".to_owned(), |s| format!("{s:.1} s")),
+            r.cost.stop_the_world_s,
+            paused.join(", "),
+            r.cost
+                .largest_gap
+                .as_ref()
+                .map_or(String::new(), |g| format!(
+                    "{} {:.1} s",
+                    escape(&g.partition),
+                    g.seconds
+                )),
+            r.cost
+                .latency
+                .as_ref()
+                .map_or(String::new(), |l| format!("{:.0} ms", l.max_ms)),
         );
     }
     page.push_str("</tbody></table>");

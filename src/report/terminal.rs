@@ -116,8 +116,9 @@ fn step_column(text: &str, line: usize) -> usize {
 
 /// The lines a run ends with, where they apply: per producer, what it was told against what
 /// the topics held when read back, and every failover (broker faults); every freeze and when
-/// the group noticed; per group that rebalanced more than once, each rebalance's length and its
-/// longest time without progress.
+/// the group noticed; per group, its longest time without progress and its latency outside
+/// rebalances, then a line per rebalance: its length, stop-the-world, members paused, the
+/// partition that waited longest, and the latency of records acknowledged meanwhile.
 pub fn accounting(outcome: &Outcome) -> String {
     let mut text = String::new();
     let measured = &outcome.measurements;
@@ -181,24 +182,12 @@ pub fn accounting(outcome: &Outcome) -> String {
         .map(|r| r.group.as_str())
         .collect();
     for group in groups {
-        let lengths: Vec<String> = measured
+        let rebalances: Vec<_> = measured
             .rebalances
             .iter()
             .filter(|r| r.group == group)
-            .map(|r| {
-                r.seconds
-                    .map_or("unfinished".into(), |s| format!("{s:.1} s"))
-            })
             .collect();
-        if lengths.len() < 2 {
-            continue;
-        }
-        let _ = write!(
-            text,
-            "     {group}: {} rebalances ({})",
-            lengths.len(),
-            lengths.join(", ")
-        );
+        let _ = write!(text, "     {group}: {} rebalance(s)", rebalances.len());
         if let Some(stall) = measured.no_progress.get(group) {
             let _ = write!(
                 text,
@@ -206,7 +195,35 @@ pub fn accounting(outcome: &Outcome) -> String {
                 stall.seconds, stall.from_s
             );
         }
+        if let Some(steady) = measured.steady_latency.get(group) {
+            let _ = write!(
+                text,
+                "; latency outside rebalances p99 {:.0} ms",
+                steady.p99_ms
+            );
+        }
         text.push('\n');
+        for r in rebalances {
+            let _ = write!(
+                text,
+                "       rebalance {} at {:.1} s: {}, stop-the-world {:.1} s",
+                r.number,
+                r.began_s,
+                r.seconds
+                    .map_or("unfinished".to_owned(), |s| format!("{s:.1} s")),
+                r.cost.stop_the_world_s
+            );
+            for (member, paused) in &r.cost.paused_s {
+                let _ = write!(text, ", {member} paused {paused:.1} s");
+            }
+            if let Some(gap) = &r.cost.largest_gap {
+                let _ = write!(text, "; {} waited {:.1} s", gap.partition, gap.seconds);
+            }
+            if let Some(latency) = &r.cost.latency {
+                let _ = write!(text, "; latency max {:.0} ms", latency.max_ms);
+            }
+            text.push('\n');
+        }
     }
     text
 }

@@ -1,0 +1,151 @@
+use std::sync::Arc;
+
+use super::*;
+
+fn at(ms: u64, actor: &str, kind: EventKind) -> Event {
+    Event {
+        at: Duration::from_millis(ms),
+        actor: Arc::from(actor),
+        kind,
+    }
+}
+
+fn part(n: i32) -> TopicPartition {
+    TopicPartition {
+        topic: Arc::from("t"),
+        partition: n,
+    }
+}
+
+fn id(seq: u64) -> RecordId {
+    RecordId {
+        producer: Arc::from("p"),
+        seq,
+    }
+}
+
+fn consumed(ms: u64, actor: &str, partition: i32, seq: u64) -> Event {
+    at(
+        ms,
+        actor,
+        EventKind::Consumed {
+            at: part(partition),
+            offset: 0,
+            key: None,
+            id: Some(id(seq)),
+        },
+    )
+}
+
+fn acked(ms: u64, partition: i32, seq: u64) -> Event {
+    at(
+        ms,
+        "p",
+        EventKind::Produced {
+            at: part(partition),
+            key: None,
+            id: id(seq),
+        },
+    )
+}
+
+fn member(actor: &str) -> bool {
+    actor != "p"
+}
+
+fn span(from_ms: u64, to_ms: u64) -> RebalanceSpan {
+    RebalanceSpan {
+        began: Duration::from_millis(from_ms),
+        ended: Some(Duration::from_millis(to_ms)),
+    }
+}
+
+#[test]
+fn an_eager_rebalance_stops_the_world_between_the_last_revocation_and_the_first_assignment() {
+    let events = vec![
+        at(0, "a", EventKind::Assigned(vec![part(0)])),
+        at(0, "b", EventKind::Assigned(vec![part(1)])),
+        acked(1_000, 0, 1),
+        consumed(1_010, "a", 0, 1),
+        at(10_000, "a", EventKind::Revoked(vec![part(0)])),
+        at(10_200, "b", EventKind::Revoked(vec![part(1)])),
+        acked(10_500, 1, 2),
+        at(12_000, "a", EventKind::Assigned(vec![part(1)])),
+        at(12_100, "b", EventKind::Assigned(vec![part(0)])),
+        consumed(12_200, "a", 1, 2),
+        acked(12_300, 0, 3),
+        consumed(12_500, "b", 0, 3),
+    ];
+    let spans = [span(10_000, 12_100)];
+    let cost = &pauses(&events, &spans, &member)[0];
+    assert_eq!(cost.stop_the_world_s, 1.8);
+    assert_eq!(
+        cost.paused_s,
+        BTreeMap::from([("a".to_owned(), 2.0), ("b".to_owned(), 1.9)])
+    );
+    assert_eq!(
+        cost.largest_gap,
+        Some(PartitionGap {
+            partition: "t/1".into(),
+            seconds: 1.7
+        }),
+        "t/0's next record came after the rebalance"
+    );
+    assert_eq!(
+        cost.latency,
+        Some(Latency {
+            records: 1,
+            max_ms: 1700.0,
+            p99_ms: 1700.0
+        })
+    );
+    assert_eq!(
+        steady_latency(&events, &spans, &member),
+        Some(Latency {
+            records: 2,
+            max_ms: 200.0,
+            p99_ms: 200.0
+        })
+    );
+}
+
+#[test]
+fn a_member_that_keeps_its_partitions_means_no_stop_the_world() {
+    let events = vec![
+        at(0, "a", EventKind::Assigned(vec![part(0)])),
+        at(0, "b", EventKind::Assigned(vec![part(1)])),
+        at(10_000, "b", EventKind::Revoked(vec![part(1)])),
+        at(11_000, "c", EventKind::Assigned(vec![part(1)])),
+    ];
+    let cost = &pauses(&events, &[span(10_000, 11_000)], &member)[0];
+    assert_eq!(cost.stop_the_world_s, 0.0);
+    assert_eq!(
+        cost.largest_gap, None,
+        "no record came after the revocation"
+    );
+}
+
+#[test]
+fn a_partition_waits_only_from_when_a_record_was_there() {
+    let events = vec![
+        at(0, "a", EventKind::Assigned(vec![part(0)])),
+        at(1_000, "a", EventKind::Revoked(vec![part(0)])),
+        acked(1_500, 0, 1),
+        at(2_000, "a", EventKind::Assigned(vec![part(0)])),
+        consumed(2_050, "a", 0, 1),
+        at(3_000, "a", EventKind::Revoked(vec![part(0)])),
+        at(4_000, "a", EventKind::Assigned(vec![part(0)])),
+        acked(9_000, 0, 2),
+        consumed(9_050, "a", 0, 2),
+    ];
+    let spans = [span(1_000, 2_000), span(3_000, 4_000)];
+    let costs = pauses(&events, &spans, &member);
+    assert_eq!(
+        costs[0].largest_gap,
+        Some(PartitionGap {
+            partition: "t/0".into(),
+            seconds: 0.55
+        })
+    );
+    assert_eq!(costs[1].largest_gap, None, "its next record came after it");
+}
