@@ -165,7 +165,12 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INFRASTRUCTURE);
         }
     };
-    let (mut code, results) = runtime.block_on(run_all(&plans, &target, args.outcome));
+    let target_name = args
+        .bootstrap
+        .as_ref()
+        .map_or_else(|| args.cluster.clone(), |b| format!("--bootstrap {b}"));
+    let (mut code, results) =
+        runtime.block_on(run_all(&plans, &target, &target_name, args.outcome));
     if let Some(dir) = &args.report {
         match write_reports(dir, &results) {
             Ok(()) => println!("     reports written to {}", dir.display()),
@@ -304,8 +309,28 @@ enum Ended {
 /// How long removing a run's topics may take after a signal before the harness gives up on it.
 const INTERRUPT_CLEANUP_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Runs every plan; returns the exit code and what each scenario that was reached came to.
+/// Runs every plan; returns the exit code and a result for every plan (one the invocation
+/// never reached is an error saying why).
 async fn run_all(
+    plans: &[Plan],
+    target: &Target,
+    target_name: &str,
+    print_outcome: bool,
+) -> (u8, Vec<ScenarioResult>) {
+    let (code, mut results) = run_reached(plans, target, print_outcome).await;
+    for plan in &plans[results.len()..] {
+        let why = "not run: the invocation ended before it (see its output)".to_owned();
+        results.push(ScenarioResult::not_run(
+            plan,
+            target_name,
+            Verdict::Error(why),
+        ));
+    }
+    (code, results)
+}
+
+/// Runs the plans in order until one ends the invocation (a signal, a failed target).
+async fn run_reached(
     plans: &[Plan],
     target: &Target,
     print_outcome: bool,

@@ -18,15 +18,15 @@ use crate::run::state::RebalanceSpan;
 pub struct Pause {
     /// Seconds within the rebalance when no running member owned any partition.
     pub stop_the_world_s: f64,
-    /// Member -> seconds it spent between a revocation in this rebalance and its next
-    /// assignment.
+    /// Member -> seconds from a revocation in this rebalance to its next assignment (or its
+    /// stop or kill); a member still waiting when the run ended is counted until then.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub paused_s: BTreeMap<String, f64>,
     /// The partition that waited longest from losing its owner to its next owner's first
     /// record, and that wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub largest_gap: Option<PartitionGap>,
-    /// Records acknowledged during the rebalance: acknowledgement to first consumption.
+    /// Records waiting at some moment of the rebalance: acknowledgement to first consumption.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
 }
@@ -65,7 +65,7 @@ pub fn pauses(
             let until = span.ended.unwrap_or(end);
             let during: Vec<Duration> = latencies
                 .iter()
-                .filter(|(acked, _)| *acked >= span.began && *acked <= until)
+                .filter(|(acked, latency)| waited_through(*acked, *latency, span.began, until))
                 .map(|(_, latency)| *latency)
                 .collect();
             Pause {
@@ -78,7 +78,7 @@ pub fn pauses(
         .collect()
 }
 
-/// Latency of the records acknowledged outside every one of `spans`: the steady state.
+/// Latency of the records that waited through none of `spans`: the steady state.
 pub fn steady_latency(
     events: &[Event],
     spans: &[RebalanceSpan],
@@ -87,14 +87,20 @@ pub fn steady_latency(
     let end = events.last().map_or(Duration::ZERO, |e| e.at);
     let outside = latencies(events, is_member)
         .into_iter()
-        .filter(|(acked, _)| {
+        .filter(|(acked, latency)| {
             !spans
                 .iter()
-                .any(|s| *acked >= s.began && *acked <= s.ended.unwrap_or(end))
+                .any(|s| waited_through(*acked, *latency, s.began, s.ended.unwrap_or(end)))
         })
         .map(|(_, latency)| latency)
         .collect();
     summary(outside)
+}
+
+/// Whether a record acknowledged at `acked` and consumed `latency` later was waiting at some
+/// moment of `[from, until]`.
+fn waited_through(acked: Duration, latency: Duration, from: Duration, until: Duration) -> bool {
+    acked <= until && acked + latency >= from
 }
 
 /// Time within `[from, until]` when no running member owned a partition.
@@ -118,7 +124,8 @@ fn stop_the_world(
             EventKind::Assigned(parts) => {
                 owning.insert(&event.actor, !parts.is_empty());
             }
-            EventKind::Revoked(_) | EventKind::Stopped | EventKind::Killed => {
+            // A frozen member consumes nothing, whatever it still believes it owns.
+            EventKind::Revoked(_) | EventKind::Stopped | EventKind::Killed | EventKind::Frozen => {
                 owning.insert(&event.actor, false);
             }
             _ => continue,
@@ -146,6 +153,7 @@ fn paused(
     until: Duration,
     is_member: &impl Fn(&str) -> bool,
 ) -> BTreeMap<String, f64> {
+    let end = events.last().map_or(until, |e| e.at);
     let mut revoked_at: HashMap<&str, Duration> = HashMap::new();
     let mut paused: BTreeMap<String, Duration> = BTreeMap::new();
     for event in events.iter().filter(|e| is_member(&e.actor)) {
@@ -162,16 +170,19 @@ fn paused(
             _ => {}
         }
     }
+    for (member, at) in revoked_at {
+        *paused.entry(member.to_owned()).or_default() += end.saturating_sub(at);
+    }
     paused
         .into_iter()
         .map(|(member, time)| (member, seconds(time)))
         .collect()
 }
 
-/// The partition that waited longest, among those revoked within `[from, until]`: from the
-/// revocation (or, when nothing was waiting then, from the acknowledgement of the next record)
-/// to the next first record any member consumed from it. A partition nobody produced to
-/// before the rebalance ended did not wait for it.
+/// The partition that waited longest for this rebalance: from losing its owner (a revocation,
+/// or the owner's stop, kill or freeze) to the next first record any member consumed from it
+/// at or after the rebalance began, counting from the next record's acknowledgement when none
+/// was waiting. A partition nobody produced to before the rebalance ended did not wait for it.
 fn largest_gap(
     events: &[Event],
     from: Duration,
@@ -179,28 +190,39 @@ fn largest_gap(
     is_member: &impl Fn(&str) -> bool,
 ) -> Option<PartitionGap> {
     let mut acked: HashMap<&RecordId, Duration> = HashMap::new();
+    let mut holding: HashMap<&str, &[TopicPartition]> = HashMap::new();
     let mut lost_at: BTreeMap<&TopicPartition, Duration> = BTreeMap::new();
     let mut gaps: Vec<(&TopicPartition, Duration)> = Vec::new();
     for event in events {
+        if event.at > until && lost_at.is_empty() {
+            break;
+        }
         match &event.kind {
             EventKind::Produced { id, .. } => {
                 acked.insert(id, event.at);
             }
-            EventKind::Revoked(parts)
-                if is_member(&event.actor) && event.at >= from && event.at <= until =>
-            {
+            _ if !is_member(&event.actor) => {}
+            EventKind::Assigned(parts) => {
+                holding.insert(&event.actor, parts);
+            }
+            EventKind::Revoked(parts) => {
+                holding.remove(&*event.actor);
                 for part in parts {
                     lost_at.entry(part).or_insert(event.at);
                 }
             }
-            EventKind::Consumed { at, id, .. } if is_member(&event.actor) => {
+            EventKind::Stopped | EventKind::Killed | EventKind::Frozen => {
+                for part in holding.remove(&*event.actor).unwrap_or_default() {
+                    lost_at.entry(part).or_insert(event.at);
+                }
+            }
+            EventKind::Consumed { at, id, .. } => {
                 if let Some(lost) = lost_at.remove(at) {
                     let waiting_since = id
                         .as_ref()
                         .and_then(|id| acked.get(id))
                         .map_or(lost, |ack| lost.max(*ack));
-                    // A record that arrived after the rebalance did not wait for it.
-                    if waiting_since <= until {
+                    if event.at >= from && waiting_since <= until {
                         gaps.push((at, event.at.saturating_sub(waiting_since)));
                     }
                 }

@@ -32,11 +32,10 @@ pub fn index_html(results: &[ScenarioResult]) -> String {
          its group's rebalances, grey ones a frozen consumer; ▶ start, ■ stop, ✕ kill, \
          ❄ freeze, ☀ thaw; L12 marks the step at line 12.</p>\n<ul class=\"summary\">",
     );
-    for result in results {
+    for (index, result) in results.iter().enumerate() {
         let _ = write!(
             page,
-            "<li><a href=\"#{id}\">{name}</a> <span class=\"{class}\">{word}</span> on {target}</li>",
-            id = escape(&result.scenario),
+            "<li><a href=\"#s{index}\">{name}</a> <span class=\"{class}\">{word}</span> on {target}</li>",
             name = escape(&result.scenario),
             class = verdict_class(&result.verdict),
             word = verdict_word(&result.verdict),
@@ -44,19 +43,18 @@ pub fn index_html(results: &[ScenarioResult]) -> String {
         );
     }
     page.push_str("</ul>\n");
-    for result in results {
-        scenario_section(&mut page, result);
+    for (index, result) in results.iter().enumerate() {
+        scenario_section(&mut page, index, result);
     }
     page.push_str("</body></html>\n");
     page
 }
 
-fn scenario_section(page: &mut String, result: &ScenarioResult) {
+fn scenario_section(page: &mut String, index: usize, result: &ScenarioResult) {
     let _ = write!(
         page,
-        "<section class=\"scenario\" id=\"{id}\"><h2>{name} <span class=\"{class}\">{word}</span></h2>\
+        "<section class=\"scenario\" id=\"s{index}\"><h2>{name} <span class=\"{class}\">{word}</span></h2>\
          <p class=\"meta\">{file} on {target}, {seconds:.1} s</p>",
-        id = escape(&result.scenario),
         name = escape(&result.scenario),
         class = verdict_class(&result.verdict),
         word = verdict_word(&result.verdict),

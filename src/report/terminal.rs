@@ -116,8 +116,8 @@ fn step_column(text: &str, line: usize) -> usize {
 
 /// The lines a run ends with, where they apply: per producer, what it was told against what
 /// the topics held when read back, and every failover (broker faults); every freeze and when
-/// the group noticed; per group, its longest time without progress and its latency outside
-/// rebalances, then a line per rebalance: its length, stop-the-world, members paused, the
+/// the group noticed; per group that rebalanced after its first join, its longest time without
+/// progress and its latency outside rebalances, then a line per rebalance: its length, stop-the-world, members paused, the
 /// partition that waited longest, and the latency of records acknowledged meanwhile.
 pub fn accounting(outcome: &Outcome) -> String {
     let mut text = String::new();
@@ -187,6 +187,10 @@ pub fn accounting(outcome: &Outcome) -> String {
             .iter()
             .filter(|r| r.group == group)
             .collect();
+        if rebalances.len() < 2 {
+            // Only the first join: nothing to tell.
+            continue;
+        }
         let _ = write!(text, "     {group}: {} rebalance(s)", rebalances.len());
         if let Some(stall) = measured.no_progress.get(group) {
             let _ = write!(

@@ -194,16 +194,6 @@ impl EventLog {
         self.since(0)
     }
 
-    /// How many events were logged so far.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether nothing was logged yet.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     fn lock(&self) -> MutexGuard<'_, Vec<Event>> {
         // A panicking actor thread must not hide the events logged so far.
         self.events.lock().unwrap_or_else(PoisonError::into_inner)

@@ -487,7 +487,7 @@ impl Runner<'_> {
             step: step.map_or_else(|| "end".to_owned(), |s| s.text.clone()),
             assignment: self.state.assignment(),
             frozen: self.state.frozen(),
-            events: self.log.len(),
+            events: self.state.applied(),
             committed,
         }
     }

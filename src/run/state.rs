@@ -267,6 +267,11 @@ impl LiveState {
         })
     }
 
+    /// How many events of the log this state has folded in.
+    pub fn applied(&self) -> usize {
+        self.applied
+    }
+
     /// Consumers frozen now.
     pub fn frozen(&self) -> BTreeSet<Arc<str>> {
         self.members

@@ -149,3 +149,28 @@ fn a_partition_waits_only_from_when_a_record_was_there() {
     );
     assert_eq!(costs[1].largest_gap, None, "its next record came after it");
 }
+
+#[test]
+fn a_killed_or_frozen_owner_loses_its_partitions_when_it_goes_silent() {
+    let events = vec![
+        at(0, "a", EventKind::Assigned(vec![part(0)])),
+        at(0, "b", EventKind::Assigned(vec![part(1)])),
+        acked(1_000, 1, 1),
+        at(2_000, "b", EventKind::Frozen),
+        acked(3_000, 1, 2),
+        // The group notices the silent member six seconds later.
+        at(8_000, "a", EventKind::Revoked(vec![part(0)])),
+        at(9_000, "a", EventKind::Assigned(vec![part(0), part(1)])),
+        consumed(9_100, "a", 1, 2),
+    ];
+    let cost = &pauses(&events, &[span(8_000, 9_000)], &member)[0];
+    assert_eq!(cost.stop_the_world_s, 1.0, "the frozen member owns nothing");
+    assert_eq!(
+        cost.largest_gap,
+        Some(PartitionGap {
+            partition: "t/1".into(),
+            seconds: 6.1
+        }),
+        "t/1 waited from the first record after its owner fell silent"
+    );
+}
