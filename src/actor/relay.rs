@@ -169,90 +169,76 @@ impl Shared {
         let (client_read, client_write) = client.into_split();
         let (server_read, server_write) = server.into_split();
         let pending: Pending = Arc::default();
-        let requests = requests(
-            client_read,
-            server_write,
-            Arc::clone(&pending),
-            gate.clone(),
-        );
-        let answers = self.answers(server_read, client_write, pending, gate);
+        // Client -> broker, unchanged; the requests whose answers carry broker addresses are
+        // noted. Broker -> client, with those addresses replaced by the relay's.
+        let requests = pump(client_read, server_write, gate.clone(), |frame| {
+            if let Some((key, version, correlation)) = addressing_request(&frame) {
+                pending
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(correlation, (key, version));
+            }
+            Ok(frame)
+        });
+        let answers = pump(server_read, client_write, gate, |frame| {
+            self.readdress(frame, &pending)
+        });
         tokio::select! {
             _ = requests => {}
             _ = answers => {}
         }
     }
 
-    /// Broker -> client, with advertised addresses replaced by the relay's.
-    async fn answers(
-        self: &Arc<Self>,
-        mut from: OwnedReadHalf,
-        mut to: OwnedWriteHalf,
-        pending: Pending,
-        mut gate: watch::Receiver<bool>,
-    ) -> io::Result<()> {
-        loop {
-            flowing(&mut gate).await?;
-            let Some(frame) = read_frame(&mut from).await? else {
-                return Ok(());
-            };
-            let correlation = frame
-                .get(..4)
-                .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-            let awaited = correlation.and_then(|id| {
-                pending
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .remove(&id)
-            });
-            let frame = match awaited {
-                Some((key, version)) => {
-                    // An answer left as it is would lead the client past the relay, where no
-                    // freeze reaches it: the connection is closed instead, and the client
-                    // retries.
-                    let mut failed = None;
-                    let mut route =
-                        |host: &str, port: i32| match self.route((host.to_owned(), port)) {
-                            Ok(address) => Some((LOOPBACK.to_owned(), i32::from(address.port()))),
-                            Err(e) => {
-                                failed = Some(format!("cannot listen for {host}:{port}: {e}"));
-                                None
-                            }
-                        };
-                    let rewritten = rewrite_answer(key, version, &frame, &mut route);
-                    match (rewritten, failed) {
-                        (Ok(frame), None) => frame,
-                        (Err(e), _) | (Ok(_), Some(e)) => {
-                            tracing::warn!("relay: {key:?} v{version} answer: {e}");
-                            return Err(io::Error::other(e));
-                        }
-                    }
-                }
-                None => frame,
-            };
-            flowing(&mut gate).await?;
-            write_frame(&mut to, &frame).await?;
+    /// An answer to a noted request with the broker addresses replaced by the relay's; any
+    /// other answer as it is. An answer that cannot be rewritten would lead the client past
+    /// the relay, where no freeze reaches it: the connection is closed instead, and the
+    /// client retries.
+    fn readdress(self: &Arc<Self>, frame: Vec<u8>, pending: &Pending) -> io::Result<Vec<u8>> {
+        let correlation = frame
+            .get(..4)
+            .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        let awaited = correlation.and_then(|id| {
+            pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id)
+        });
+        let Some((key, version)) = awaited else {
+            return Ok(frame);
+        };
+        let mut failed = None;
+        let mut route = |host: &str, port: i32| match self.route((host.to_owned(), port)) {
+            Ok(address) => Some((LOOPBACK.to_owned(), i32::from(address.port()))),
+            Err(e) => {
+                failed = Some(format!("cannot listen for {host}:{port}: {e}"));
+                None
+            }
+        };
+        let rewritten = rewrite_answer(key, version, &frame, &mut route);
+        match (rewritten, failed) {
+            (Ok(frame), None) => Ok(frame),
+            (Err(e), _) | (Ok(_), Some(e)) => {
+                tracing::warn!("relay: {key:?} v{version} answer: {e}");
+                Err(io::Error::other(e))
+            }
         }
     }
 }
 
-/// Client -> broker, unchanged; notes the requests whose answers carry broker addresses.
-async fn requests(
+/// Carries frames from `from` to `to`, each through `pass`, reading and writing only while the
+/// relay is not frozen; ends when `from` closes between frames.
+async fn pump(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
-    pending: Pending,
     mut gate: watch::Receiver<bool>,
+    mut pass: impl FnMut(Vec<u8>) -> io::Result<Vec<u8>>,
 ) -> io::Result<()> {
     loop {
         flowing(&mut gate).await?;
         let Some(frame) = read_frame(&mut from).await? else {
             return Ok(());
         };
-        if let Some((key, version, correlation)) = addressing_request(&frame) {
-            pending
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(correlation, (key, version));
-        }
+        let frame = pass(frame)?;
         flowing(&mut gate).await?;
         write_frame(&mut to, &frame).await?;
     }

@@ -17,6 +17,8 @@ use crate::scenario::plan::{Capability, TopicPlan};
 
 /// How long the cluster may take to answer at all before the run is declared broken.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a starting broker may take to answer one readiness probe.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a topic may take to appear with every partition led.
 const TOPIC_READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Consumer timing for real brokers: Kafka's smallest allowed session timeout by default
@@ -192,8 +194,10 @@ pub fn run_suffix() -> String {
         .collect()
 }
 
-/// Polls metadata at `bootstrap` until `expected` brokers are registered, running `check`
-/// between polls (it may give up early, e.g. when a broker process ended).
+/// Polls metadata at `bootstrap` until `expected` brokers are registered and every address in
+/// `bootstrap` answers ApiVersions, running `check` between polls (it may give up early, e.g.
+/// when a broker process ended). Metadata alone is not enough: a KRaft broker is listed once
+/// the controller unfences it, which can come before its own listener accepts connections.
 pub(crate) async fn await_brokers(
     bootstrap: &str,
     expected: usize,
@@ -221,12 +225,29 @@ pub(crate) async fn await_brokers(
         .ok()
         .and_then(Result::ok)
         .unwrap_or(seen);
+        let mut silent = None;
         if seen >= expected {
-            return Ok(());
+            let addresses = bootstrap.to_owned();
+            silent = tokio::task::spawn_blocking(move || {
+                addresses
+                    .split(',')
+                    .map(str::trim)
+                    .find(|address| api_versions::probe(address, PROBE_TIMEOUT).is_err())
+                    .map(str::to_owned)
+            })
+            .await
+            .unwrap_or_else(|e| Some(format!("a probe that failed ({e})")));
+            if silent.is_none() {
+                return Ok(());
+            }
         }
         if Instant::now() > deadline {
+            let problem = match silent {
+                Some(address) => format!("{address} does not answer ApiVersions"),
+                None => format!("{seen} of {expected} brokers registered"),
+            };
             return Err(ClusterError::Unavailable(format!(
-                "{seen} of {expected} brokers registered at {bootstrap} after {timeout:.0?}"
+                "{problem} at {bootstrap} after {timeout:.0?}"
             )));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

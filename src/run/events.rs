@@ -138,6 +138,18 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+#[cfg(test)]
+impl Event {
+    /// An event `ms` milliseconds into a run, for the tests of what is made of the log.
+    pub(crate) fn at_ms(ms: u64, actor: &str, kind: EventKind) -> Event {
+        Event {
+            at: Duration::from_millis(ms),
+            actor: Arc::from(actor),
+            kind,
+        }
+    }
+}
+
 /// Append-only, shared by every actor of one run.
 #[derive(Debug)]
 pub struct EventLog {

@@ -3,11 +3,7 @@ use std::sync::Arc;
 use super::*;
 
 fn at(ms: u64, actor: &str, kind: EventKind) -> Event {
-    Event {
-        at: Duration::from_millis(ms),
-        actor: Arc::from(actor),
-        kind,
-    }
+    Event::at_ms(ms, actor, kind)
 }
 
 fn part(n: i32) -> TopicPartition {

@@ -19,11 +19,7 @@ timeline:
 }
 
 fn at(ms: u64, actor: &str, kind: EventKind) -> Event {
-    Event {
-        at: Duration::from_millis(ms),
-        actor: Arc::from(actor),
-        kind,
-    }
+    Event::at_ms(ms, actor, kind)
 }
 
 fn id(seq: u64) -> RecordId {

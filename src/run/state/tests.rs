@@ -1,11 +1,7 @@
 use super::*;
 
 fn at(ms: u64, actor: &str, kind: EventKind) -> Event {
-    Event {
-        at: Duration::from_millis(ms),
-        actor: Arc::from(actor),
-        kind,
-    }
+    Event::at_ms(ms, actor, kind)
 }
 
 fn same_group(actor: &str) -> Option<String> {
