@@ -6,10 +6,12 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let plan = kafka_scenario::load("scenarios/rebalance.yaml".as_ref())?;
-//! let cluster = kafka_scenario::cluster::EmbeddedCluster::start()?;
-//! let finished = kafka_scenario::run(&plan, &cluster, &mut kafka_scenario::run::Silent).await?;
-//! assert!(finished.passed(), "{:?}", finished.failures);
+//! let scenario = kafka_scenario::load("scenarios/rebalance.yaml".as_ref())?;
+//! for plan in &scenario.plans {
+//!     let cluster = kafka_scenario::cluster::EmbeddedCluster::start()?;
+//!     let finished = kafka_scenario::run(plan, &cluster, &mut kafka_scenario::run::Silent).await?;
+//!     assert!(finished.passed(), "{:?}", finished.failures);
+//! }
 //! # Ok(()) }
 //! ```
 
@@ -24,7 +26,7 @@ pub mod scenario;
 pub use expect::Failure;
 pub use outcome::Outcome;
 pub use run::RunError;
-pub use scenario::{LoadError, Plan, load};
+pub use scenario::{LoadError, Plan, Scenario, load};
 
 /// A scenario that ran to the end (or to a failed step).
 #[derive(Debug, Clone)]

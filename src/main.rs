@@ -10,12 +10,13 @@ use kafka_scenario::cluster::kubernetes::dry_run_manifests;
 use kafka_scenario::cluster::profiles::ProfileError;
 use kafka_scenario::cluster::target::TargetError;
 use kafka_scenario::cluster::{Cluster, Launched, Target, TargetOptions};
+use kafka_scenario::expect::compare::{Comparison, compare};
 use kafka_scenario::report::html::index_html;
 use kafka_scenario::report::json::results_json;
 use kafka_scenario::report::junit::junit;
 use kafka_scenario::report::results::{ScenarioResult, Verdict};
-use kafka_scenario::report::terminal::{StepPrinter, accounting, verdict};
-use kafka_scenario::{LoadError, Plan, RunError, load};
+use kafka_scenario::report::terminal::{self, StepPrinter, accounting, verdict};
+use kafka_scenario::{LoadError, Outcome, Plan, RunError, Scenario, load};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Exit codes, most severe first when several scenarios run.
@@ -122,10 +123,14 @@ fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(miette::MietteHandlerOpts::new().width(400).build())
     }));
-    let plans = match load_all(&args.files) {
-        Ok(plans) => plans,
+    let scenarios = match load_all(&args.files) {
+        Ok(scenarios) => scenarios,
         Err(code) => return ExitCode::from(code),
     };
+    let plans: Vec<Plan> = scenarios
+        .iter()
+        .flat_map(|s| s.plans.iter().cloned())
+        .collect();
     let target = match &args.bootstrap {
         Some(bootstrap) => Target::Bootstrap(BootstrapSettings {
             bootstrap: bootstrap.clone(),
@@ -171,8 +176,15 @@ fn main() -> ExitCode {
         .map_or_else(|| args.cluster.clone(), |b| format!("--bootstrap {b}"));
     let (mut code, results) =
         runtime.block_on(run_all(&plans, &target, &target_name, args.outcome));
+    let comparisons = compare_variants(&scenarios, &results);
+    for comparison in &comparisons {
+        print!("{}", terminal::comparison(comparison));
+        if !comparison.held() {
+            code = more_severe(code, exit::FAILED);
+        }
+    }
     if let Some(dir) = &args.report {
-        match write_reports(dir, &results) {
+        match write_reports(dir, &results, &comparisons) {
             Ok(()) => println!("     reports written to {}", dir.display()),
             Err(e) => {
                 eprintln!("error: cannot write the reports to {}: {e}", dir.display());
@@ -183,12 +195,32 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// The variants of each scenario that has them, compared; `results` holds one result per plan
+/// in the order of the scenarios' plans.
+fn compare_variants(scenarios: &[Scenario], results: &[ScenarioResult]) -> Vec<Comparison> {
+    let mut rest = results;
+    let mut comparisons = Vec::new();
+    for scenario in scenarios {
+        let (own, later) = rest.split_at(scenario.plans.len().min(rest.len()));
+        rest = later;
+        if scenario.plans.iter().any(|p| p.variant.is_some()) {
+            let outcomes: Vec<Option<&Outcome>> = own.iter().map(|r| r.outcome.as_ref()).collect();
+            comparisons.push(compare(scenario, &outcomes));
+        }
+    }
+    comparisons
+}
+
 /// `junit.xml`, `results.json` and `index.html` of the whole invocation, into `dir`.
-fn write_reports(dir: &Path, results: &[ScenarioResult]) -> Result<(), String> {
+fn write_reports(
+    dir: &Path,
+    results: &[ScenarioResult],
+    comparisons: &[Comparison],
+) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let junit = junit(results).map_err(|e| format!("junit.xml: {e}"))?;
-    let json = results_json(results).map_err(|e| format!("results.json: {e}"))?;
-    let html = index_html(results);
+    let junit = junit(results, comparisons).map_err(|e| format!("junit.xml: {e}"))?;
+    let json = results_json(results, comparisons).map_err(|e| format!("results.json: {e}"))?;
+    let html = index_html(results, comparisons);
     for (name, text) in [
         ("junit.xml", junit),
         ("results.json", json),
@@ -251,12 +283,12 @@ fn init_tracing(verbose: u8) {
 }
 
 /// Loads every file before anything runs, so one bad file stops the whole invocation early.
-fn load_all(files: &[PathBuf]) -> Result<Vec<Plan>, u8> {
-    let mut plans = Vec::new();
+fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, u8> {
+    let mut scenarios = Vec::new();
     let mut bad = false;
     for file in files {
         match load(file) {
-            Ok(plan) => plans.push(plan),
+            Ok(scenario) => scenarios.push(scenario),
             Err(LoadError::Invalid(e)) => {
                 bad = true;
                 eprintln!("{:?}", miette::Report::new(*e));
@@ -267,7 +299,11 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Plan>, u8> {
             }
         }
     }
-    if bad { Err(exit::BAD_INPUT) } else { Ok(plans) }
+    if bad {
+        Err(exit::BAD_INPUT)
+    } else {
+        Ok(scenarios)
+    }
 }
 
 /// SIGINT, SIGTERM and SIGHUP, each of which ends the invocation after cleaning up.
@@ -398,7 +434,7 @@ async fn run_one(
     if !missing.is_empty() {
         let needs: Vec<String> = missing.iter().map(ToString::to_string).collect();
         let reason = format!("needs {}", needs.join(", "));
-        println!("SKIP {}: not runnable on {target}: {reason}", plan.name);
+        println!("SKIP {}: not runnable on {target}: {reason}", plan.label());
         return (
             Ended::Code(exit::NOT_RUNNABLE),
             not_run(Verdict::NotRunnable(reason)),
@@ -414,7 +450,7 @@ async fn run_one(
     let cluster = match cluster {
         Ok(cluster) => cluster,
         Err(e) => {
-            eprintln!("ERROR {}: {e}", plan.name);
+            eprintln!("ERROR {}: {e}", plan.label());
             return (
                 Ended::Code(exit::INFRASTRUCTURE),
                 not_run(Verdict::Error(e.to_string())),
@@ -423,7 +459,7 @@ async fn run_one(
     };
     println!(
         "RUN  {} ({}) on {}",
-        plan.name,
+        plan.label(),
         plan.file.display(),
         cluster.describe()
     );
@@ -436,7 +472,7 @@ async fn run_one(
             return (Ended::Interrupted(number), not_run(Verdict::Error(format!("interrupted by {name}"))));
         }
         e = launched.failure() => {
-            eprintln!("ERROR {}: {e}", plan.name);
+            eprintln!("ERROR {}: {e}", plan.label());
             return (Ended::TargetFailed, not_run(Verdict::Error(e.to_string())));
         }
     };
@@ -461,14 +497,14 @@ async fn run_one(
             )
         }
         Err(e @ RunError::NotRunnable { .. }) => {
-            println!("SKIP {}: {e}", plan.name);
+            println!("SKIP {}: {e}", plan.label());
             (
                 Ended::Code(exit::NOT_RUNNABLE),
                 not_run(Verdict::NotRunnable(e.to_string())),
             )
         }
         Err(e) => {
-            eprintln!("ERROR {}: {e}", plan.name);
+            eprintln!("ERROR {}: {e}", plan.label());
             (
                 Ended::Code(exit::INFRASTRUCTURE),
                 not_run(Verdict::Error(e.to_string())),

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use kafka_scenario::LoadError;
+use kafka_scenario::scenario::plan::ActorPlan;
 use kafka_scenario::scenario::{ScenarioError, load_str};
 
 const VALID: &str = "\
@@ -545,5 +546,82 @@ fn the_controller_is_tracked_like_a_broker() {
         19,
         "cannot pause the active controller: the broker is down",
         "restart it first",
+    );
+}
+
+/// VALID with two variants and the given `compare:` section.
+fn with_variants(compare: &str) -> String {
+    format!(
+        "{VALID}variants:\n  eager: {{ consumer: {{ partition.assignment.strategy: range }} }}\n  \
+         cooperative: {{ consumer: {{ partition.assignment.strategy: cooperative-sticky }} }}\n{compare}"
+    )
+}
+
+#[test]
+fn variants_run_in_the_order_written_each_with_its_properties() {
+    let scenario = load_str(Path::new("ok.yaml"), with_variants("")).expect("valid");
+    let labels: Vec<String> = scenario.plans.iter().map(|p| p.label()).collect();
+    assert_eq!(labels, ["t@eager", "t@cooperative"]);
+    let strategy = |index: usize| {
+        let ActorPlan::Consumer(c) = &scenario.plans[index].actors["consumer1"] else {
+            panic!("consumer1 is a consumer");
+        };
+        c.properties
+            .iter()
+            .find(|(k, _)| k == "partition.assignment.strategy")
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(strategy(0).as_deref(), Some("range"));
+    assert_eq!(strategy(1).as_deref(), Some("cooperative-sticky"));
+}
+
+#[test]
+fn an_ordering_names_two_declared_variants() {
+    let text = with_variants("compare:\n  stop-the-world: [cooperative < eagre]\n");
+    assert_error(
+        &text,
+        15,
+        20,
+        "unknown variant `eagre`",
+        "did you mean `eager`?",
+    );
+}
+
+#[test]
+fn an_ordering_is_written_with_a_less_than_sign() {
+    let text = with_variants("compare:\n  largest-gap: [cooperative > eager]\n");
+    assert_error(&text, 15, 17, "is not an ordering", "smaller < larger");
+}
+
+#[test]
+fn a_variant_is_not_compared_with_itself() {
+    let text = with_variants("compare:\n  stop-the-world: [eager < eager]\n");
+    assert_error(&text, 15, 20, "with itself", "two different variants");
+}
+
+#[test]
+fn compare_needs_variants() {
+    let text = format!("{VALID}compare:\n  stop-the-world: [a < b]\n");
+    assert_error(&text, 11, 1, "needs variants", "variants:");
+}
+
+#[test]
+fn a_variant_name_is_a_plain_word() {
+    let text = format!("{VALID}variants:\n  eager mode: {{}}\n");
+    assert_error(&text, 12, 3, "not a plain word", "snapshot");
+}
+
+#[test]
+fn the_consumer_protocol_refuses_classic_settings() {
+    let text = VALID.replace(
+        "consumer1: { consumer: { group: g, topics: [orders] } }",
+        "consumer1: { consumer: { group: g, topics: [orders], group.protocol: consumer, session.timeout.ms: 6000 } }",
+    );
+    assert_error(
+        &text,
+        5,
+        82,
+        "`session.timeout.ms` has no effect",
+        "group.consumer.session.timeout.ms",
     );
 }

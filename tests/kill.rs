@@ -76,6 +76,8 @@ timeline:
         ),
     )
     .expect("valid scenario")
+    .plans
+    .remove(0)
 }
 
 fn judge(finished: &Finished) -> Result<(), Failed> {

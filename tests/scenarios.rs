@@ -5,7 +5,9 @@
 //! not runnable there, never passed.
 //!
 //! One named test per scenario and target (`embedded::rebalance`, `kafka_local::rebalance`);
-//! without Java or a Kafka distribution the `kafka_local` tests are ignored with the reason.
+//! a scenario with variants runs each of them in its test, with a snapshot per variant, and its
+//! `compare:` orderings must hold. Without Java or a Kafka distribution the `kafka_local` tests
+//! are ignored with the reason.
 
 mod common;
 
@@ -13,10 +15,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use common::requirements::{Component, needing};
-use kafka_scenario::cluster::Target;
 use kafka_scenario::cluster::local::LocalSettings;
+use kafka_scenario::cluster::{Cluster, EmbeddedCluster, Target};
+use kafka_scenario::expect::compare::compare;
 use kafka_scenario::scenario::plan::Capability;
-use kafka_scenario::{Finished, Plan, RunError};
+use kafka_scenario::{Finished, Outcome, Plan, RunError, Scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// Brokers of the real cluster: three, so replication factors 2 and 3 and acks=all are real.
@@ -33,17 +36,39 @@ fn main() -> ExitCode {
             .replace('-', "_");
         let embedded = file.clone();
         trials.push(Trial::test(format!("embedded::{stem}"), move || {
-            on_embedded(&common::plan_at(&embedded))
+            every_variant(&common::scenario_at(&embedded), on_embedded)
         }));
         trials.push(needing(
             Component::KafkaLocal,
             format!("kafka_local::{stem}"),
-            move || on_kafka_local(&common::plan_at(&file)),
+            move || every_variant(&common::scenario_at(&file), on_kafka_local),
         ));
     }
     let conclusion = libtest_mimic::run(&arguments, trials);
     common::shared::shut_down();
     conclusion.exit_code()
+}
+
+/// Runs each plan of `scenario` (one per variant) one after the other with `run`, which judges
+/// it and returns its Outcome (`None` when the target cannot run it); then the variants'
+/// orderings must hold wherever both variants ran.
+fn every_variant(
+    scenario: &Scenario,
+    run: fn(&Plan) -> Result<Option<Outcome>, Failed>,
+) -> Result<(), Failed> {
+    let mut outcomes = Vec::new();
+    for plan in &scenario.plans {
+        outcomes.push(run(plan)?);
+    }
+    let comparison = compare(
+        scenario,
+        &outcomes.iter().map(Option::as_ref).collect::<Vec<_>>(),
+    );
+    if comparison.held() {
+        Ok(())
+    } else {
+        Err(kafka_scenario::report::terminal::comparison(&comparison).into())
+    }
 }
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -57,30 +82,35 @@ fn scenario_files() -> Vec<PathBuf> {
     files
 }
 
-fn on_embedded(plan: &Plan) -> Result<(), Failed> {
+fn on_embedded(plan: &Plan) -> Result<Option<Outcome>, Failed> {
+    let offered = EmbeddedCluster::start()
+        .expect("the embedded cluster starts")
+        .capabilities();
+    let lacking: Vec<Capability> = plan.needs.difference(&offered).copied().collect();
     let result = common::shared::runtime().block_on(common::run_embedded(plan));
-    if !plan.needs.is_empty() {
+    if !lacking.is_empty() {
         // The mock answers no CreatePartitions and has no brokers to fault: reported not
         // runnable, before anything ran.
-        let needs: Vec<Capability> = plan.needs.iter().copied().collect();
         return match result {
-            Err(RunError::NotRunnable { missing, .. }) if missing == needs => Ok(()),
-            Err(e) => Err(format!("expected not runnable for want of {needs:?}, got: {e}").into()),
-            Ok(_) => Err(format!("ran on a target that lacks {needs:?}").into()),
+            Err(RunError::NotRunnable { missing, .. }) if missing == lacking => Ok(None),
+            Err(e) => {
+                Err(format!("expected not runnable for want of {lacking:?}, got: {e}").into())
+            }
+            Ok(_) => Err(format!("ran on a target that lacks {lacking:?}").into()),
         };
     }
-    judge(plan, result)
+    judge(plan, result).map(Some)
 }
 
-fn on_kafka_local(plan: &Plan) -> Result<(), Failed> {
+fn on_kafka_local(plan: &Plan) -> Result<Option<Outcome>, Failed> {
     let launched = common::shared::launched(&Target::Local(LocalSettings::shared(None, BROKERS)));
     let result = common::shared::runtime().block_on(common::run_launched(plan, &launched));
-    judge(plan, result)
+    judge(plan, result).map(Some)
 }
 
 /// The run passed, matches the snapshot, and shows what the scenario is about.
-fn judge(plan: &Plan, result: Result<Finished, RunError>) -> Result<(), Failed> {
-    let finished = result.map_err(|e| format!("{} did not run: {e}", plan.name))?;
+fn judge(plan: &Plan, result: Result<Finished, RunError>) -> Result<Outcome, Failed> {
+    let finished = result.map_err(|e| format!("{} did not run: {e}", plan.label()))?;
     common::assert_passed_and_matches_snapshot(plan, &finished);
     if plan.name == "batch-linger" {
         fewer_requests_with_larger_batches(&finished)?;
@@ -94,7 +124,7 @@ fn judge(plan: &Plan, result: Result<Finished, RunError>) -> Result<(), Failed> 
     if plan.name == "silent-consumer" {
         removed_only_once_its_session_expired(&finished)?;
     }
-    Ok(())
+    Ok(finished.outcome)
 }
 
 /// The frozen member sent nothing, LeaveGroup included, so the group can only have noticed

@@ -3,15 +3,15 @@
 //! Polls are emulated the Java / kafka-python way: one poll returns at most `max.poll.records`
 //! records, so batch sizes can be observed and limited.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, RebalanceProtocol};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
@@ -67,6 +67,8 @@ pub struct ConsumerActor {
 /// Records group membership changes in the event log.
 struct GroupMember {
     env: ActorEnv,
+    /// What it owns now, as the assignments and revocations so far add up.
+    owned: Mutex<BTreeSet<TopicPartition>>,
 }
 
 impl ClientContext for GroupMember {
@@ -103,18 +105,41 @@ impl ConsumerContext for GroupMember {
         }
     }
 
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let (kind, list): (fn(Vec<TopicPartition>) -> EventKind, _) = match rebalance {
-            Rebalance::Assign(list) => (EventKind::Assigned, list),
-            Rebalance::Revoke(list) => (EventKind::Revoked, list),
+    /// Under the eager protocol an assignment is the member's whole set and a revocation takes
+    /// everything; under an incremental one (cooperative-sticky, KIP-848) both are changes to
+    /// what it owns. The log always gets the whole set owned after an assignment, and tells a
+    /// revocation of everything (`Revoked`) from a release of some (`Released`).
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let incremental = matches!(
+            consumer.rebalance_protocol(),
+            RebalanceProtocol::Cooperative
+        );
+        let mut owned = self.owned.lock().unwrap_or_else(PoisonError::into_inner);
+        let kind = match rebalance {
+            Rebalance::Assign(list) => {
+                if !incremental {
+                    owned.clear();
+                }
+                owned.extend(partitions(&self.env, list));
+                EventKind::Assigned(owned.iter().cloned().collect())
+            }
+            Rebalance::Revoke(list) if incremental => {
+                let released = partitions(&self.env, list);
+                for part in &released {
+                    owned.remove(part);
+                }
+                EventKind::Released(released)
+            }
+            Rebalance::Revoke(list) => {
+                owned.clear();
+                EventKind::Revoked(partitions(&self.env, list))
+            }
             Rebalance::Error(e) => {
                 tracing::warn!(actor = %self.env.name, "rebalance error: {e}");
                 return;
             }
         };
-        self.env
-            .log
-            .push(&self.env.name, kind(partitions(&self.env, list)));
+        self.env.log.push(&self.env.name, kind);
     }
 }
 
@@ -144,8 +169,17 @@ impl ConsumerActor {
         if let Some(relay) = &relay {
             config.set("bootstrap.servers", relay.bootstrap());
         }
+        // Offsets are stored as records reach the poll loop (`consumed`), never by librdkafka:
+        // rust-rdkafka's close polls the consumer until it is closed and drops what that poll
+        // returns, and librdkafka would store those records' offsets on the way, so the final
+        // commit would skip records nobody consumed (seen under KIP-848, whose revocation on
+        // close leaves the fetched records in the queue).
+        config.set("enable.auto.offset.store", "false");
         let consumer: BaseConsumer<GroupMember> = config
-            .create_with_context(GroupMember { env: env.clone() })
+            .create_with_context(GroupMember {
+                env: env.clone(),
+                owned: Mutex::default(),
+            })
             .map_err(|e| fail(format!("cannot create the consumer: {e}")))?;
         let topics: Vec<&str> = plan.topics.iter().map(|t| env.topics.physical(t)).collect();
         consumer
@@ -395,6 +429,11 @@ impl Poller {
                 }
                 Some(Ok(message)) => {
                     events.push(self.consumed(&message));
+                    if let Err(e) = self.consumer.store_offset_from_message(&message) {
+                        // Its partition was revoked meanwhile: the new owner starts from the
+                        // last offset stored.
+                        tracing::debug!(actor = %self.env.name, "offset store: {e}");
+                    }
                     if self.commit == CommitMode::PerRecord {
                         received.push((
                             message.topic().to_owned(),

@@ -10,6 +10,8 @@ use super::wire;
 
 /// Kafka's API key of CreatePartitions.
 pub const CREATE_PARTITIONS: i16 = ApiKey::CreatePartitions as i16;
+/// Kafka's API key of ConsumerGroupHeartbeat: the broker speaks KIP-848's consumer protocol.
+pub const CONSUMER_GROUP_HEARTBEAT: i16 = ApiKey::ConsumerGroupHeartbeat as i16;
 
 /// API key -> (lowest, highest) supported version.
 pub type ApiVersions = BTreeMap<i16, (i16, i16)>;

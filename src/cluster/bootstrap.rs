@@ -10,7 +10,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicRe
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-use super::api_versions::{self, CREATE_PARTITIONS};
+use super::api_versions::{self, CONSUMER_GROUP_HEARTBEAT, CREATE_PARTITIONS};
 use super::{Cluster, ClusterError};
 use crate::actor::client_config;
 use crate::scenario::plan::{Capability, TopicPlan};
@@ -23,8 +23,11 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 const TOPIC_READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Consumer timing for real brokers: Kafka's smallest allowed session timeout by default
 /// (`group.min.session.timeout.ms`), so crashes are noticed in 6 s instead of librdkafka's 45 s.
-const SESSION_TIMEOUT_MS: &str = "6000";
-const HEARTBEAT_INTERVAL_MS: &str = "1000";
+/// `kafka-local` gives consumers of the KIP-848 protocol, whose timing the broker decides, the
+/// same.
+pub(crate) const SESSION_TIMEOUT_MS: &str = "6000";
+/// The heartbeat that goes with [`SESSION_TIMEOUT_MS`].
+pub(crate) const HEARTBEAT_INTERVAL_MS: &str = "1000";
 
 /// How to reach the cluster.
 #[derive(Clone, PartialEq, Eq)]
@@ -110,8 +113,13 @@ impl BootstrapCluster {
             .fetch_metadata(None, CONNECT_TIMEOUT)
             .map_err(|e| unreachable(format!("no metadata within {CONNECT_TIMEOUT:?}: {e}")))?;
         let mut capabilities = BTreeSet::new();
-        if versions.is_some_and(|v| v.contains_key(&CREATE_PARTITIONS)) {
-            capabilities.insert(Capability::CreatePartitions);
+        for (key, capability) in [
+            (CREATE_PARTITIONS, Capability::CreatePartitions),
+            (CONSUMER_GROUP_HEARTBEAT, Capability::ConsumerGroupProtocol),
+        ] {
+            if versions.as_ref().is_some_and(|v| v.contains_key(&key)) {
+                capabilities.insert(capability);
+            }
         }
         let suffix = (!settings.keep_names).then(run_suffix);
         Ok(BootstrapCluster {

@@ -133,7 +133,9 @@ impl Cluster for EmbeddedCluster {
     }
 
     fn capabilities(&self) -> BTreeSet<Capability> {
-        BTreeSet::new()
+        // The mock speaks KIP-848 with its own timing (a 3 s heartbeat, a 30 s session) and a
+        // plain range assignment computed by the broker.
+        BTreeSet::from([Capability::ConsumerGroupProtocol])
     }
 
     fn consumer_defaults(&self) -> Vec<(String, String)> {

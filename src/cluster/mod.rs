@@ -53,7 +53,8 @@ pub trait Cluster: Send + Sync {
     }
     /// What this target can do.
     fn capabilities(&self) -> BTreeSet<Capability>;
-    /// Consumer properties tuned for this target, applied before the scenario's own.
+    /// Classic-protocol consumer timing tuned for this target, applied before the scenario's
+    /// own (never to a consumer of the KIP-848 protocol, whose timing the broker decides).
     fn consumer_defaults(&self) -> Vec<(String, String)>;
     /// Creates a topic and returns once clients can use it.
     async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError>;

@@ -1,5 +1,8 @@
 //! Expectations against facts: each one that does not hold becomes a `Difference` that says
-//! what was expected and what happened.
+//! what was expected and what happened. `compare` judges a scenario's variants against each
+//! other once all of them have run.
+
+pub mod compare;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;

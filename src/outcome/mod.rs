@@ -18,6 +18,7 @@ pub use facts::{Facts, GroupFacts, facts};
 use crate::run::events::TopicPartition;
 use crate::run::record::{Checkpoint, RunRecord};
 use crate::run::state::Holding;
+use crate::scenario::model::AssignmentDetail;
 use crate::scenario::plan::{ActorPlan, Plan};
 
 /// The deterministic result of a scenario.
@@ -25,6 +26,9 @@ use crate::scenario::plan::{ActorPlan, Plan};
 pub struct Outcome {
     /// Scenario name.
     pub scenario: String,
+    /// The variant that ran, when the scenario has variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// The assignment at every `await`, `expect` and at the end of the timeline.
     pub checkpoints: Vec<CheckpointView>,
     /// Per actor counts that do not depend on timing.
@@ -64,6 +68,9 @@ pub enum AssignmentView {
     /// A word instead of partitions: `rebalancing` between a revocation and the next
     /// assignment, `frozen` while the consumer is frozen.
     Status(&'static str),
+    /// How many partitions, where the scenario asks for counts (`outcome: { assignments:
+    /// counts }`).
+    Count(usize),
 }
 
 impl std::fmt::Display for AssignmentView {
@@ -82,6 +89,8 @@ impl std::fmt::Display for AssignmentView {
                 write!(f, "{{{}}}", items.join(", "))
             }
             AssignmentView::Status(word) => f.write_str(word),
+            AssignmentView::Count(1) => f.write_str("1 partition"),
+            AssignmentView::Count(n) => write!(f, "{n} partitions"),
         }
     }
 }
@@ -180,6 +189,7 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
     let (keys, moved_keys) = split_keys(key_placement(&all), &timing_dependent);
     Outcome {
         scenario: plan.name.clone(),
+        variant: plan.variant.as_ref().map(|v| v.name.clone()),
         checkpoints: record
             .checkpoints
             .iter()
@@ -199,6 +209,7 @@ pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
             partitions: failover::partition_changes(&record.events),
             rebalances: progress::rebalances(plan, &record.events),
             steady_latency: progress::steady_latencies(plan, &record.events),
+            whole_run: progress::whole_runs(plan, &record.events),
             no_progress: progress::stalls(plan, &record.events),
             ..timing::measurements(plan, record, moved_actors, moved_groups, moved_keys)
         },
@@ -233,7 +244,14 @@ fn checkpoint_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
             .assignment
             .iter()
             .map(|(actor, holding)| {
-                let view = assignment_view(plan, actor, holding, &checkpoint.frozen);
+                let view = match (plan.assignments, holding) {
+                    (AssignmentDetail::Counts, Some(parts))
+                        if !checkpoint.frozen.contains(actor) =>
+                    {
+                        AssignmentView::Count(parts.len())
+                    }
+                    _ => assignment_view(plan, actor, holding, &checkpoint.frozen),
+                };
                 (actor.to_string(), view)
             })
             .collect(),

@@ -4,7 +4,7 @@
 //! to its next owner's first record, and how long records acknowledged during the rebalance
 //! took to be consumed, next to the same figure outside rebalances.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -78,6 +78,22 @@ pub fn pauses(
         .collect()
 }
 
+/// The cost of every rebalance of one group taken together, from the moment a member first
+/// owned a partition to the end of the run: what protocols are compared on, as it needs no
+/// agreement on where one rebalance ends and the next begins. `None` when no member ever
+/// owned a partition.
+pub fn whole_run(events: &[Event], is_member: &impl Fn(&str) -> bool) -> Option<Pause> {
+    let began = events.iter().find_map(|e| match &e.kind {
+        EventKind::Assigned(parts) if !parts.is_empty() && is_member(&e.actor) => Some(e.at),
+        _ => None,
+    })?;
+    let span = RebalanceSpan {
+        began,
+        ended: events.last().map(|e| e.at),
+    };
+    pauses(events, &[span], is_member).pop()
+}
+
 /// Latency of the records that waited through none of `spans`: the steady state.
 pub fn steady_latency(
     events: &[Event],
@@ -103,7 +119,7 @@ fn waited_through(acked: Duration, latency: Duration, from: Duration, until: Dur
     acked <= until && acked + latency >= from
 }
 
-/// Time within `[from, until]` when no running member owned a partition.
+/// Time within `[from, until]` when members were running and none owned a partition.
 fn stop_the_world(
     events: &[Event],
     from: Duration,
@@ -111,36 +127,53 @@ fn stop_the_world(
     is_member: &impl Fn(&str) -> bool,
 ) -> Duration {
     let within = |a: Duration, b: Duration| b.min(until).saturating_sub(a.max(from));
-    // Member -> whether it owns at least one partition now.
-    let mut owning: HashMap<&str, bool> = HashMap::new();
-    // Since when nobody owns anything, while that lasts.
-    let mut nobody_since: Option<Duration> = Some(Duration::ZERO);
+    let mut running: HashSet<&str> = HashSet::new();
+    // Member -> the partitions it consumes now.
+    let mut owning: HashMap<&str, HashSet<&TopicPartition>> = HashMap::new();
+    // Since when nobody owns anything while somebody runs, while that lasts.
+    let mut stopped_since: Option<Duration> = None;
     let mut stopped = Duration::ZERO;
     for event in events.iter().filter(|e| is_member(&e.actor)) {
         if event.at > until {
             break;
         }
+        let actor: &str = &event.actor;
         match &event.kind {
+            EventKind::Started => {
+                running.insert(actor);
+            }
             EventKind::Assigned(parts) => {
-                owning.insert(&event.actor, !parts.is_empty());
+                running.insert(actor);
+                owning.insert(actor, parts.iter().collect());
+            }
+            EventKind::Released(parts) => {
+                if let Some(owned) = owning.get_mut(actor) {
+                    for part in parts {
+                        owned.remove(part);
+                    }
+                }
             }
             // A frozen member consumes nothing, whatever it still believes it owns.
-            EventKind::Revoked(_) | EventKind::Stopped | EventKind::Killed | EventKind::Frozen => {
-                owning.insert(&event.actor, false);
+            EventKind::Revoked(_) | EventKind::Frozen => {
+                owning.remove(actor);
+            }
+            EventKind::Stopped | EventKind::Killed => {
+                owning.remove(actor);
+                running.remove(actor);
             }
             _ => continue,
         }
-        let nobody = !owning.values().any(|owns| *owns);
-        match (nobody, nobody_since) {
-            (true, None) => nobody_since = Some(event.at),
+        let world_stopped = !running.is_empty() && owning.values().all(HashSet::is_empty);
+        match (world_stopped, stopped_since) {
+            (true, None) => stopped_since = Some(event.at),
             (false, Some(since)) => {
                 stopped += within(since, event.at);
-                nobody_since = None;
+                stopped_since = None;
             }
             _ => {}
         }
     }
-    if let Some(since) = nobody_since {
+    if let Some(since) = stopped_since {
         stopped += within(since, until);
     }
     stopped
@@ -190,7 +223,7 @@ fn largest_gap(
     is_member: &impl Fn(&str) -> bool,
 ) -> Option<PartitionGap> {
     let mut acked: HashMap<&RecordId, Duration> = HashMap::new();
-    let mut holding: HashMap<&str, &[TopicPartition]> = HashMap::new();
+    let mut holding: HashMap<&str, Vec<&TopicPartition>> = HashMap::new();
     let mut lost_at: BTreeMap<&TopicPartition, Duration> = BTreeMap::new();
     let mut gaps: Vec<(&TopicPartition, Duration)> = Vec::new();
     for event in events {
@@ -203,10 +236,12 @@ fn largest_gap(
             }
             _ if !is_member(&event.actor) => {}
             EventKind::Assigned(parts) => {
-                holding.insert(&event.actor, parts);
+                holding.insert(&event.actor, parts.iter().collect());
             }
-            EventKind::Revoked(parts) => {
-                holding.remove(&*event.actor);
+            EventKind::Revoked(parts) | EventKind::Released(parts) => {
+                if let Some(held) = holding.get_mut(&*event.actor) {
+                    held.retain(|part| !parts.contains(part));
+                }
                 for part in parts {
                     lost_at.entry(part).or_insert(event.at);
                 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::pauses::{Latency, Pause, members_of, pauses, steady_latency};
+use super::pauses::{Latency, Pause, members_of, pauses, steady_latency, whole_run};
 use super::timing::seconds;
 use crate::run::barrier::group_of;
 use crate::run::events::{Event, EventKind, RecordId};
@@ -63,6 +63,15 @@ pub fn rebalances(plan: &Plan, events: &[Event]) -> Vec<Rebalance> {
     }
     out.sort_by(|a, b| a.began_s.total_cmp(&b.began_s));
     out
+}
+
+/// Per group, the cost of all its rebalances taken together (see `pauses::whole_run`).
+pub fn whole_runs(plan: &Plan, events: &[Event]) -> BTreeMap<String, Pause> {
+    plan.groups()
+        .filter_map(|group| {
+            whole_run(events, &members_of(plan, group)).map(|cost| (group.to_owned(), cost))
+        })
+        .collect()
 }
 
 /// Per group, the acknowledgement-to-consumption latency of the records acknowledged outside

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::durability::Durability;
 use super::failover::{Failover, PartitionChange};
-use super::pauses::Latency;
+use super::pauses::{Latency, Pause};
 use super::progress::{Rebalance, Stall};
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
 use crate::run::events::{Event, EventKind};
@@ -154,6 +154,10 @@ pub struct Measurements {
     /// Group -> acknowledgement-to-consumption latency outside its rebalances.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub steady_latency: BTreeMap<String, Latency>,
+    /// Group -> the cost of all its rebalances taken together, from its first assignment to
+    /// the end: what variants are compared on.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub whole_run: BTreeMap<String, Pause>,
 }
 
 /// One step's timing.
@@ -253,6 +257,7 @@ pub fn measurements(
         rebalances: Vec::new(),
         no_progress: BTreeMap::new(),
         steady_latency: BTreeMap::new(),
+        whole_run: BTreeMap::new(),
     }
 }
 
@@ -304,7 +309,10 @@ fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
             .find(|e| {
                 e.actor != event.actor
                     && group_of(&e.actor) == Some(group)
-                    && matches!(e.kind, EventKind::Revoked(_) | EventKind::Assigned(_))
+                    && matches!(
+                        e.kind,
+                        EventKind::Revoked(_) | EventKind::Released(_) | EventKind::Assigned(_)
+                    )
             })
             .map(|e| seconds(e.at.saturating_sub(event.at)));
         // Only a member the group rebalanced without has to rejoin.

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::results::{EventView, ScenarioResult, Verdict};
-use crate::run::events::EventKind;
+use crate::expect::compare::{Comparison, Held};
+use crate::run::events::{EventKind, TopicPartition};
 
 /// Width of the time axis, pixels.
 const WIDTH: f64 = 960.0;
@@ -18,8 +19,8 @@ const LANE: f64 = 30.0;
 /// Room above the lanes for step labels, pixels.
 const TOP: f64 = 34.0;
 
-/// The page for these results.
-pub fn index_html(results: &[ScenarioResult]) -> String {
+/// The page for these results and comparisons.
+pub fn index_html(results: &[ScenarioResult], comparisons: &[Comparison]) -> String {
     let mut page = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>kafka-scenario report</title><style>",
@@ -43,6 +44,9 @@ pub fn index_html(results: &[ScenarioResult]) -> String {
         );
     }
     page.push_str("</ul>\n");
+    for comparison in comparisons {
+        comparison_section(&mut page, comparison);
+    }
     for (index, result) in results.iter().enumerate() {
         scenario_section(&mut page, index, result);
     }
@@ -87,6 +91,55 @@ fn scenario_section(page: &mut String, index: usize, result: &ScenarioResult) {
     if !result.events.is_empty() {
         timeline(page, result);
         rebalance_table(page, result);
+    }
+    page.push_str("</section>\n");
+}
+
+/// A scenario's variants side by side, and its orderings judged.
+fn comparison_section(page: &mut String, comparison: &Comparison) {
+    let _ = write!(
+        page,
+        "<section class=\"comparison\"><h2>{} variants compared</h2><table><tr><th>variant</th>\
+         <th>stop-the-world</th><th>members paused</th><th>largest partition gap</th>\
+         <th>largest latency</th></tr>",
+        escape(&comparison.scenario)
+    );
+    let cell = |value: Option<f64>, unit: &str, decimals: usize| {
+        value.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$} {unit}"))
+    };
+    for f in &comparison.figures {
+        let name = if f.ran {
+            escape(&f.variant)
+        } else {
+            format!("{} (not run)", escape(&f.variant))
+        };
+        let _ = write!(
+            page,
+            "<tr><td>{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            cell(f.stop_the_world_s, "s", 2),
+            cell(f.paused_s, "s", 2),
+            cell(f.largest_gap_s, "s", 2),
+            cell(f.largest_latency_ms, "ms", 0),
+        );
+    }
+    page.push_str("</table>");
+    if !comparison.orderings.is_empty() {
+        page.push_str("<ul class=\"orderings\">");
+        for o in &comparison.orderings {
+            let (class, word) = match o.held {
+                Held::Yes => ("pass", "held"),
+                Held::No => ("fail", "did not hold"),
+                Held::Unjudged => ("skip", "not judged"),
+            };
+            let _ = write!(
+                page,
+                "<li>line {}: {} <span class=\"{class}\">{word}</span> ({})</li>",
+                o.line,
+                escape(&o.ordering),
+                escape(&o.detail)
+            );
+        }
+        page.push_str("</ul>");
     }
     page.push_str("</section>\n");
 }
@@ -228,8 +281,10 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
 fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String, Lane)> {
     let mut order: Vec<String> = Vec::new();
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
-    // Actor -> since when it owns what.
+    // Actor -> since when it owns what, as the bar's label.
     let mut owning: BTreeMap<String, (f64, String)> = BTreeMap::new();
+    // Actor -> what it owns now.
+    let mut owned: BTreeMap<String, Vec<TopicPartition>> = BTreeMap::new();
     // Actor -> since when it is frozen.
     let mut frozen_since: BTreeMap<String, f64> = BTreeMap::new();
     for event in events {
@@ -245,15 +300,30 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
                 lane.bars.push((x(from), x(event.at_s), label));
             }
         };
+        let label = |parts: &[&TopicPartition]| {
+            let names: Vec<String> = parts
+                .iter()
+                .map(|p| format!("{}/{}", p.topic, p.partition))
+                .collect();
+            names.join(" ")
+        };
         match &event.kind {
             EventKind::Assigned(parts) => {
                 close(&mut owning, lane);
-                let label: Vec<String> = parts
-                    .iter()
-                    .map(|p| format!("{}/{}", p.topic, p.partition))
-                    .collect();
-                if !label.is_empty() {
-                    owning.insert(event.actor.clone(), (event.at_s, label.join(" ")));
+                owned.insert(event.actor.clone(), parts.clone());
+                if !parts.is_empty() {
+                    let parts: Vec<&TopicPartition> = parts.iter().collect();
+                    owning.insert(event.actor.clone(), (event.at_s, label(&parts)));
+                }
+            }
+            EventKind::Released(released) => {
+                // A new bar goes on with what the member kept.
+                let kept = owned.entry(event.actor.clone()).or_default();
+                kept.retain(|p| !released.contains(p));
+                close(&mut owning, lane);
+                if !kept.is_empty() {
+                    let kept: Vec<&TopicPartition> = kept.iter().collect();
+                    owning.insert(event.actor.clone(), (event.at_s, label(&kept)));
                 }
             }
             EventKind::Revoked(_) => close(&mut owning, lane),

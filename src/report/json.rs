@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::results::ScenarioResult;
+use crate::expect::compare::Comparison;
 
 /// The file's content.
 #[derive(Serialize)]
@@ -11,12 +12,19 @@ struct ResultsFile<'a> {
     /// The harness version that wrote it.
     version: &'static str,
     scenarios: &'a [ScenarioResult],
+    /// The variants of each scenario that has them, compared.
+    #[serde(skip_serializing_if = "<[Comparison]>::is_empty")]
+    comparisons: &'a [Comparison],
 }
 
-/// `results.json` for these results.
-pub fn results_json(results: &[ScenarioResult]) -> Result<String, serde_json::Error> {
+/// `results.json` for these results and comparisons.
+pub fn results_json(
+    results: &[ScenarioResult],
+    comparisons: &[Comparison],
+) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&ResultsFile {
         version: env!("CARGO_PKG_VERSION"),
         scenarios: results,
+        comparisons,
     })
 }

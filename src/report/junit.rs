@@ -7,9 +7,14 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::results::{FailureView, ScenarioResult, Verdict};
+use crate::expect::compare::{Comparison, Held};
 
-/// `junit.xml` for these results: one test suite per target.
-pub fn junit(results: &[ScenarioResult]) -> Result<String, quick_junit::SerializeError> {
+/// `junit.xml` for these results: one test suite per target, and one test case per compared
+/// scenario in the suite of its variants' target.
+pub fn junit(
+    results: &[ScenarioResult],
+    comparisons: &[Comparison],
+) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("kafka-scenario");
     let mut targets: Vec<&str> = Vec::new();
     for result in results {
@@ -22,9 +27,35 @@ pub fn junit(results: &[ScenarioResult]) -> Result<String, quick_junit::Serializ
         for result in results.iter().filter(|r| r.target == target) {
             suite.add_test_case(test_case(result));
         }
+        for comparison in comparisons {
+            suite.add_test_case(comparison_case(comparison, target));
+        }
         report.add_test_suite(suite);
     }
     report.to_string()
+}
+
+/// `<scenario>: compare`, failed when an ordering did not hold.
+fn comparison_case(comparison: &Comparison, target: &str) -> TestCase {
+    let failed: Vec<String> = comparison
+        .orderings
+        .iter()
+        .filter(|o| o.held == Held::No)
+        .map(|o| format!("line {}: {} ({})", o.line, o.ordering, o.detail))
+        .collect();
+    let status = if failed.is_empty() {
+        TestCaseStatus::success()
+    } else {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_message(failed[0].as_str())
+            .set_type("comparison")
+            .set_description(failed.join("\n"));
+        status
+    };
+    let mut case = TestCase::new(format!("{}: compare", comparison.scenario), status);
+    case.set_classname(target);
+    case
 }
 
 fn test_case(result: &ScenarioResult) -> TestCase {

@@ -14,8 +14,11 @@ use crate::scenario::plan::Plan;
 /// How one scenario ended on one target.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioResult {
-    /// Scenario name.
+    /// Scenario name, with `@variant` for a variant (`Plan::label`).
     pub scenario: String,
+    /// The variant, when the scenario has variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// The scenario file, as given.
     pub file: String,
     /// The target it ran on (or was refused by).
@@ -128,7 +131,8 @@ impl ScenarioResult {
 
     fn empty(plan: &Plan, target: &str, verdict: Verdict) -> ScenarioResult {
         ScenarioResult {
-            scenario: plan.name.clone(),
+            scenario: plan.label(),
+            variant: plan.variant.as_ref().map(|v| v.name.clone()),
             file: plan.file.display().to_string(),
             target: target.to_owned(),
             verdict,

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
 
+use crate::expect::compare::{Comparison, Held};
 use crate::expect::{Failure, Problem, at_checkpoint};
 use crate::outcome::assignment_view;
 use crate::run::record::Checkpoint;
@@ -71,7 +72,7 @@ impl<W: Write + Send> Observer for StepPrinter<'_, W> {
 /// `PASS name` or `FAIL name` followed by each failure with expected and actual values; a
 /// failure of a step shows the step in the file the way a load error does.
 pub fn verdict(plan: &Plan, failures: &[Failure]) -> String {
-    let name = &plan.name;
+    let name = plan.label();
     if failures.is_empty() {
         return format!("PASS {name}\n");
     }
@@ -228,6 +229,57 @@ pub fn accounting(outcome: &Outcome) -> String {
             }
             text.push('\n');
         }
+    }
+    text
+}
+
+/// A scenario's variants side by side, then `PASS`/`FAIL` for its orderings:
+///
+/// ```text
+/// COMPARE stop-the-world  stop-the-world  paused  largest gap  largest latency
+///         eager                   0.14 s  1.71 s       0.99 s           987 ms
+/// ```
+pub fn comparison(comparison: &Comparison) -> String {
+    let width = comparison
+        .figures
+        .iter()
+        .map(|f| f.variant.len() + if f.ran { 0 } else { 10 })
+        .chain([comparison.scenario.len()])
+        .max()
+        .unwrap_or(0);
+    let mut text = format!(
+        "COMPARE {:<width$}  {:>14} {:>8} {:>12} {:>16}\n",
+        comparison.scenario, "stop-the-world", "paused", "largest gap", "largest latency"
+    );
+    let or_dash = |value: Option<f64>, unit: &str, decimals: usize| {
+        value.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$} {unit}"))
+    };
+    for f in &comparison.figures {
+        let shown = if f.ran {
+            f.variant.clone()
+        } else {
+            format!("{} (not run)", f.variant)
+        };
+        let _ = writeln!(
+            text,
+            "        {shown:<width$}  {:>14} {:>8} {:>12} {:>16}",
+            or_dash(f.stop_the_world_s, "s", 2),
+            or_dash(f.paused_s, "s", 2),
+            or_dash(f.largest_gap_s, "s", 2),
+            or_dash(f.largest_latency_ms, "ms", 0),
+        );
+    }
+    for o in &comparison.orderings {
+        let word = match o.held {
+            Held::Yes => "PASS",
+            Held::No => "FAIL",
+            Held::Unjudged => "SKIP",
+        };
+        let _ = writeln!(
+            text,
+            "{word} line {}: {} ({})",
+            o.line, o.ordering, o.detail
+        );
     }
     text
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::events::{EventLog, TopicPartition};
 use super::state::LiveState;
-use crate::scenario::plan::{ActorPlan, Barrier, Plan};
+use crate::scenario::plan::{ActorPlan, Barrier, GroupProtocol, Plan};
 
 /// How often the barrier looks at the log again.
 const RECHECK: Duration = Duration::from_millis(20);
@@ -203,8 +203,12 @@ fn unstable(
             let count = partitions.get(topic).copied().unwrap_or(0);
             expected.extend((0..count).map(|p| (topic.clone(), p)));
         }
+        // An assignment from before the last membership change may be stale, unless the
+        // member speaks KIP-848: the broker then calls back only members whose assignment
+        // changes, and never gives a partition to one before its owner released it.
+        let current = |at: Duration| at >= changed || c.protocol == GroupProtocol::Consumer;
         match (&member.holding, member.assigned_at) {
-            (Some(parts), Some(at)) if at >= changed => {
+            (Some(parts), Some(at)) if current(at) => {
                 held.extend(parts.iter().cloned());
                 let list: Vec<String> = parts
                     .iter()

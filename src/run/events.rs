@@ -61,10 +61,16 @@ pub enum EventKind {
     Frozen,
     /// The frozen consumer goes on.
     Thawed,
-    /// The group gave the consumer these partitions (possibly none).
+    /// The partitions the consumer owns from now on (possibly none): the group's whole new
+    /// assignment under the eager protocol; what it kept plus what it was given under an
+    /// incremental one (cooperative-sticky, KIP-848).
     Assigned(Vec<TopicPartition>),
-    /// The consumer gave these partitions back.
+    /// The consumer gave back everything it owned (these partitions) and consumes nothing
+    /// until its next assignment: the eager protocol's stop-the-world.
     Revoked(Vec<TopicPartition>),
+    /// The consumer gave back these partitions and goes on consuming the rest: an incremental
+    /// protocol moves only what changes owner.
+    Released(Vec<TopicPartition>),
     /// The consumer received a record.
     Consumed {
         /// Where it came from.

@@ -23,7 +23,7 @@ use crate::actor::{
 };
 use crate::cluster::{Cluster, ClusterError};
 use crate::scenario::plan::{
-    Action, ActorPlan, BrokerRef, Capability, FaultStep, Plan, PlannedStep,
+    Action, ActorPlan, BrokerRef, Capability, FaultStep, GroupProtocol, Plan, PlannedStep,
 };
 
 use cluster_view::ClusterView;
@@ -396,7 +396,11 @@ impl Runner<'_> {
             Some(ActorPlan::Consumer(c)) => {
                 let mut harness = self.cluster.connection();
                 harness.push(("group.id".to_owned(), self.names.group(&c.group).to_owned()));
-                let defaults = self.cluster.consumer_defaults();
+                // The target's timing is the classic protocol's; under KIP-848 the broker's.
+                let defaults = match c.protocol {
+                    GroupProtocol::Classic => self.cluster.consumer_defaults(),
+                    GroupProtocol::Consumer => Vec::new(),
+                };
                 let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
                 let relay = if self.plan.behind_relay(actor) {
                     Some(self.relay(actor, &harness)?)

@@ -157,6 +157,13 @@ impl LiveState {
                     self.track_rebalance(&group, event.at, group_of);
                 }
             }
+            EventKind::Released(parts) => {
+                if let Some(held) = member(self, &event.actor).holding.as_mut() {
+                    for part in parts {
+                        held.remove(part);
+                    }
+                }
+            }
             EventKind::Revoked(_) => {
                 let m = member(self, &event.actor);
                 m.holding = None;

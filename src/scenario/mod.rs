@@ -9,7 +9,7 @@ pub mod values;
 
 use std::path::Path;
 
-pub use plan::Plan;
+pub use plan::{Plan, Scenario};
 pub use source::{ScenarioError, SourceText};
 
 /// Why a scenario could not be loaded.
@@ -28,8 +28,8 @@ pub enum LoadError {
     Invalid(#[from] Box<ScenarioError>),
 }
 
-/// Reads, parses and validates a scenario file.
-pub fn load(file: &Path) -> Result<Plan, LoadError> {
+/// Reads, parses and validates a scenario file: a plan per variant.
+pub fn load(file: &Path) -> Result<Scenario, LoadError> {
     let text = std::fs::read_to_string(file).map_err(|source| LoadError::Io {
         file: file.display().to_string(),
         source,
@@ -38,7 +38,7 @@ pub fn load(file: &Path) -> Result<Plan, LoadError> {
 }
 
 /// Parses and validates scenario text; `file` is only used in error messages.
-pub fn load_str(file: &Path, text: String) -> Result<Plan, LoadError> {
+pub fn load_str(file: &Path, text: String) -> Result<Scenario, LoadError> {
     let source = SourceText::new(file, text);
     let parsed = parse::parse(&source)?;
     Ok(validate::validate(parsed, &source)?)

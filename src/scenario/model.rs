@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::values::{BrokerRefSpec, Duration, PropertyValue, Rate, StringOrStruct};
@@ -32,6 +33,72 @@ pub struct ScenarioFile {
     /// Expectations checked once the timeline has finished.
     #[serde(default)]
     pub expect: Option<Expectations>,
+    /// How the Outcome shows what it shows.
+    #[serde(default)]
+    pub outcome: OutcomeSpec,
+    /// The same scenario under other client settings, e.g. one per rebalance protocol: each
+    /// variant is a run of its own, with its own snapshot, in the order written.
+    #[serde(default)]
+    pub variants: IndexMap<String, VariantSpec>,
+    /// Orderings between the variants' measurements, judged once all of them have run.
+    #[serde(default)]
+    pub compare: Option<CompareSpec>,
+}
+
+/// How the Outcome shows a scenario's results.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSpec {
+    /// What a checkpoint shows of each consumer's assignment.
+    #[serde(default)]
+    pub assignments: AssignmentDetail,
+}
+
+/// What a checkpoint shows of each consumer's assignment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssignmentDetail {
+    /// Which partitions it held.
+    #[default]
+    Partitions,
+    /// How many: for scenarios whose assignors hand out equal shares in an order the broker's
+    /// member ids decide (the mock draws them at random; KIP-848 members draw UUIDs).
+    Counts,
+}
+
+/// One variant: client properties laid over the scenario's `defaults`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    /// What this variant shows, for reports.
+    #[serde(default)]
+    pub about: String,
+    /// Consumer properties that replace or add to `defaults.consumer`.
+    #[serde(default)]
+    pub consumer: BTreeMap<String, PropertyValue>,
+    /// Producer properties that replace or add to `defaults.producer`.
+    #[serde(default)]
+    pub producer: BTreeMap<String, PropertyValue>,
+}
+
+/// Per measurement, orderings written `smaller < larger` between variant names, e.g.
+/// `stop-the-world: [cooperative < eager]`. Only orderings: absolute times depend on the
+/// machine, which variant pauses longer does not.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CompareSpec {
+    /// Total time no member of any group consumed, over every rebalance of the run.
+    #[serde(default)]
+    pub stop_the_world: Vec<String>,
+    /// Total time members spent without partitions after a revocation, all members together.
+    #[serde(default)]
+    pub paused: Vec<String>,
+    /// The longest any partition waited for its next owner's first record.
+    #[serde(default)]
+    pub largest_gap: Vec<String>,
+    /// The largest end-to-end latency of a record that waited through a rebalance.
+    #[serde(default)]
+    pub largest_latency: Vec<String>,
 }
 
 /// A topic to create.

@@ -6,15 +6,65 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::model::{CommitMode, Expectations};
+use super::model::{AssignmentDetail, CommitMode, Expectations};
 use super::source::SourceText;
 use super::values::Rate;
+
+/// A scenario file, validated: one plan per variant (a single plan when it declares none) and
+/// the orderings between the variants' measurements, judged once they have all run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The runs, in the order the variants are written.
+    pub plans: Vec<Plan>,
+    /// `smaller < larger` orderings from the file's `compare:` section.
+    pub orderings: Vec<Ordering>,
+}
+
+/// One ordering a scenario states between two of its variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ordering {
+    /// What is compared.
+    pub measure: Measure,
+    /// The variant whose figure must be the smaller.
+    pub smaller: String,
+    /// The variant whose figure must be the larger.
+    pub larger: String,
+    /// Line of the ordering in the scenario file.
+    pub line: usize,
+}
+
+/// A figure of one run that variants are compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Measure {
+    /// Total time no member of any group consumed, over every rebalance.
+    StopTheWorld,
+    /// Total time members spent without partitions after a revocation, every member together.
+    Paused,
+    /// The longest any partition waited for its next owner's first record.
+    LargestGap,
+    /// The largest end-to-end latency of a record that waited through a rebalance.
+    LargestLatency,
+}
+
+impl Measure {
+    /// The key written in `compare:`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Measure::StopTheWorld => "stop-the-world",
+            Measure::Paused => "paused",
+            Measure::LargestGap => "largest-gap",
+            Measure::LargestLatency => "largest-latency",
+        }
+    }
+}
 
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Scenario name.
     pub name: String,
+    /// The variant this plan runs, when the scenario declares variants.
+    pub variant: Option<Variant>,
     /// Free text describing the scenario.
     pub about: String,
     /// The file it came from.
@@ -31,11 +81,31 @@ pub struct Plan {
     pub steps: Vec<PlannedStep>,
     /// Expectations checked after the timeline.
     pub final_expect: Option<Expectations>,
+    /// What the Outcome's checkpoints show of each assignment.
+    pub assignments: AssignmentDetail,
     /// What the target must be able to do for this scenario to run.
     pub needs: BTreeSet<Capability>,
 }
 
+/// The variant a plan runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Its name in `variants:`.
+    pub name: String,
+    /// What it shows.
+    pub about: String,
+}
+
 impl Plan {
+    /// The name in reports and snapshots: the scenario's, with `@variant` when it has one
+    /// (insta's convention for several snapshots of one test).
+    pub fn label(&self) -> String {
+        match &self.variant {
+            Some(variant) => format!("{}@{}", self.name, variant.name),
+            None => self.name.clone(),
+        }
+    }
+
     /// Every consumer group, once each.
     pub fn groups(&self) -> impl Iterator<Item = &str> {
         let groups: std::collections::BTreeSet<&str> = self
@@ -95,6 +165,8 @@ pub enum Capability {
     CreatePartitions,
     /// Brokers started for one scenario, with its settings, which fault steps act on.
     OwnBrokers,
+    /// The consumer group protocol of KIP-848 (`group.protocol: consumer`).
+    ConsumerGroupProtocol,
 }
 
 impl std::fmt::Display for Capability {
@@ -103,6 +175,9 @@ impl std::fmt::Display for Capability {
             Capability::CreatePartitions => "create-partitions",
             Capability::OwnBrokers => {
                 "brokers of its own (a `brokers:` section and broker faults: use --cluster kafka-local)"
+            }
+            Capability::ConsumerGroupProtocol => {
+                "the consumer group protocol of KIP-848 (`group.protocol: consumer`, Kafka 4.0 and later)"
             }
         })
     }
@@ -154,9 +229,22 @@ pub struct ConsumerPlan {
     pub auto_commit_interval: Option<Duration>,
     /// Time spent on each polled record before the next poll.
     pub process: Duration,
+    /// Which group protocol it speaks.
+    pub protocol: GroupProtocol,
     /// librdkafka properties: scenario defaults, then the actor's own, `client.id` defaulting to
     /// the actor name.
     pub properties: Vec<(String, String)>,
+}
+
+/// The consumer group protocol a consumer speaks (`group.protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupProtocol {
+    /// JoinGroup and SyncGroup, the assignment computed by a member; the session and heartbeat
+    /// timing are the client's.
+    Classic,
+    /// KIP-848's ConsumerGroupHeartbeat, the assignment computed by the broker; the session
+    /// and heartbeat timing are the broker's.
+    Consumer,
 }
 
 /// A producer actor.

@@ -3,6 +3,7 @@
 
 mod faults;
 mod freeze;
+mod variants;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -14,8 +15,8 @@ use super::model::{
     ScenarioFile, StableTarget, Step,
 };
 use super::plan::{
-    Action, ActorPlan, Barrier, BrokerSetup, Burst, Capability, ConsumerPlan, Fault, Keys, Plan,
-    PlannedStep, ProducerPlan, TopicPlan,
+    Action, ActorPlan, Barrier, BrokerSetup, Burst, Capability, ConsumerPlan, Fault, GroupProtocol,
+    Keys, Plan, PlannedStep, ProducerPlan, Scenario, TopicPlan, Variant,
 };
 use super::source::{PathSeg, ScenarioError, SourceText, did_you_mean};
 use super::values::PropertyValue;
@@ -40,6 +41,28 @@ const OWNED_PROPERTIES: &[(&str, &str)] = &[
         "metadata.broker.list",
         "the target supplies it; choose one with --cluster",
     ),
+    (
+        "enable.auto.offset.store",
+        "the harness stores each record's offset as its poll returns it (commit decides when it is committed)",
+    ),
+];
+
+/// Classic-protocol consumer settings that librdkafka refuses with `group.protocol: consumer`,
+/// and what takes their place.
+const CLASSIC_ONLY_PROPERTIES: &[(&str, &str)] = &[
+    (
+        "session.timeout.ms",
+        "the broker's `group.consumer.session.timeout.ms` decides it",
+    ),
+    (
+        "heartbeat.interval.ms",
+        "the broker's `group.consumer.heartbeat.interval.ms` decides it",
+    ),
+    (
+        "partition.assignment.strategy",
+        "the broker assigns; `group.remote.assignor` chooses its assignor (`uniform` or `range`)",
+    ),
+    ("group.protocol.type", "it belongs to the classic protocol"),
 ];
 
 type Result<T> = std::result::Result<T, Box<ScenarioError>>;
@@ -67,18 +90,52 @@ impl AsSeg for usize {
     }
 }
 
-/// Checks a parsed scenario and turns it into a plan.
-pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Plan> {
+/// Checks a parsed scenario and turns it into a plan per variant.
+pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
     let v = Validator {
         source,
         file: &file,
     };
+    if file.variants.is_empty() {
+        v.no_comparison_without_variants()?;
+        return Ok(Scenario {
+            plans: vec![plan(&file, source, None)?],
+            orderings: Vec::new(),
+        });
+    }
+    let mut plans = Vec::new();
+    for (name, spec) in &file.variants {
+        v.variant(name, spec)?;
+        let mut overlaid = file.clone();
+        overlaid.defaults.consumer.extend(spec.consumer.clone());
+        overlaid.defaults.producer.extend(spec.producer.clone());
+        let variant = Variant {
+            name: name.clone(),
+            about: spec.about.trim().to_owned(),
+        };
+        plans.push(plan(&overlaid, source, Some(variant))?);
+    }
+    Ok(Scenario {
+        plans,
+        orderings: v.orderings()?,
+    })
+}
+
+/// The plan of `file` as it is (its variant's properties already laid over its defaults).
+fn plan(file: &ScenarioFile, source: &SourceText, variant: Option<Variant>) -> Result<Plan> {
+    let v = Validator { source, file };
     let topics = v.topics()?;
     let brokers = v.brokers(&topics)?;
     let actors = v.actors(&topics)?;
     let (steps, mut needs) = v.timeline(&topics, &actors, brokers.as_ref())?;
     if brokers.is_some() {
         needs.insert(Capability::OwnBrokers);
+    }
+    if actors
+        .values()
+        .any(|a| matches!(a, ActorPlan::Consumer(c) if c.protocol == GroupProtocol::Consumer))
+    {
+        needs.insert(Capability::ConsumerGroupProtocol);
     }
     let final_expect = match &file.expect {
         Some(expect) => {
@@ -96,6 +153,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Plan> {
     };
     Ok(Plan {
         name: file.name.clone(),
+        variant,
         about: file.about.trim().to_owned(),
         file: source.file().to_owned(),
         source: std::sync::Arc::new(source.clone()),
@@ -104,6 +162,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Plan> {
         actors,
         steps,
         final_expect,
+        assignments: file.outcome.assignments,
         needs,
     })
 }
@@ -297,6 +356,7 @@ impl Validator<'_> {
             Some(n) => n as usize,
             None => DEFAULT_MAX_POLL_RECORDS,
         };
+        let protocol = self.group_protocol(name, spec, &properties)?;
         Ok(ConsumerPlan {
             group: spec.group.clone(),
             topics: spec.topics.clone(),
@@ -304,8 +364,43 @@ impl Validator<'_> {
             commit,
             auto_commit_interval,
             process: spec.process.map_or(Duration::ZERO, |d| d.0),
+            protocol,
             properties,
         })
+    }
+
+    /// The group protocol of a consumer's merged `properties`. Under the consumer protocol the
+    /// broker decides the session, the heartbeat and the assignment, and librdkafka refuses
+    /// the classic settings for them: said here, with the line, rather than when it starts.
+    fn group_protocol(
+        &self,
+        name: &str,
+        spec: &ConsumerSpec,
+        properties: &[(String, String)],
+    ) -> Result<GroupProtocol> {
+        let written = lookup(properties, "group.protocol").map(str::to_ascii_lowercase);
+        if written.as_deref() != Some("consumer") {
+            return Ok(GroupProtocol::Classic);
+        }
+        for (key, instead) in CLASSIC_ONLY_PROPERTIES {
+            if lookup(properties, key).is_none() {
+                continue;
+            }
+            let at = if spec.properties.contains_key(*key) {
+                path(&[&"actors", &name.to_owned(), &"consumer", key])
+            } else {
+                path(&[&"defaults", &"consumer", key])
+            };
+            return Err(self.err(
+                at,
+                true,
+                format!("`{key}` has no effect on consumer `{name}`, which uses `group.protocol: consumer`"),
+                Some(format!(
+                    "{instead}; where variants differ in protocol, set it in the classic variants only"
+                )),
+            ));
+        }
+        Ok(GroupProtocol::Consumer)
     }
 
     fn producer(

@@ -8,24 +8,28 @@ use std::path::Path;
 
 use kafka_scenario::cluster::{EmbeddedCluster, Launched};
 use kafka_scenario::run::Silent;
-use kafka_scenario::{Finished, Plan, RunError};
+use kafka_scenario::{Finished, Plan, RunError, Scenario};
 
-/// Loads a scenario file from `scenarios/`, panicking with the located error if it is invalid.
+/// Loads a scenario file without variants from `scenarios/`, panicking with the located error
+/// if it is invalid.
 pub fn plan(file: &str) -> Plan {
-    plan_at(
+    let mut scenario = scenario_at(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios")
             .join(file),
-    )
+    );
+    assert_eq!(scenario.plans.len(), 1, "{file} has variants");
+    scenario.plans.remove(0)
 }
 
 /// Loads a scenario file, panicking with the located error if it is invalid.
-pub fn plan_at(path: &Path) -> Plan {
+pub fn scenario_at(path: &Path) -> Scenario {
     kafka_scenario::load(path).unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()))
 }
 
 /// Asserts a run passed and that its Outcome matches the scenario's one snapshot
-/// (tests/snapshots/<scenario>.snap), shared by every target and test file.
+/// (tests/snapshots/<scenario>.snap, or <scenario>@<variant>.snap), shared by every target and
+/// test file.
 pub fn assert_passed_and_matches_snapshot(plan: &Plan, finished: &Finished) {
     assert!(
         finished.passed(),
@@ -34,7 +38,7 @@ pub fn assert_passed_and_matches_snapshot(plan: &Plan, finished: &Finished) {
         kafka_scenario::report::terminal::verdict(plan, &finished.failures)
     );
     insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_yaml_snapshot!(plan.name.clone(), finished.outcome, {
+        insta::assert_yaml_snapshot!(plan.label(), finished.outcome, {
             ".measurements" => "[timing-dependent, redacted]",
         });
     });

@@ -1,11 +1,12 @@
 //! The configuration of each broker the `kafka-local` target starts: combined KRaft
 //! broker+controller nodes on loopback. Kafka's own defaults stay, except where they cannot
-//! work with fewer than three brokers (README: "kafka-local").
+//! work with fewer than three brokers, and the KIP-848 group timing (README: "kafka-local").
 
 use std::fmt::Write;
 use std::path::Path;
 
 use super::distribution::Logging;
+use crate::cluster::bootstrap::{HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS};
 
 /// What a node does in the KRaft cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,22 @@ pub fn server_properties(
             &replication,
         );
         set("share.coordinator.state.topic.min.isr", &min_isr);
+        // KIP-848 groups get the session and heartbeat of the harness's classic consumers
+        // (Kafka's minimums, 45 s and 5 s, would make every protocol comparison about them).
+        for (key, value) in [
+            ("group.consumer.min.session.timeout.ms", SESSION_TIMEOUT_MS),
+            ("group.consumer.session.timeout.ms", SESSION_TIMEOUT_MS),
+            (
+                "group.consumer.min.heartbeat.interval.ms",
+                HEARTBEAT_INTERVAL_MS,
+            ),
+            (
+                "group.consumer.heartbeat.interval.ms",
+                HEARTBEAT_INTERVAL_MS,
+            ),
+        ] {
+            set(key, &value);
+        }
         for (key, value) in extra {
             match settings.iter_mut().find(|(k, _)| k == key) {
                 Some(setting) => setting.1.clone_from(value),

@@ -22,6 +22,7 @@ fn producer(properties: &[(&str, &str)]) -> ProducerPlan {
 fn plan(properties: &[(&str, &str)]) -> Plan {
     Plan {
         name: "t".into(),
+        variant: None,
         about: String::new(),
         file: "t.yaml".into(),
         source: Arc::new(crate::scenario::source::SourceText::new(
@@ -33,6 +34,7 @@ fn plan(properties: &[(&str, &str)]) -> Plan {
         actors: [("p".to_owned(), ActorPlan::Producer(producer(properties)))].into(),
         steps: Vec::new(),
         final_expect: None,
+        assignments: Default::default(),
         needs: Default::default(),
     }
 }

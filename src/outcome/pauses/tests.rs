@@ -170,3 +170,51 @@ fn a_killed_or_frozen_owner_loses_its_partitions_when_it_goes_silent() {
         "t/1 waited from the first record after its owner fell silent"
     );
 }
+
+#[test]
+fn an_incremental_release_stops_nothing_but_the_released_partition() {
+    let events = vec![
+        at(0, "a", EventKind::Started),
+        at(100, "a", EventKind::Assigned(vec![part(0), part(1)])),
+        at(5_000, "b", EventKind::Started),
+        at(5_500, "a", EventKind::Released(vec![part(1)])),
+        acked(5_600, 1, 1),
+        at(6_500, "b", EventKind::Assigned(vec![part(1)])),
+        consumed(6_600, "b", 1, 1),
+        at(9_000, "a", EventKind::Stopped),
+        at(9_000, "b", EventKind::Stopped),
+    ];
+    let whole = whole_run(&events, &member).expect("a member owned partitions");
+    assert_eq!(whole.stop_the_world_s, 0.0, "a went on with t/0");
+    assert_eq!(
+        whole.largest_gap,
+        Some(PartitionGap {
+            partition: "t/1".into(),
+            seconds: 1.0
+        }),
+        "t/1 waited from its record to b's first"
+    );
+    assert_eq!(whole.paused_s, BTreeMap::new(), "a release pauses nobody");
+}
+
+#[test]
+fn the_whole_run_counts_every_stop_the_world_but_none_once_everyone_left() {
+    let events = vec![
+        at(0, "a", EventKind::Started),
+        at(1_000, "a", EventKind::Assigned(vec![part(0)])),
+        at(5_000, "b", EventKind::Started),
+        at(5_000, "a", EventKind::Revoked(vec![part(0)])),
+        at(7_000, "a", EventKind::Assigned(vec![part(0)])),
+        at(7_000, "b", EventKind::Assigned(vec![])),
+        at(8_000, "a", EventKind::Stopped),
+        at(8_000, "b", EventKind::Revoked(vec![])),
+        at(9_000, "b", EventKind::Assigned(vec![part(0)])),
+        at(10_000, "b", EventKind::Stopped),
+        at(20_000, "p", EventKind::Sent(0)),
+    ];
+    let whole = whole_run(&events, &member).expect("a member owned partitions");
+    assert_eq!(
+        whole.stop_the_world_s, 3.0,
+        "5 s to 7 s and 8 s to 9 s; the first join and the time after the last stop do not count"
+    );
+}

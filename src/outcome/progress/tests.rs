@@ -15,7 +15,10 @@ actors:
 timeline:
   - start: a
 ";
-    scenario::load_str(Path::new("t.yaml"), yaml.to_owned()).expect("a valid scenario")
+    scenario::load_str(Path::new("t.yaml"), yaml.to_owned())
+        .expect("a valid scenario")
+        .plans
+        .remove(0)
 }
 
 fn at(ms: u64, actor: &str, kind: EventKind) -> Event {

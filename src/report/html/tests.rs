@@ -21,6 +21,7 @@ fn partition(n: i32) -> TopicPartition {
 fn result(name: &str, events: Vec<EventView>) -> ScenarioResult {
     ScenarioResult {
         scenario: name.into(),
+        variant: None,
         file: format!("{name}.yaml"),
         target: "embedded".into(),
         verdict: Verdict::Passed,
@@ -70,7 +71,7 @@ fn one_timeline_per_scenario_that_ran_and_names_are_escaped() {
         verdict: Verdict::NotRunnable("needs create-partitions".into()),
         ..result("growth", Vec::new())
     };
-    let page = index_html(&[ran, skipped]);
+    let page = index_html(&[ran, skipped], &[]);
     assert_eq!(page.matches("<svg class=\"timeline\"").count(), 1);
     assert!(page.contains("a&lt;b") && page.contains("c&amp;1"));
     assert!(!page.contains("a<b") && !page.contains("<script"));

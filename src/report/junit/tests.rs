@@ -5,6 +5,7 @@ use super::*;
 fn result(name: &str, verdict: Verdict, failures: Vec<FailureView>) -> ScenarioResult {
     ScenarioResult {
         scenario: name.into(),
+        variant: None,
         file: format!("scenarios/{name}.yaml"),
         target: "embedded".into(),
         verdict,
@@ -37,7 +38,7 @@ fn one_testcase_per_scenario_with_failures_skips_and_errors_as_such() {
         ),
         result("broken", Verdict::Error("broker died".into()), Vec::new()),
     ];
-    let xml = junit(&results).expect("serializes");
+    let xml = junit(&results, &[]).expect("serializes");
     let report = Report::deserialize_from_str(&xml).expect("a JUnit consumer reads it back");
     assert_eq!(report.tests, 4);
     assert_eq!(report.failures, 1);

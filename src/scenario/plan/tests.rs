@@ -22,7 +22,10 @@ expect:
 
 #[test]
 fn the_frozen_consumer_and_its_group_go_through_relays_and_no_one_else() {
-    let plan = load_str(Path::new("t.yaml"), FROZEN.to_owned()).expect("valid");
+    let plan = load_str(Path::new("t.yaml"), FROZEN.to_owned())
+        .expect("valid")
+        .plans
+        .remove(0);
     assert!(plan.freezes("b"));
     assert!(!plan.freezes("a"));
     let relayed: Vec<&str> = ["a", "b", "c", "p"]
@@ -34,7 +37,10 @@ fn the_frozen_consumer_and_its_group_go_through_relays_and_no_one_else() {
 
 #[test]
 fn rebalances_are_stated_only_for_the_groups_a_scenario_names() {
-    let plan = load_str(Path::new("t.yaml"), FROZEN.to_owned()).expect("valid");
+    let plan = load_str(Path::new("t.yaml"), FROZEN.to_owned())
+        .expect("valid")
+        .plans
+        .remove(0);
     assert!(plan.states_rebalances("g"));
     assert!(!plan.states_rebalances("other"));
 }
