@@ -2,25 +2,27 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use kafka_scenario::cluster::bootstrap::BootstrapSettings;
 use kafka_scenario::cluster::kubernetes::dry_run_manifests;
 use kafka_scenario::cluster::profiles::ProfileError;
 use kafka_scenario::cluster::target::TargetError;
-use kafka_scenario::cluster::{Cluster, Launched, Target, TargetOptions};
+use kafka_scenario::cluster::{Target, TargetOptions};
 use kafka_scenario::expect::compare::{Comparison, compare};
 use kafka_scenario::report::html::index_html;
 use kafka_scenario::report::json::results_json;
 use kafka_scenario::report::junit::junit;
-use kafka_scenario::report::results::{ScenarioResult, Verdict};
-use kafka_scenario::report::terminal::{self, StepPrinter, accounting, verdict};
-use kafka_scenario::{LoadError, Outcome, Plan, RunError, Scenario, load};
-use tokio::signal::unix::{Signal, SignalKind, signal};
+use kafka_scenario::report::results::ScenarioResult;
+use kafka_scenario::report::terminal;
+use kafka_scenario::{LoadError, Outcome, Plan, Scenario, load};
+
+use invocation::{Settings, run_all};
+
+mod invocation;
 
 /// Exit codes, most severe first when several scenarios run.
-mod exit {
+pub(crate) mod exit {
     pub const PASS: u8 = 0;
     pub const FAILED: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
@@ -38,6 +40,7 @@ mod exit {
     after_help = "Examples:
   scenario-run scenarios/rebalance.yaml
   scenario-run scenarios/*.yaml --cluster embedded
+  scenario-run scenarios/*.yaml --jobs 4            # four at a time, output grouped per scenario
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
   scenario-run scenarios/*.yaml --report out/       # also write junit.xml, results.json, index.html
   scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
@@ -96,6 +99,11 @@ struct Args {
     /// Print each scenario's normalised outcome as YAML after its verdict.
     #[arg(long)]
     outcome: bool,
+    /// Scenarios (and variants) that run at once, each on a cluster of its own (embedded,
+    /// brokers of its own) or with names of its own (a shared target). Each one's output is
+    /// printed whole when it ends, in the order of the files.
+    #[arg(short, long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: u16,
     /// Write reports of the whole invocation into this directory (created if need be):
     /// `junit.xml` (one testcase per scenario), `results.json` (outcomes, measurements,
     /// failures and events) and `index.html` (a timeline per scenario).
@@ -174,8 +182,13 @@ fn main() -> ExitCode {
         .bootstrap
         .as_ref()
         .map_or_else(|| args.cluster.clone(), |b| format!("--bootstrap {b}"));
-    let (mut code, results) =
-        runtime.block_on(run_all(&plans, &target, &target_name, args.outcome));
+    let settings = Settings {
+        target: &target,
+        target_name: &target_name,
+        print_outcome: args.outcome,
+        jobs: usize::from(args.jobs),
+    };
+    let (mut code, results) = runtime.block_on(run_all(&plans, &settings));
     let comparisons = compare_variants(&scenarios, &results);
     for comparison in &comparisons {
         print!("{}", terminal::comparison(comparison));
@@ -306,226 +319,8 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, u8> {
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP, each of which ends the invocation after cleaning up.
-struct Interrupts {
-    int: Signal,
-    term: Signal,
-    hup: Signal,
-}
-
-impl Interrupts {
-    fn listen() -> std::io::Result<Interrupts> {
-        Ok(Interrupts {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// The next signal: its name and number.
-    async fn next(&mut self) -> (&'static str, u8) {
-        tokio::select! {
-            _ = self.int.recv() => ("SIGINT", 2),
-            _ = self.term.recv() => ("SIGTERM", 15),
-            _ = self.hup.recv() => ("SIGHUP", 1),
-        }
-    }
-}
-
-/// How one scenario ended, for the invocation.
-enum Ended {
-    /// With an exit code; the next scenario may run.
-    Code(u8),
-    /// By a signal (its number), after its cleanup.
-    Interrupted(u8),
-    /// Something the invocation started failed; no scenario can run any more.
-    TargetFailed,
-}
-
-/// How long removing a run's topics may take after a signal before the harness gives up on it.
-const INTERRUPT_CLEANUP_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Runs every plan; returns the exit code and a result for every plan (one the invocation
-/// never reached is an error saying why).
-async fn run_all(
-    plans: &[Plan],
-    target: &Target,
-    target_name: &str,
-    print_outcome: bool,
-) -> (u8, Vec<ScenarioResult>) {
-    let (code, mut results) = run_reached(plans, target, print_outcome).await;
-    for plan in &plans[results.len()..] {
-        let why = "not run: the invocation ended before it (see its output)".to_owned();
-        results.push(ScenarioResult::not_run(
-            plan,
-            target_name,
-            Verdict::Error(why),
-        ));
-    }
-    (code, results)
-}
-
-/// Runs the plans in order until one ends the invocation (a signal, a failed target).
-async fn run_reached(
-    plans: &[Plan],
-    target: &Target,
-    print_outcome: bool,
-) -> (u8, Vec<ScenarioResult>) {
-    let mut results = Vec::new();
-    let mut interrupts = match Interrupts::listen() {
-        Ok(interrupts) => interrupts,
-        Err(e) => {
-            eprintln!("error: cannot listen for signals: {e}");
-            return (exit::INFRASTRUCTURE, results);
-        }
-    };
-    let launched = tokio::select! {
-        launched = target.launch() => launched,
-        (name, number) = interrupts.next() => {
-            // Dropping the launch stopped whatever it had started.
-            eprintln!("interrupted by {name} while starting the cluster; stopped what had started");
-            return (exit::SIGNALLED + number, results);
-        }
-    };
-    let launched = match launched {
-        Ok(launched) => launched,
-        Err(e) => {
-            eprintln!("ERROR: {e}");
-            return (exit::INFRASTRUCTURE, results);
-        }
-    };
-    if let Some((what, took)) = launched.started() {
-        println!("     started {what} in {:.1}s", took.as_secs_f64());
-    }
-    let mut worst = exit::PASS;
-    for plan in plans {
-        let (ended, result) = run_one(plan, &launched, print_outcome, &mut interrupts).await;
-        results.push(result);
-        match ended {
-            Ended::Code(code) => worst = more_severe(worst, code),
-            Ended::Interrupted(number) => {
-                worst = exit::SIGNALLED + number;
-                break;
-            }
-            Ended::TargetFailed => {
-                worst = exit::INFRASTRUCTURE;
-                break;
-            }
-        }
-    }
-    if let Err(e) = launched.shutdown().await {
-        eprintln!("ERROR: {e}");
-        worst = more_severe(worst, exit::INFRASTRUCTURE);
-    }
-    (worst, results)
-}
-
-/// Runs one scenario; a signal or a failure of the target ends it early, after removing what
-/// the scenario created.
-async fn run_one(
-    plan: &Plan,
-    launched: &Launched,
-    print_outcome: bool,
-    interrupts: &mut Interrupts,
-) -> (Ended, ScenarioResult) {
-    let target = launched.name();
-    let not_run = |verdict| ScenarioResult::not_run(plan, &target, verdict);
-    let missing = launched.never_offers(plan);
-    if !missing.is_empty() {
-        let needs: Vec<String> = missing.iter().map(ToString::to_string).collect();
-        let reason = format!("needs {}", needs.join(", "));
-        println!("SKIP {}: not runnable on {target}: {reason}", plan.label());
-        return (
-            Ended::Code(exit::NOT_RUNNABLE),
-            not_run(Verdict::NotRunnable(reason)),
-        );
-    }
-    let cluster = tokio::select! {
-        cluster = launched.connect(plan) => cluster,
-        (name, number) = interrupts.next() => {
-            eprintln!("interrupted by {name}");
-            return (Ended::Interrupted(number), not_run(Verdict::Error(format!("interrupted by {name}"))));
-        }
-    };
-    let cluster = match cluster {
-        Ok(cluster) => cluster,
-        Err(e) => {
-            eprintln!("ERROR {}: {e}", plan.label());
-            return (
-                Ended::Code(exit::INFRASTRUCTURE),
-                not_run(Verdict::Error(e.to_string())),
-            );
-        }
-    };
-    println!(
-        "RUN  {} ({}) on {}",
-        plan.label(),
-        plan.file.display(),
-        cluster.describe()
-    );
-    let mut printer = StepPrinter::new(std::io::stdout(), plan);
-    let result = tokio::select! {
-        result = kafka_scenario::run(plan, cluster.as_ref(), &mut printer) => result,
-        (name, number) = interrupts.next() => {
-            eprintln!("interrupted by {name}: removing what this run created (its topics, brokers or containers)");
-            remove_topics(plan, cluster.as_ref()).await;
-            return (Ended::Interrupted(number), not_run(Verdict::Error(format!("interrupted by {name}"))));
-        }
-        e = launched.failure() => {
-            eprintln!("ERROR {}: {e}", plan.label());
-            return (Ended::TargetFailed, not_run(Verdict::Error(e.to_string())));
-        }
-    };
-    match result {
-        Ok(finished) => {
-            print!("{}", accounting(&finished.outcome));
-            print!("{}", verdict(plan, &finished.failures));
-            if print_outcome {
-                match serde_yaml::to_string(&finished.outcome) {
-                    Ok(yaml) => println!("{yaml}"),
-                    Err(e) => eprintln!("cannot render the outcome: {e}"),
-                }
-            }
-            let code = if finished.passed() {
-                exit::PASS
-            } else {
-                exit::FAILED
-            };
-            (
-                Ended::Code(code),
-                ScenarioResult::finished(plan, &target, &finished),
-            )
-        }
-        Err(e @ RunError::NotRunnable { .. }) => {
-            println!("SKIP {}: {e}", plan.label());
-            (
-                Ended::Code(exit::NOT_RUNNABLE),
-                not_run(Verdict::NotRunnable(e.to_string())),
-            )
-        }
-        Err(e) => {
-            eprintln!("ERROR {}: {e}", plan.label());
-            (
-                Ended::Code(exit::INFRASTRUCTURE),
-                not_run(Verdict::Error(e.to_string())),
-            )
-        }
-    }
-}
-
-/// Removes an interrupted run's topics, giving up after a while (the cluster may be what hangs).
-async fn remove_topics(plan: &Plan, cluster: &dyn Cluster) {
-    match tokio::time::timeout(INTERRUPT_CLEANUP_TIMEOUT, cluster.cleanup()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("ERROR {}: {e}", plan.name),
-        Err(_) => eprintln!(
-            "ERROR {}: the cluster did not delete the run's topics within {INTERRUPT_CLEANUP_TIMEOUT:?}",
-            plan.name
-        ),
-    }
-}
-
-fn more_severe(a: u8, b: u8) -> u8 {
+/// The code of the two that says the worse thing.
+pub(crate) fn more_severe(a: u8, b: u8) -> u8 {
     let rank = |code: u8| match code {
         code if code > exit::SIGNALLED => 5,
         exit::INFRASTRUCTURE => 4,

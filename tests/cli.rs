@@ -146,6 +146,7 @@ expect:
 topics: { t: { partitions: 1 } }
 actors: { p: { producer: { topic: t, count: 3 } } }
 timeline:
+  - sleep: 3s
   - produce: p
   - expect: { produced: { p: 4 } }
 ",
@@ -561,5 +562,71 @@ fn broker_faults_on_a_target_that_does_not_own_its_brokers_exit_4() {
     assert!(
         stdout.contains("SKIP min-insync: not runnable on --bootstrap 127.0.0.1:1"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn jobs_run_scenarios_at_once_and_print_each_whole() {
+    let passing = temp_scenario(
+        "jobs-passing.yaml",
+        "name: jobs-passing
+topics: { t: { partitions: 1 } }
+actors: { p: { producer: { topic: t, count: 3 } } }
+timeline:
+  - sleep: 2s
+  - produce: p
+  - sleep: 1s
+",
+    );
+    let failing = temp_scenario(
+        "jobs-failing.yaml",
+        "name: jobs-failing
+topics: { t: { partitions: 1 } }
+actors: { p: { producer: { topic: t, count: 3 } } }
+timeline:
+  - sleep: 3s
+  - produce: p
+  - expect: { produced: { p: 4 } }
+",
+    );
+    let paths = [
+        passing.to_str().expect("utf-8 path"),
+        failing.to_str().expect("utf-8 path"),
+    ];
+    let started = std::time::Instant::now();
+    let out = scenario_run(&[paths[0], paths[1], "--jobs", "2"]);
+    let took = started.elapsed();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the failing one fails: {stdout}"
+    );
+    // Each run's lines stay together: its RUN line, its steps, its verdict.
+    let blocks: Vec<&str> = stdout.split("RUN  ").skip(1).collect();
+    assert_eq!(blocks.len(), 2, "{stdout}");
+    let failing_block = blocks
+        .iter()
+        .find(|b| b.starts_with("jobs-failing"))
+        .expect("the failing run's block");
+    assert!(failing_block.contains("FAIL jobs-failing"), "{stdout}");
+    assert_eq!(failing_block.matches("] line ").count(), 3, "{stdout}");
+    let passing_block = blocks
+        .iter()
+        .find(|b| b.starts_with("jobs-passing"))
+        .expect("the passing run's block");
+    assert_eq!(passing_block.matches("] line ").count(), 3, "{stdout}");
+    assert!(passing_block.contains("PASS jobs-passing"), "{stdout}");
+    // Side by side the two take about as long as one (3 s); one after the other, twice as
+    // long. A ratio, as a slow machine slows both.
+    let alone = {
+        let started = std::time::Instant::now();
+        let out = scenario_run(&[paths[0]]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+        started.elapsed()
+    };
+    assert!(
+        took.as_secs_f64() < alone.as_secs_f64() * 1.5,
+        "two at once took {took:?}, one alone {alone:?}"
     );
 }

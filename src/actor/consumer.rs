@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, RebalanceProtocol};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
@@ -69,6 +69,10 @@ struct GroupMember {
     env: ActorEnv,
     /// What it owns now, as the assignments and revocations so far add up.
     owned: Mutex<BTreeSet<TopicPartition>>,
+    /// Whether its protocol is incremental. Known from its configuration: librdkafka's own
+    /// answer (`rd_kafka_rebalance_protocol`) blocks forever when asked from the rebalance
+    /// callback that the close serves.
+    incremental: bool,
 }
 
 impl ClientContext for GroupMember {
@@ -109,11 +113,8 @@ impl ConsumerContext for GroupMember {
     /// everything; under an incremental one (cooperative-sticky, KIP-848) both are changes to
     /// what it owns. The log always gets the whole set owned after an assignment, and tells a
     /// revocation of everything (`Revoked`) from a release of some (`Released`).
-    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let incremental = matches!(
-            consumer.rebalance_protocol(),
-            RebalanceProtocol::Cooperative
-        );
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let incremental = self.incremental;
         let mut owned = self.owned.lock().unwrap_or_else(PoisonError::into_inner);
         let kind = match rebalance {
             Rebalance::Assign(list) => {
@@ -179,6 +180,7 @@ impl ConsumerActor {
             .create_with_context(GroupMember {
                 env: env.clone(),
                 owned: Mutex::default(),
+                incremental: plan.incremental(),
             })
             .map_err(|e| fail(format!("cannot create the consumer: {e}")))?;
         let topics: Vec<&str> = plan.topics.iter().map(|t| env.topics.physical(t)).collect();

@@ -236,6 +236,18 @@ pub struct ConsumerPlan {
     pub properties: Vec<(String, String)>,
 }
 
+impl ConsumerPlan {
+    /// Whether its rebalances are incremental (only what moves is revoked): under KIP-848, and
+    /// under the classic protocol with the cooperative-sticky assignor (librdkafka's only
+    /// cooperative one; it refuses to mix eager and cooperative assignors).
+    pub fn incremental(&self) -> bool {
+        self.protocol == GroupProtocol::Consumer
+            || self.properties.iter().any(|(k, v)| {
+                k == "partition.assignment.strategy" && v.trim() == "cooperative-sticky"
+            })
+    }
+}
+
 /// The consumer group protocol a consumer speaks (`group.protocol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupProtocol {
