@@ -312,7 +312,12 @@ async fn run_one_into(
         cluster.describe()
     )?;
     let result = {
+        // A held run has no progress to show: its lines come when it ends.
+        let live = out.live;
         let mut printer = StepPrinter::new(&mut *out, plan);
+        if live {
+            printer = printer.with_progress();
+        }
         tokio::select! {
             result = kafka_scenario::run(plan, cluster.as_ref(), &mut printer) => result,
             signal = signal_of(signalled) => {

@@ -623,6 +623,8 @@ timeline:
         let started = std::time::Instant::now();
         let out = scenario_run(&[paths[0]]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+        // Its 3 s sleep would have a progress bar on a terminal; stderr is a pipe here.
+        assert!(!text(&out.stderr).contains("sleep"), "{}", text(&out.stderr));
         started.elapsed()
     };
     assert!(

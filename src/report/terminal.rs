@@ -1,28 +1,47 @@
 //! Terminal output for `scenario-run`.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::expect::compare::{Comparison, Held};
 use crate::expect::{Failure, Problem, at_checkpoint};
 use crate::outcome::assignment_view;
 use crate::run::record::Checkpoint;
-use crate::run::{Observer, StepNote};
+use crate::run::{Observer, StepNote, StepProgress};
 use crate::scenario::plan::{Action, PlannedStep};
 use crate::{Outcome, Plan};
 
 /// Prints one line per finished step to a writer (stdout in the CLI), with the assignment
-/// after it, and judges each `expect` step as it passes.
+/// after it, and judges each `expect` step as it passes. With progress on, a step that runs
+/// longer than a second shows a progress bar on stderr until it ends.
 pub struct StepPrinter<'p, W: Write + Send> {
     out: W,
     plan: &'p Plan,
+    progress: bool,
+    bar: Option<ProgressBar>,
 }
+
+/// How long a step runs before it gets a progress bar.
+const BAR_AFTER: Duration = Duration::from_secs(1);
 
 impl<'p, W: Write + Send> StepPrinter<'p, W> {
     /// Prints the steps of `plan` to `out`.
     pub fn new(out: W, plan: &'p Plan) -> Self {
-        StepPrinter { out, plan }
+        StepPrinter {
+            out,
+            plan,
+            progress: false,
+            bar: None,
+        }
+    }
+
+    /// Also shows progress bars for long steps, when stderr is a terminal (nothing otherwise).
+    pub fn with_progress(mut self) -> Self {
+        self.progress = std::io::stderr().is_terminal();
+        self
     }
 
     fn assignment(&self, after: &Checkpoint) -> String {
@@ -39,7 +58,26 @@ impl<'p, W: Write + Send> StepPrinter<'p, W> {
 }
 
 impl<W: Write + Send> Observer for StepPrinter<'_, W> {
+    fn wants_progress(&self) -> bool {
+        self.progress
+    }
+
+    fn step_progress(&mut self, step: &PlannedStep, progress: &StepProgress) {
+        if progress.elapsed < BAR_AFTER {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| new_bar(step, progress));
+        match (progress.records, progress.timeout) {
+            (Some((done, _)), _) => bar.set_position(done),
+            (None, Some(_)) => bar.set_position(millis(progress.elapsed)),
+            (None, None) => bar.tick(),
+        }
+    }
+
     fn step_finished(&mut self, step: &PlannedStep, at: Duration, note: &StepNote) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
         let mut line = format!(
             "[{:>7.2}s] line {:<3} {}",
             at.as_secs_f64(),
@@ -67,6 +105,39 @@ impl<W: Write + Send> Observer for StepPrinter<'_, W> {
             let _ = writeln!(self.out, "            ✗ {failure}");
         }
     }
+}
+
+/// A bar for a long step: records sent of a burst, time spent of an await against its timeout,
+/// a spinner with the time for anything else.
+fn new_bar(step: &PlannedStep, progress: &StepProgress) -> ProgressBar {
+    let (bar, template) = match (progress.records, progress.timeout) {
+        (Some((_, total)), _) => (
+            ProgressBar::new(total),
+            "{prefix} [{bar:30}] {human_pos}/{human_len} records, {per_sec}",
+        ),
+        (None, Some(timeout)) => (
+            ProgressBar::new(millis(timeout)),
+            "{prefix} [{bar:30}] {elapsed} (gives up after {msg})",
+        ),
+        (None, None) => (ProgressBar::new_spinner(), "{prefix} {spinner} {elapsed}"),
+    };
+    let bar = bar
+        .with_prefix(format!("line {} {}", step.line, step.text))
+        .with_message(
+            progress
+                .timeout
+                .map(|t| format!("{}s", t.as_secs()))
+                .unwrap_or_default(),
+        )
+        .with_elapsed(progress.elapsed);
+    match ProgressStyle::with_template(template) {
+        Ok(style) => bar.with_style(style.progress_chars("=> ")),
+        Err(_) => bar,
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// `PASS name` or `FAIL name` followed by each failure with expected and actual values; a

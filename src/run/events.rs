@@ -212,6 +212,21 @@ impl EventLog {
         self.since(0)
     }
 
+    /// Number of events so far.
+    pub fn logged(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// How many events from index `from` on satisfy `wanted`, and the log's length then:
+    /// follows a step without copying events.
+    pub fn count_since(&self, from: usize, wanted: impl Fn(&Event) -> bool) -> (u64, usize) {
+        let events = self.lock();
+        let count = events
+            .get(from..)
+            .map_or(0, |new| new.iter().filter(|e| wanted(e)).count() as u64);
+        (count, events.len())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Vec<Event>> {
         // A panicking actor thread must not hide the events logged so far.
         self.events.lock().unwrap_or_else(PoisonError::into_inner)

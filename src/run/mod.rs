@@ -69,10 +69,30 @@ pub struct StepNote {
     pub failure: Option<String>,
 }
 
+/// How far a running step has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepProgress {
+    /// Time since the step started.
+    pub elapsed: Duration,
+    /// For a `produce` step: records acknowledged so far, and records to send.
+    pub records: Option<(u64, u64)>,
+    /// For an `await` step: when it gives up.
+    pub timeout: Option<Duration>,
+}
+
+/// How often an observer that wants progress hears of a running step.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
 /// Receives progress as the run goes; the CLI prints it, tests ignore it.
 pub trait Observer: Send {
     /// A step is about to run, `at` after the scenario start.
     fn step_started(&mut self, _step: &PlannedStep, _at: Duration) {}
+    /// Whether to call `step_progress` while steps run; no progress is counted otherwise.
+    fn wants_progress(&self) -> bool {
+        false
+    }
+    /// How far the running step has come, every quarter second.
+    fn step_progress(&mut self, _step: &PlannedStep, _progress: &StepProgress) {}
     /// A step has finished.
     fn step_finished(&mut self, _step: &PlannedStep, _at: Duration, _note: &StepNote) {}
 }
@@ -182,13 +202,59 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
+    /// Runs a step, telling `observer` every quarter second how far it has come.
+    async fn step_telling(
+        &mut self,
+        step: &PlannedStep,
+        note: &mut StepNote,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        let log = Arc::clone(&self.log);
+        let started = log.elapsed();
+        let (producer, records, timeout) = match &step.action {
+            Action::Produce(burst) => (Some(burst.actor.clone()), Some(burst.count), None),
+            Action::Await(barrier) => (None, None, Some(barrier.timeout)),
+            _ => (None, None, None),
+        };
+        let mut seen = log.logged();
+        let mut acknowledged = 0;
+        let run = self.step(step, note);
+        tokio::pin!(run);
+        let mut ticks =
+            tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+        loop {
+            tokio::select! {
+                result = &mut run => return result,
+                _ = ticks.tick() => {
+                    if let Some(actor) = &producer {
+                        let (count, length) = log.count_since(seen, |e| {
+                            *e.actor == **actor && matches!(e.kind, events::EventKind::Produced { .. })
+                        });
+                        acknowledged += count;
+                        seen = length;
+                    }
+                    let progress = StepProgress {
+                        elapsed: log.elapsed().saturating_sub(started),
+                        records: records.map(|total| (acknowledged, total)),
+                        timeout,
+                    };
+                    observer.step_progress(step, &progress);
+                }
+            }
+        }
+    }
+
     async fn timeline(&mut self, observer: &mut dyn Observer) -> Result<(), RunError> {
         for step in &self.plan.steps {
             let started = self.log.elapsed();
             tracing::info!(line = step.line, "step: {}", step.text);
             observer.step_started(step, started);
             let mut note = StepNote::default();
-            self.step(step, &mut note).await?;
+            if observer.wants_progress() {
+                self.step_telling(step, &mut note, observer).await?;
+            } else {
+                self.step(step, &mut note).await?;
+            }
             self.refresh();
             if !matches!(step.action, Action::Await(_) | Action::Expect(_)) {
                 note.after = self.state_now(Some(step), None);
