@@ -66,6 +66,20 @@ fn temp_scenario(name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// A scenario named `name` that sleeps 3 s, produces 3 records and expects 4.
+fn failing_after_a_sleep(name: &str) -> String {
+    format!(
+        "name: {name}
+topics: {{ t: {{ partitions: 1 }} }}
+actors: {{ p: {{ producer: {{ topic: t, count: 3 }} }} }}
+timeline:
+  - sleep: 3s
+  - produce: p
+  - expect: {{ produced: {{ p: 4 }} }}
+"
+    )
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -140,17 +154,7 @@ expect:
   produced: { p: 3 }
 ",
     );
-    let failing = temp_scenario(
-        "report-fail.yaml",
-        "name: report-fail
-topics: { t: { partitions: 1 } }
-actors: { p: { producer: { topic: t, count: 3 } } }
-timeline:
-  - sleep: 3s
-  - produce: p
-  - expect: { produced: { p: 4 } }
-",
-    );
+    let failing = temp_scenario("report-fail.yaml", &failing_after_a_sleep("report-fail"));
     let growth = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/partition-growth.yaml"
@@ -180,7 +184,7 @@ timeline:
         .collect();
     assert_eq!(cases, ["report-pass", "report-fail", "partition-growth"]);
     assert!(
-        xml.contains("line 6: records produced by p: expected 4, actual 3"),
+        xml.contains("line 7: records produced by p: expected 4, actual 3"),
         "{xml}"
     );
 
@@ -200,7 +204,7 @@ timeline:
         events.iter().any(|e| e["kind"].get("produced").is_some()),
         "no produced event in {json}"
     );
-    assert_eq!(results["scenarios"][1]["failures"][0]["line"], 6);
+    assert_eq!(results["scenarios"][1]["failures"][0]["line"], 7);
 
     let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html written");
     assert_eq!(
@@ -578,17 +582,7 @@ timeline:
   - sleep: 1s
 ",
     );
-    let failing = temp_scenario(
-        "jobs-failing.yaml",
-        "name: jobs-failing
-topics: { t: { partitions: 1 } }
-actors: { p: { producer: { topic: t, count: 3 } } }
-timeline:
-  - sleep: 3s
-  - produce: p
-  - expect: { produced: { p: 4 } }
-",
-    );
+    let failing = temp_scenario("jobs-failing.yaml", &failing_after_a_sleep("jobs-failing"));
     let paths = [
         passing.to_str().expect("utf-8 path"),
         failing.to_str().expect("utf-8 path"),
@@ -624,7 +618,11 @@ timeline:
         let out = scenario_run(&[paths[0]]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
         // Its 3 s sleep would have a progress bar on a terminal; stderr is a pipe here.
-        assert!(!text(&out.stderr).contains("sleep"), "{}", text(&out.stderr));
+        assert!(
+            !text(&out.stderr).contains("sleep"),
+            "{}",
+            text(&out.stderr)
+        );
         started.elapsed()
     };
     assert!(

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::results::{EventView, ScenarioResult, Verdict};
+use super::results::{EventView, ScenarioResult, Verdict, figure_cells};
 use crate::expect::compare::{Comparison, Held};
 use crate::run::events::{EventKind, TopicPartition};
 
@@ -104,23 +104,13 @@ fn comparison_section(page: &mut String, comparison: &Comparison) {
          <th>largest latency</th></tr>",
         escape(&comparison.scenario)
     );
-    let cell = |value: Option<f64>, unit: &str, decimals: usize| {
-        value.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$} {unit}"))
-    };
-    for f in &comparison.figures {
-        let name = if f.ran {
-            escape(&f.variant)
-        } else {
-            format!("{} (not run)", escape(&f.variant))
-        };
-        let _ = write!(
-            page,
-            "<tr><td>{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            cell(f.stop_the_world_s, "s", 2),
-            cell(f.paused_s, "s", 2),
-            cell(f.largest_gap_s, "s", 2),
-            cell(f.largest_latency_ms, "ms", 0),
-        );
+    for figures in &comparison.figures {
+        let (name, cells) = figure_cells(figures);
+        let _ = write!(page, "<tr><td>{}</td>", escape(&name));
+        for cell in cells {
+            let _ = write!(page, "<td>{cell}</td>");
+        }
+        page.push_str("</tr>");
     }
     page.push_str("</table>");
     if !comparison.orderings.is_empty() {

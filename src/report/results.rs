@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::Finished;
+use crate::expect::compare::Figures;
 use crate::expect::{Failure, Problem};
 use crate::outcome::Outcome;
 use crate::run::events::{Event, EventKind};
@@ -93,6 +94,29 @@ pub struct StepView {
     pub started_s: f64,
     /// Seconds it took.
     pub seconds: f64,
+}
+
+/// A compared variant as the terminal and the page show it: its name (`(not run)` when the
+/// target could not run it) and its stop-the-world, paused, largest gap and largest latency,
+/// `–` where there is no figure.
+pub fn figure_cells(figures: &Figures) -> (String, [String; 4]) {
+    let cell = |value: Option<f64>, unit: &str, decimals: usize| {
+        value.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$} {unit}"))
+    };
+    let name = if figures.ran {
+        figures.variant.clone()
+    } else {
+        format!("{} (not run)", figures.variant)
+    };
+    (
+        name,
+        [
+            cell(figures.stop_the_world_s, "s", 2),
+            cell(figures.paused_s, "s", 2),
+            cell(figures.largest_gap_s, "s", 2),
+            cell(figures.largest_latency_ms, "ms", 0),
+        ],
+    )
 }
 
 impl ScenarioResult {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::results::figure_cells;
 use crate::expect::compare::{Comparison, Held};
 use crate::expect::{Failure, Problem, at_checkpoint};
 use crate::outcome::assignment_view;
@@ -322,22 +323,11 @@ pub fn comparison(comparison: &Comparison) -> String {
         "COMPARE {:<width$}  {:>14} {:>8} {:>12} {:>16}\n",
         comparison.scenario, "stop-the-world", "paused", "largest gap", "largest latency"
     );
-    let or_dash = |value: Option<f64>, unit: &str, decimals: usize| {
-        value.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$} {unit}"))
-    };
-    for f in &comparison.figures {
-        let shown = if f.ran {
-            f.variant.clone()
-        } else {
-            format!("{} (not run)", f.variant)
-        };
+    for figures in &comparison.figures {
+        let (name, [stop, paused, gap, latency]) = figure_cells(figures);
         let _ = writeln!(
             text,
-            "        {shown:<width$}  {:>14} {:>8} {:>12} {:>16}",
-            or_dash(f.stop_the_world_s, "s", 2),
-            or_dash(f.paused_s, "s", 2),
-            or_dash(f.largest_gap_s, "s", 2),
-            or_dash(f.largest_latency_ms, "ms", 0),
+            "        {name:<width$}  {stop:>14} {paused:>8} {gap:>12} {latency:>16}"
         );
     }
     for o in &comparison.orderings {
