@@ -142,6 +142,12 @@ pub fn judge(orderings: &[Ordering], figures: &[Figures]) -> Vec<OrderingVerdict
         .collect()
 }
 
+/// A sum of seconds, to the millisecond like every measurement (and 0.0 when empty, where an
+/// f64 sum would be -0.0).
+fn total(seconds: impl Iterator<Item = f64>) -> f64 {
+    (seconds.fold(0.0, |a, b| a + b) * 1000.0).round() / 1000.0
+}
+
 /// The unit a measure's figure is given in.
 pub fn unit(measure: Measure) -> &'static str {
     match measure {
@@ -166,19 +172,10 @@ fn figures(variant: String, outcome: Option<&Outcome>) -> Figures {
     Figures {
         variant,
         ran: true,
-        // Folded from 0.0: an empty f64 sum is -0.0.
-        stop_the_world_s: Some(
-            groups
-                .clone()
-                .map(|p| p.stop_the_world_s)
-                .fold(0.0, |a, b| a + b),
-        ),
-        paused_s: Some(
-            groups
-                .clone()
-                .flat_map(|p| p.paused_s.values())
-                .fold(0.0, |a, b| a + b),
-        ),
+        stop_the_world_s: Some(total(groups.clone().map(|p| p.stop_the_world_s))),
+        paused_s: Some(total(
+            groups.clone().flat_map(|p| p.paused_s.values().copied()),
+        )),
         largest_gap_s: largest(
             groups
                 .clone()
