@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use common::requirements::{Component, needing};
 use kafka_scenario::cluster::local::LocalSettings;
-use kafka_scenario::cluster::{Cluster, EmbeddedCluster, Target};
+use kafka_scenario::cluster::{EmbeddedCluster, Target};
 use kafka_scenario::expect::compare::compare;
 use kafka_scenario::scenario::plan::Capability;
 use kafka_scenario::{Finished, Outcome, Plan, RunError, Scenario};
@@ -83,10 +83,11 @@ fn scenario_files() -> Vec<PathBuf> {
 }
 
 fn on_embedded(plan: &Plan) -> Result<Option<Outcome>, Failed> {
-    let offered = EmbeddedCluster::start()
-        .expect("the embedded cluster starts")
-        .capabilities();
-    let lacking: Vec<Capability> = plan.needs.difference(&offered).copied().collect();
+    let lacking: Vec<Capability> = plan
+        .needs
+        .difference(&EmbeddedCluster::offers())
+        .copied()
+        .collect();
     let result = common::shared::runtime().block_on(common::run_embedded(plan));
     if !lacking.is_empty() {
         // The mock answers no CreatePartitions and has no brokers to fault: reported not

@@ -63,6 +63,13 @@ impl EmbeddedCluster {
         })
     }
 
+    /// What every mock cluster can do, known without starting one: KIP-848 with the mock's
+    /// own timing (a 3 s heartbeat, a 30 s session) and a plain range assignment computed by
+    /// the broker; no CreatePartitions, no brokers to fault.
+    pub fn offers() -> BTreeSet<Capability> {
+        BTreeSet::from([Capability::ConsumerGroupProtocol])
+    }
+
     /// The mock brokers' addresses.
     pub fn bootstrap_servers(&self) -> &str {
         &self.bootstrap
@@ -133,9 +140,7 @@ impl Cluster for EmbeddedCluster {
     }
 
     fn capabilities(&self) -> BTreeSet<Capability> {
-        // The mock speaks KIP-848 with its own timing (a 3 s heartbeat, a 30 s session) and a
-        // plain range assignment computed by the broker.
-        BTreeSet::from([Capability::ConsumerGroupProtocol])
+        EmbeddedCluster::offers()
     }
 
     fn consumer_defaults(&self) -> Vec<(String, String)> {

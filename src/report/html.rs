@@ -271,10 +271,8 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
 fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String, Lane)> {
     let mut order: Vec<String> = Vec::new();
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
-    // Actor -> since when it owns what, as the bar's label.
-    let mut owning: BTreeMap<String, (f64, String)> = BTreeMap::new();
-    // Actor -> what it owns now.
-    let mut owned: BTreeMap<String, Vec<TopicPartition>> = BTreeMap::new();
+    // Actor -> since when it owns which partitions (never none).
+    let mut owning: BTreeMap<String, (f64, Vec<TopicPartition>)> = BTreeMap::new();
     // Actor -> since when it is frozen.
     let mut frozen_since: BTreeMap<String, f64> = BTreeMap::new();
     for event in events {
@@ -285,38 +283,31 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
             order.push(event.actor.clone());
         }
         let lane = lanes.entry(event.actor.clone()).or_default();
-        let close = |owning: &mut BTreeMap<String, (f64, String)>, lane: &mut Lane| {
-            if let Some((from, label)) = owning.remove(&event.actor) {
-                lane.bars.push((x(from), x(event.at_s), label));
-            }
+        // Ends the actor's bar now; returns what it owned.
+        let close = |owning: &mut BTreeMap<String, (f64, Vec<TopicPartition>)>, lane: &mut Lane| {
+            let (from, parts) = owning.remove(&event.actor)?;
+            lane.bars.push((x(from), x(event.at_s), label(&parts)));
+            Some(parts)
         };
-        let label = |parts: &[&TopicPartition]| {
-            let names: Vec<String> = parts
-                .iter()
-                .map(|p| format!("{}/{}", p.topic, p.partition))
-                .collect();
-            names.join(" ")
+        let open = |owning: &mut BTreeMap<String, (f64, Vec<TopicPartition>)>, parts: Vec<_>| {
+            if !parts.is_empty() {
+                owning.insert(event.actor.clone(), (event.at_s, parts));
+            }
         };
         match &event.kind {
             EventKind::Assigned(parts) => {
                 close(&mut owning, lane);
-                owned.insert(event.actor.clone(), parts.clone());
-                if !parts.is_empty() {
-                    let parts: Vec<&TopicPartition> = parts.iter().collect();
-                    owning.insert(event.actor.clone(), (event.at_s, label(&parts)));
-                }
+                open(&mut owning, parts.clone());
             }
             EventKind::Released(released) => {
                 // A new bar goes on with what the member kept.
-                let kept = owned.entry(event.actor.clone()).or_default();
+                let mut kept = close(&mut owning, lane).unwrap_or_default();
                 kept.retain(|p| !released.contains(p));
-                close(&mut owning, lane);
-                if !kept.is_empty() {
-                    let kept: Vec<&TopicPartition> = kept.iter().collect();
-                    owning.insert(event.actor.clone(), (event.at_s, label(&kept)));
-                }
+                open(&mut owning, kept);
             }
-            EventKind::Revoked(_) => close(&mut owning, lane),
+            EventKind::Revoked(_) => {
+                close(&mut owning, lane);
+            }
             EventKind::Consumed { .. } | EventKind::Produced { .. } => {
                 let at = x(event.at_s).round();
                 if lane.ticks.last() != Some(&at) {
@@ -345,9 +336,9 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
             _ => {}
         }
     }
-    for (actor, (from, label)) in owning {
+    for (actor, (from, parts)) in owning {
         if let Some(lane) = lanes.get_mut(&actor) {
-            lane.bars.push((x(from), x(end), label));
+            lane.bars.push((x(from), x(end), label(&parts)));
         }
     }
     for (actor, from) in frozen_since {
@@ -359,6 +350,15 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
         .into_iter()
         .filter_map(|name| lanes.remove(&name).map(|lane| (name, lane)))
         .collect()
+}
+
+/// A bar's label: its partitions, `topic/0 topic/1`.
+fn label(parts: &[TopicPartition]) -> String {
+    let names: Vec<String> = parts
+        .iter()
+        .map(|p| format!("{}/{}", p.topic, p.partition))
+        .collect();
+    names.join(" ")
 }
 
 fn rebalance_table(page: &mut String, result: &ScenarioResult) {

@@ -6,6 +6,7 @@ mod freeze;
 mod variants;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::config::ClientConfig;
@@ -96,10 +97,12 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
         source,
         file: &file,
     };
+    // One copy of the text, shared by every variant's plan.
+    let shared = Arc::new(source.clone());
     if file.variants.is_empty() {
         v.no_comparison_without_variants()?;
         return Ok(Scenario {
-            plans: vec![plan(&file, source, None)?],
+            plans: vec![plan(&file, &shared, None)?],
             orderings: Vec::new(),
         });
     }
@@ -113,7 +116,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
             name: name.clone(),
             about: spec.about.trim().to_owned(),
         };
-        plans.push(plan(&overlaid, source, Some(variant))?);
+        plans.push(plan(&overlaid, &shared, Some(variant))?);
     }
     Ok(Scenario {
         plans,
@@ -122,7 +125,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
 }
 
 /// The plan of `file` as it is (its variant's properties already laid over its defaults).
-fn plan(file: &ScenarioFile, source: &SourceText, variant: Option<Variant>) -> Result<Plan> {
+fn plan(file: &ScenarioFile, source: &Arc<SourceText>, variant: Option<Variant>) -> Result<Plan> {
     let v = Validator { source, file };
     let topics = v.topics()?;
     let brokers = v.brokers(&topics)?;
@@ -156,7 +159,7 @@ fn plan(file: &ScenarioFile, source: &SourceText, variant: Option<Variant>) -> R
         variant,
         about: file.about.trim().to_owned(),
         file: source.file().to_owned(),
-        source: std::sync::Arc::new(source.clone()),
+        source: Arc::clone(source),
         brokers,
         topics,
         actors,

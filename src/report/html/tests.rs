@@ -77,3 +77,25 @@ fn one_timeline_per_scenario_that_ran_and_names_are_escaped() {
     assert!(!page.contains("a<b") && !page.contains("<script"));
     assert!(page.contains("needs create-partitions"));
 }
+
+#[test]
+fn a_release_ends_the_bar_and_one_goes_on_with_what_was_kept() {
+    let events = vec![
+        event(
+            1.0,
+            "c1",
+            EventKind::Assigned(vec![partition(0), partition(1)]),
+        ),
+        event(3.0, "c1", EventKind::Released(vec![partition(1)])),
+        event(6.0, "c1", EventKind::Released(vec![partition(0)])),
+    ];
+    let lanes = lanes(&events, 10.0, &|t| t * 10.0);
+    assert_eq!(
+        lanes[0].1.bars,
+        vec![
+            (10.0, 30.0, "t/0 t/1".to_owned()),
+            (30.0, 60.0, "t/0".to_owned())
+        ],
+        "nothing kept, no bar"
+    );
+}
