@@ -278,6 +278,18 @@ async fn run_one_into(
     if let Some(signal) = *signalled.borrow() {
         return Ok(interrupted(signal));
     }
+    let vars = plan.missing_vars();
+    if !vars.is_empty() {
+        let reason = RunError::MissingVars {
+            names: vars.into_iter().map(str::to_owned).collect(),
+        }
+        .to_string();
+        writeln!(out, "SKIP {label}: {reason}")?;
+        return Ok((
+            Ended::Code(exit::NOT_RUNNABLE),
+            not_run(Verdict::NotRunnable(reason)),
+        ));
+    }
     let missing = launched.never_offers(plan);
     if !missing.is_empty() {
         let needs: Vec<String> = missing.iter().map(ToString::to_string).collect();
@@ -351,7 +363,7 @@ async fn run_one_into(
                 ScenarioResult::finished(plan, &target, &finished),
             )
         }
-        Err(e @ RunError::NotRunnable { .. }) => {
+        Err(e @ (RunError::NotRunnable { .. } | RunError::MissingVars { .. })) => {
             writeln!(out, "SKIP {label}: {e}")?;
             (
                 Ended::Code(exit::NOT_RUNNABLE),

@@ -1,5 +1,6 @@
 //! `scenario-run`: runs scenario files on a cluster and reports PASS / FAIL.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -44,6 +45,7 @@ pub(crate) mod exit {
   scenario-run scenarios/acks.yaml --outcome        # also print the normalised outcome
   scenario-run scenarios/*.yaml --report out/       # also write junit.xml, results.json, index.html
   scenario-run scenarios/rebalance.yaml --bootstrap 127.0.0.1:9092
+  scenario-run scenarios/course-clients/*.yaml --cluster kafka-local --scram --var course=PATH
   scenario-run scenarios/*.yaml --cluster kafka-local --brokers 3   # real Kafka, local JVMs
   scenario-run scenarios/*.yaml --cluster kafka --image apache/kafka:3.8.0   # needs Docker
   scenario-run scenarios/rebalance.yaml --cluster ktdseducluster      # profile, ~/.kube/config-NAME or context
@@ -83,6 +85,11 @@ struct Args {
     /// run-unique suffix.
     #[arg(long, requires = "bootstrap")]
     keep_names: bool,
+    /// A value for the `{var.NAME}` placeholders of process actors, e.g. `--var
+    /// course=~/githubrepo/ktds-edu-kafka` (repeatable). A scenario that uses a variable not
+    /// given is reported not runnable.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = property)]
+    vars: Vec<(String, String)>,
     /// With --cluster kafka or redpanda: the image (`name:tag`), e.g. `apache/kafka:3.8.0`.
     #[arg(long, value_name = "IMAGE")]
     image: Option<String>,
@@ -135,9 +142,26 @@ fn main() -> ExitCode {
         Ok(scenarios) => scenarios,
         Err(code) => return ExitCode::from(code),
     };
+    // Processes run in directories of their own: a value naming an existing file or directory
+    // relative to here is handed to them as an absolute path.
+    let vars: BTreeMap<String, String> = args
+        .vars
+        .iter()
+        .map(|(name, value)| {
+            let absolute = std::fs::canonicalize(value)
+                .ok()
+                .filter(|_| Path::new(value).is_relative())
+                .map_or_else(|| value.clone(), |p| p.display().to_string());
+            (name.clone(), absolute)
+        })
+        .collect();
     let plans: Vec<Plan> = scenarios
         .iter()
         .flat_map(|s| s.plans.iter().cloned())
+        .map(|plan| Plan {
+            vars: vars.clone(),
+            ..plan
+        })
         .collect();
     let target = match &args.bootstrap {
         Some(bootstrap) => Target::Bootstrap(BootstrapSettings {

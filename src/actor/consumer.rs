@@ -596,15 +596,19 @@ impl Poller {
     }
 
     fn consumed(&self, message: &BorrowedMessage<'_>) -> EventKind {
-        let id = message.headers().and_then(|headers| {
-            let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
-            RecordId::parse(value, |producer| self.env.topics.actor_name(producer))
-        });
+        let at = self
+            .env
+            .topics
+            .partition(message.topic(), message.partition());
+        let id = message
+            .headers()
+            .and_then(|headers| {
+                let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
+                RecordId::parse(value, |producer| self.env.topics.actor_name(producer))
+            })
+            .unwrap_or_else(|| RecordId::located(&at, message.offset()));
         EventKind::Consumed {
-            at: self
-                .env
-                .topics
-                .partition(message.topic(), message.partition()),
+            at,
             offset: message.offset(),
             key: message
                 .key()

@@ -2,10 +2,13 @@
 //! sees to the run's event log, under its actor name and the scenario's topic names.
 
 pub mod consumer;
+pub mod group_watch;
 pub mod offsets;
+pub mod process;
 pub mod producer;
 pub mod readback;
 pub mod relay;
+pub mod topic_tail;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -32,9 +32,32 @@ fn differ(what: String, expected: impl Debug, actual: impl Debug) -> Difference 
     }
 }
 
+/// Whether `wanted` can be matched one to one with some of `have`.
+fn includes(have: &[AssignmentView], wanted: &[AssignmentView]) -> bool {
+    let mut left: Vec<&AssignmentView> = have.iter().collect();
+    wanted
+        .iter()
+        .all(|w| match left.iter().position(|h| *h == w) {
+            Some(i) => {
+                left.swap_remove(i);
+                true
+            }
+            None => false,
+        })
+}
+
+/// Assignments of alike consumers in a fixed order, e.g. `[[], [1], [2]]`.
+pub fn sorted_views(views: &[AssignmentView]) -> String {
+    let mut shown: Vec<String> = views.iter().map(ToString::to_string).collect();
+    shown.sort();
+    format!("[{}]", shown.join(", "))
+}
+
 /// Compares every expectation with the facts.
 pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Difference> {
     let mut out = Vec::new();
+    // Alike consumers' expected assignments, per set, judged together below.
+    let mut alike: BTreeMap<Vec<&str>, Vec<AssignmentView>> = BTreeMap::new();
     for (actor, wanted) in &expect.assignment {
         let actual = facts.assignment.get(actor);
         let wanted = match wanted {
@@ -49,6 +72,13 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
                 expected: wanted.to_string(),
                 actual: "not running".into(),
             }),
+            Some(_) if plan.alike_set(actor).is_some() => {
+                let set = plan.alike_set(actor).into_iter().flatten();
+                alike
+                    .entry(set.map(String::as_str).collect())
+                    .or_default()
+                    .push(wanted);
+            }
             Some(holding) => {
                 let mut have = assignment_view(plan, actor, holding, &facts.frozen);
                 if let (AssignmentView::PerTopic(have), AssignmentView::PerTopic(want)) =
@@ -64,6 +94,22 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
                     });
                 }
             }
+        }
+    }
+    for (set, wanted) in alike {
+        let have: Vec<AssignmentView> = set
+            .iter()
+            .filter_map(|actor| {
+                let holding = facts.assignment.get(*actor)?;
+                Some(assignment_view(plan, actor, holding, &facts.frozen))
+            })
+            .collect();
+        if !includes(&have, &wanted) {
+            out.push(Difference {
+                what: format!("assignments of {} (alike, in any order)", set.join(", ")),
+                expected: sorted_views(&wanted),
+                actual: sorted_views(&have),
+            });
         }
     }
     counts(

@@ -10,7 +10,7 @@ use crate::run::events::{Event, EventKind, RecordId};
 use crate::run::record::{Checkpoint, Committed, Stored};
 use crate::run::state::Holding;
 use crate::run::state::LiveState;
-use crate::scenario::plan::{ActorPlan, Plan};
+use crate::scenario::plan::Plan;
 
 /// What the run did, in full.
 #[derive(Debug, Clone, Default)]
@@ -79,12 +79,7 @@ pub fn facts(
     let member_of: HashMap<&str, (&str, &[String])> = plan
         .actors
         .iter()
-        .filter_map(|(name, a)| match a {
-            ActorPlan::Consumer(c) => {
-                Some((name.as_str(), (c.group.as_str(), c.topics.as_slice())))
-            }
-            ActorPlan::Producer(_) => None,
-        })
+        .filter_map(|(name, a)| Some((name.as_str(), (a.group()?, a.consumed_topics()))))
         .collect();
     // Group -> record id -> times consumed.
     let mut consumed_ids: BTreeMap<&str, HashMap<RecordId, u64>> = BTreeMap::new();
@@ -95,7 +90,7 @@ pub fn facts(
         match &event.kind {
             EventKind::Consumed { id, .. } => {
                 *f.consumed.entry(actor).or_default() += 1;
-                if let (Some(id), Some((group, _))) = (id, member_of.get(&*event.actor)) {
+                if let Some((group, _)) = member_of.get(&*event.actor) {
                     *consumed_ids
                         .entry(group)
                         .or_default()
@@ -141,13 +136,8 @@ pub fn facts(
         let subscribed: BTreeSet<&str> = plan
             .actors
             .values()
-            .filter_map(|a| match a {
-                ActorPlan::Consumer(c) if c.group == *group => {
-                    Some(c.topics.iter().map(String::as_str))
-                }
-                _ => None,
-            })
-            .flatten()
+            .filter(|a| a.group() == Some(group))
+            .flat_map(|a| a.consumed_topics().iter().map(String::as_str))
             .chain(topics.iter().map(String::as_str))
             .collect();
         let lost = produced_ids

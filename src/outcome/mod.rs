@@ -71,6 +71,9 @@ pub enum AssignmentView {
     /// How many partitions, where the scenario asks for counts (`outcome: { assignments:
     /// counts }`).
     Count(usize),
+    /// What a set of alike consumers held, in a fixed order that says nothing of who held what
+    /// (`outcome: { alike: [...] }`).
+    Alike(Vec<AssignmentView>),
 }
 
 impl std::fmt::Display for AssignmentView {
@@ -91,6 +94,7 @@ impl std::fmt::Display for AssignmentView {
             AssignmentView::Status(word) => f.write_str(word),
             AssignmentView::Count(1) => f.write_str("1 partition"),
             AssignmentView::Count(n) => write!(f, "{n} partitions"),
+            AssignmentView::Alike(views) => f.write_str(&crate::expect::sorted_views(views)),
         }
     }
 }
@@ -235,26 +239,45 @@ fn guaranteed(plan: &Plan, producer: &str, d: &durability::Durability) -> Durabi
 }
 
 fn checkpoint_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
+    let mut assignment: BTreeMap<String, AssignmentView> = checkpoint
+        .assignment
+        .iter()
+        .map(|(actor, holding)| {
+            let view = match (plan.assignments, holding) {
+                (AssignmentDetail::Counts, Some(parts)) if !checkpoint.frozen.contains(actor) => {
+                    AssignmentView::Count(parts.len())
+                }
+                _ => assignment_view(plan, actor, holding, &checkpoint.frozen),
+            };
+            (actor.to_string(), view)
+        })
+        .collect();
+    for set in &plan.alike {
+        let mut members = Vec::new();
+        let mut views = Vec::new();
+        for actor in set {
+            if let Some(view) = assignment.remove(actor) {
+                members.push(actor.as_str());
+                views.push(view);
+            }
+        }
+        match (members.as_slice(), views.len()) {
+            ([alone], 1) => {
+                assignment.insert((*alone).to_owned(), views.remove(0));
+            }
+            (_, 0) => {}
+            _ => {
+                views.sort_by_key(ToString::to_string);
+                assignment.insert(members.join(" | "), AssignmentView::Alike(views));
+            }
+        }
+    }
     CheckpointView {
         at: match checkpoint.line {
             Some(line) => format!("line {line}: {}", checkpoint.step),
             None => checkpoint.step.clone(),
         },
-        assignment: checkpoint
-            .assignment
-            .iter()
-            .map(|(actor, holding)| {
-                let view = match (plan.assignments, holding) {
-                    (AssignmentDetail::Counts, Some(parts))
-                        if !checkpoint.frozen.contains(actor) =>
-                    {
-                        AssignmentView::Count(parts.len())
-                    }
-                    _ => assignment_view(plan, actor, holding, &checkpoint.frozen),
-                };
-                (actor.to_string(), view)
-            })
-            .collect(),
+        assignment,
     }
 }
 
@@ -271,10 +294,10 @@ pub fn assignment_view(
     let Some(parts) = holding else {
         return AssignmentView::Status("rebalancing");
     };
-    let topics = match plan.actors.get(actor) {
-        Some(ActorPlan::Consumer(c)) => c.topics.clone(),
-        _ => Vec::new(),
-    };
+    let topics = plan
+        .actors
+        .get(actor)
+        .map_or_else(Vec::new, |a| a.consumed_topics().to_vec());
     let of = |topic: &str| -> Vec<i32> {
         parts
             .iter()

@@ -253,10 +253,7 @@ fn largest_gap(
             }
             EventKind::Consumed { at, id, .. } => {
                 if let Some(lost) = lost_at.remove(at) {
-                    let waiting_since = id
-                        .as_ref()
-                        .and_then(|id| acked.get(id))
-                        .map_or(lost, |ack| lost.max(*ack));
+                    let waiting_since = acked.get(id).map_or(lost, |ack| lost.max(*ack));
                     if event.at >= from && waiting_since <= until {
                         gaps.push((at, event.at.saturating_sub(waiting_since)));
                     }
@@ -283,7 +280,7 @@ fn latencies(events: &[Event], is_member: &impl Fn(&str) -> bool) -> Vec<(Durati
             EventKind::Produced { id, .. } => {
                 acked.insert(id, event.at);
             }
-            EventKind::Consumed { id: Some(id), .. } if is_member(&event.actor) => {
+            EventKind::Consumed { id, .. } if is_member(&event.actor) => {
                 consumed.entry(id).or_insert(event.at);
             }
             _ => {}
@@ -318,12 +315,7 @@ pub(super) fn members_of<'a>(
     plan: &'a crate::scenario::plan::Plan,
     group: &'a str,
 ) -> impl Fn(&str) -> bool + 'a {
-    move |actor| {
-        matches!(
-            plan.actors.get(actor),
-            Some(crate::scenario::plan::ActorPlan::Consumer(c)) if c.group == group
-        )
-    }
+    move |actor| plan.actors.get(actor).and_then(|a| a.group()) == Some(group)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::timing::seconds;
 use crate::run::barrier::group_of;
 use crate::run::events::{Event, EventKind, RecordId};
 use crate::run::state::LiveState;
-use crate::scenario::plan::{ActorPlan, Plan};
+use crate::scenario::plan::Plan;
 
 /// One rebalance of a group, as its members saw it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,21 +94,19 @@ pub fn steady_latencies(plan: &Plan, events: &[Event]) -> BTreeMap<String, Laten
 pub fn stalls(plan: &Plan, events: &[Event]) -> BTreeMap<String, Stall> {
     let mut groups: BTreeMap<&str, Progress> = BTreeMap::new();
     for actor in plan.actors.values() {
-        if let ActorPlan::Consumer(c) = actor {
-            groups
-                .entry(c.group.as_str())
-                .or_default()
-                .topics
-                .extend(c.topics.iter().map(|t| Arc::from(t.as_str())));
+        if let Some(group) = actor.group() {
+            groups.entry(group).or_default().topics.extend(
+                actor
+                    .consumed_topics()
+                    .iter()
+                    .map(|t| Arc::from(t.as_str())),
+            );
         }
     }
     let member_of: HashMap<&str, &str> = plan
         .actors
         .iter()
-        .filter_map(|(name, a)| match a {
-            ActorPlan::Consumer(c) => Some((name.as_str(), c.group.as_str())),
-            ActorPlan::Producer(_) => None,
-        })
+        .filter_map(|(name, a)| Some((name.as_str(), a.group()?)))
         .collect();
     let mut end = Duration::ZERO;
     for event in events {
@@ -156,7 +154,7 @@ struct Progress {
     /// Running members.
     running: usize,
     /// Per member, the records it received and has not finished processing, in order.
-    received: HashMap<Arc<str>, VecDeque<Option<RecordId>>>,
+    received: HashMap<Arc<str>, VecDeque<RecordId>>,
     /// When the current stretch without progress began.
     since: Option<Duration>,
     /// The longest stretch so far: its start and length.
@@ -185,7 +183,7 @@ impl Progress {
                     .push_back(id.clone());
             }
             EventKind::Processed(records) => {
-                let done: Vec<Option<RecordId>> = self
+                let done: Vec<RecordId> = self
                     .received
                     .get_mut(actor)
                     .map(|queue| {
@@ -194,7 +192,7 @@ impl Progress {
                     })
                     .unwrap_or_default();
                 let mut moved = false;
-                for id in done.into_iter().flatten() {
+                for id in done {
                     if self.processed.insert(id.clone()) {
                         moved = true;
                         if self.acknowledged.contains(&id) {

@@ -43,13 +43,29 @@ const UNKEYED_PER_PARTITION_FOR_CERTAINTY: u64 = 64;
 /// Decides what is timing-dependent in this run.
 pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent {
     let mut started_at: BTreeMap<&str, Duration> = BTreeMap::new();
-    let mut timing = TimingDependent::default();
+    let mut timing = TimingDependent {
+        // Which of the alike consumers consumed what depends on ids the broker draws.
+        counts: !plan.alike.is_empty(),
+        ..TimingDependent::default()
+    };
     for event in &record.events {
         let actor = plan.actors.get(&*event.actor);
         match (&event.kind, actor) {
             (EventKind::Started, Some(ActorPlan::Producer(p))) if p.rate.is_some() => {
                 timing.counts = true;
                 timing.keys = true;
+            }
+            // A program that runs until stopped sends at its own pace; one that ends by
+            // itself sends what it was written to send.
+            (EventKind::Started, Some(ActorPlan::Process(p))) => {
+                started_at.insert(&event.actor, event.at);
+                if let Some(group) = actor.and_then(ActorPlan::group) {
+                    // When its own client commits is not the harness's to know.
+                    timing.duplicates.insert(group.to_owned());
+                } else if !p.exits {
+                    timing.counts = true;
+                    timing.keys = true;
+                }
             }
             (EventKind::Started, _) => {
                 started_at.insert(&event.actor, event.at);
@@ -262,10 +278,7 @@ pub fn measurements(
 }
 
 fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
-    let group_of = |actor: &str| match plan.actors.get(actor) {
-        Some(ActorPlan::Consumer(c)) => Some(c.group.as_str()),
-        _ => None,
-    };
+    let group_of = |actor: &str| plan.actors.get(actor).and_then(ActorPlan::group);
     let mut out = Vec::new();
     for (i, event) in record.events.iter().enumerate() {
         let how = match event.kind {

@@ -23,9 +23,11 @@ pub struct BarrierTimeout {
 
 /// The group a consumer actor belongs to.
 pub fn group_of(plan: &Plan) -> impl Fn(&str) -> Option<String> + '_ {
-    move |actor| match plan.actors.get(actor) {
-        Some(ActorPlan::Consumer(c)) => Some(c.group.clone()),
-        _ => None,
+    move |actor| {
+        plan.actors
+            .get(actor)
+            .and_then(ActorPlan::group)
+            .map(str::to_owned)
     }
 }
 
@@ -70,13 +72,8 @@ fn unmet(
         let topics: BTreeSet<&str> = plan
             .actors
             .values()
-            .filter_map(|a| match a {
-                ActorPlan::Consumer(c) if &c.group == group => {
-                    Some(c.topics.iter().map(String::as_str))
-                }
-                _ => None,
-            })
-            .flatten()
+            .filter(|a| a.group() == Some(group))
+            .flat_map(|a| a.consumed_topics().iter().map(String::as_str))
             .collect();
         let consumed = state.consumed_ids.get(group);
         let (mut total, mut missing) = (0, 0);
@@ -154,6 +151,11 @@ fn cluster_unmet(barrier: &Barrier, state: &LiveState) -> Vec<String> {
             None => unmet.push(format!("{partition} leader changed: it has no leader")),
         }
     }
+    for actor in &barrier.exited {
+        if !state.exited.contains_key(actor.as_str()) {
+            unmet.push(format!("{actor} exited: it still runs"));
+        }
+    }
     if let Some(wanted) = barrier.brokers {
         match &state.brokers {
             Some(brokers) if brokers.len() == wanted => {}
@@ -186,9 +188,12 @@ fn unstable(
     let mut seen = String::new();
     let mut waiting = Vec::new();
     for (name, actor) in &plan.actors {
-        let ActorPlan::Consumer(c) = actor else {
+        let Some(member_of) = actor.group() else {
             continue;
         };
+        // A process is observed through DescribeGroups, which sees classic groups only.
+        let incremental_protocol =
+            matches!(actor, ActorPlan::Consumer(c) if c.protocol == GroupProtocol::Consumer);
         let Some(member) = state
             .members
             .get(name.as_str())
@@ -196,17 +201,17 @@ fn unstable(
         else {
             continue;
         };
-        if c.group != group {
+        if member_of != group {
             continue;
         }
-        for topic in &c.topics {
+        for topic in actor.consumed_topics() {
             let count = partitions.get(topic).copied().unwrap_or(0);
             expected.extend((0..count).map(|p| (topic.clone(), p)));
         }
         // An assignment from before the last membership change may be stale, unless the
         // member speaks KIP-848: the broker then calls back only members whose assignment
         // changes, and never gives a partition to one before its owner released it.
-        let current = |at: Duration| at >= changed || c.protocol == GroupProtocol::Consumer;
+        let current = |at: Duration| at >= changed || incremental_protocol;
         match (&member.holding, member.assigned_at) {
             (Some(parts), Some(at)) if current(at) => {
                 held.extend(parts.iter().cloned());

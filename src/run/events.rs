@@ -36,6 +36,16 @@ pub struct RecordId {
 }
 
 impl RecordId {
+    /// The id of a record the harness did not produce (a process's), named by where it is:
+    /// every observer of it, a consumer's poll, a process's output, the read-back of a topic,
+    /// names it alike.
+    pub fn located(at: &TopicPartition, offset: i64) -> RecordId {
+        RecordId {
+            producer: Arc::from(format!("@{}/{}", at.topic, at.partition)),
+            seq: u64::try_from(offset).unwrap_or_default(),
+        }
+    }
+
     /// Reads the `producer:seq` header value; `intern` shares one allocation per producer name.
     pub fn parse(header: &[u8], intern: impl FnOnce(&str) -> Arc<str>) -> Option<RecordId> {
         let text = std::str::from_utf8(header).ok()?;
@@ -57,6 +67,8 @@ pub enum EventKind {
     Stopped,
     /// The actor crashed on purpose.
     Killed,
+    /// A process ended without being stopped or killed, with this status (`exit status 0`).
+    Exited(String),
     /// The consumer was frozen: no poll, no byte to or from the cluster, still a member.
     Frozen,
     /// The frozen consumer goes on.
@@ -79,8 +91,8 @@ pub enum EventKind {
         offset: i64,
         /// Its key.
         key: Option<Arc<str>>,
-        /// The harness id header, absent on records the harness did not produce.
-        id: Option<RecordId>,
+        /// The harness id header; for a record the harness did not produce, its location.
+        id: RecordId,
     },
     /// The broker accepted a commit of these offsets (any commit: automatic, per record or poll,
     /// a `commit` step, or the final commit of a graceful close).

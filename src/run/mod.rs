@@ -15,8 +15,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::actor::group_watch::GroupWatch;
+use crate::actor::process::{ProcessActor, RunValues, UnexpectedExit};
 use crate::actor::producer::STATISTICS_INTERVAL_MS;
 use crate::actor::relay::Relay;
+use crate::actor::topic_tail::TopicTail;
 use crate::actor::{
     ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets,
     readback,
@@ -24,6 +27,7 @@ use crate::actor::{
 use crate::cluster::{Cluster, ClusterError};
 use crate::scenario::plan::{
     Action, ActorPlan, BrokerRef, Capability, FaultStep, GroupProtocol, Plan, PlannedStep,
+    ProcessPlan, ProcessRole,
 };
 
 use cluster_view::ClusterView;
@@ -34,6 +38,10 @@ use state::LiveState;
 
 /// How long reading the topics back after a run with its own brokers may take.
 const READ_BACK_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a process consumer may take from its start to its member's appearance in its group.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the topic of a process producer may take to be read up to its end.
+const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a run could not produce an outcome.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +53,12 @@ pub enum RunError {
         target: String,
         /// What it lacks.
         missing: Vec<Capability>,
+    },
+    /// The scenario's processes need values no `--var` gave; nothing was created.
+    #[error("not runnable without {}", names.iter().map(|n| format!("--var {n}=...")).collect::<Vec<_>>().join(" "))]
+    MissingVars {
+        /// The variables' names.
+        names: Vec<String>,
     },
     /// The cluster failed.
     #[error(transparent)]
@@ -108,7 +122,20 @@ pub async fn run(
     cluster: &dyn Cluster,
     observer: &mut dyn Observer,
 ) -> Result<RunRecord, RunError> {
-    let capabilities = cluster.capabilities();
+    let missing_vars = plan.missing_vars();
+    if !missing_vars.is_empty() {
+        return Err(RunError::MissingVars {
+            names: missing_vars.into_iter().map(str::to_owned).collect(),
+        });
+    }
+    let mut capabilities = cluster.capabilities();
+    if cluster
+        .connection()
+        .iter()
+        .any(|(k, _)| k == "sasl.username")
+    {
+        capabilities.insert(Capability::SaslCredentials);
+    }
     let missing: Vec<Capability> = plan
         .needs
         .iter()
@@ -153,6 +180,23 @@ async fn run_timeline(
     names: Arc<TopicNames>,
     observer: &mut dyn Observer,
 ) -> Result<RunRecord, RunError> {
+    let (exits, exit_notices) = tokio::sync::mpsc::unbounded_channel();
+    let connection = cluster.connection();
+    let setting = |key: &str| {
+        connection
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let values = RunValues {
+        bootstrap: setting("bootstrap.servers").unwrap_or_default(),
+        sasl: ["sasl.username", "sasl.password", "sasl.mechanism"]
+            .into_iter()
+            .filter_map(|key| Some((key.to_owned(), setting(key)?)))
+            .collect(),
+        vars: plan.vars.clone(),
+    };
     let mut runner = Runner {
         plan,
         cluster,
@@ -171,6 +215,12 @@ async fn run_timeline(
         view: None,
         watch: None,
         named_brokers: BTreeMap::new(),
+        processes: BTreeMap::new(),
+        group_watch: None,
+        tails: BTreeMap::new(),
+        exits,
+        exit_notices: Some(exit_notices),
+        values,
     };
     if plan.brokers.is_some() {
         runner.watch_cluster()?;
@@ -199,6 +249,18 @@ struct Runner<'a> {
     watch: Option<ClusterWatch>,
     /// Brokers that fault steps named with `as`.
     named_brokers: BTreeMap<String, Vec<i32>>,
+    /// Process actors started so far, ended ones included (their output is kept).
+    processes: BTreeMap<String, ProcessActor>,
+    /// Describes the groups of process consumers, once one has started.
+    group_watch: Option<GroupWatch>,
+    /// Topic -> the reader that logs what its process producers deliver.
+    tails: BTreeMap<String, TopicTail>,
+    /// Handed to every process, to report an end the timeline did not ask for.
+    exits: tokio::sync::mpsc::UnboundedSender<UnexpectedExit>,
+    /// Where those reports arrive; taken while a step runs.
+    exit_notices: Option<tokio::sync::mpsc::UnboundedReceiver<UnexpectedExit>>,
+    /// What the run's placeholders stand for.
+    values: RunValues,
 }
 
 impl Runner<'_> {
@@ -250,11 +312,7 @@ impl Runner<'_> {
             tracing::info!(line = step.line, "step: {}", step.text);
             observer.step_started(step, started);
             let mut note = StepNote::default();
-            if observer.wants_progress() {
-                self.step_telling(step, &mut note, observer).await?;
-            } else {
-                self.step(step, &mut note).await?;
-            }
+            self.step_watching_exits(step, &mut note, observer).await?;
             self.refresh();
             if !matches!(step.action, Action::Await(_) | Action::Expect(_)) {
                 note.after = self.state_now(Some(step), None);
@@ -282,14 +340,59 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Runs a step; a process that ends unasked meanwhile fails it at once.
+    async fn step_watching_exits(
+        &mut self,
+        step: &PlannedStep,
+        note: &mut StepNote,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        let mut notices = self.exit_notices.take();
+        let mut unexpected = None;
+        let ran = {
+            let wants_progress = observer.wants_progress();
+            let run = async {
+                if wants_progress {
+                    self.step_telling(step, note, observer).await
+                } else {
+                    self.step(step, note).await
+                }
+            };
+            match notices.as_mut() {
+                Some(inbox) => tokio::select! {
+                    ran = run => ran,
+                    Some(exit) = inbox.recv() => {
+                        unexpected = Some(exit);
+                        Ok(())
+                    }
+                },
+                None => run.await,
+            }
+        };
+        if let Some(inbox) = notices.as_mut() {
+            unexpected = unexpected.or_else(|| inbox.try_recv().ok());
+        }
+        self.exit_notices = notices;
+        if let Some(exit) = unexpected {
+            note.failure = Some(exit.message);
+        }
+        ran
+    }
+
     async fn step(&mut self, step: &PlannedStep, note: &mut StepNote) -> Result<(), RunError> {
         match &step.action {
-            Action::Start(actor) => self.start(actor)?,
+            Action::Start(actor) => self.start(actor, note).await?,
             Action::Stop(actor) => {
                 if let Some(consumer) = self.consumers.remove(actor) {
                     consumer.stop().await;
                 } else if let Some(producer) = self.producers.remove(actor) {
                     producer.stop().await?;
+                } else if let Some(process) = self.processes.get_mut(actor) {
+                    let stopped = process.stop().await;
+                    self.ended(actor);
+                    if let Err(e) = stopped {
+                        note.failure = Some(e.to_string());
+                    }
                 }
             }
             Action::Kill(actor) => {
@@ -297,6 +400,9 @@ impl Runner<'_> {
                     consumer.kill().await;
                 } else if let Some(producer) = self.producers.remove(actor) {
                     producer.kill().await;
+                } else if let Some(process) = self.processes.get_mut(actor) {
+                    process.kill().await;
+                    self.ended(actor);
                 }
             }
             Action::Commit(actor) => {
@@ -349,6 +455,12 @@ impl Runner<'_> {
                     }
                     Ok(()) => {}
                 }
+                for actor in &b.exited {
+                    self.ended(actor);
+                    if let Err(e) = self.caught_up(actor).await {
+                        note.failure = Some(e);
+                    }
+                }
                 note.after = self.checkpoint(step, None);
             }
             Action::Expect(expectations) => {
@@ -369,11 +481,15 @@ impl Runner<'_> {
             Action::Freeze(actor) => {
                 if let Some(consumer) = self.consumers.get(actor) {
                     consumer.freeze().await?;
+                } else if let Some(process) = self.processes.get(actor) {
+                    process.freeze();
                 }
             }
             Action::Thaw(actor) => {
                 if let Some(consumer) = self.consumers.get(actor) {
                     consumer.thaw();
+                } else if let Some(process) = self.processes.get(actor) {
+                    process.thaw();
                 }
             }
             Action::Fault(fault) => match self.fault(fault).await {
@@ -457,8 +573,13 @@ impl Runner<'_> {
         }
     }
 
-    fn start(&mut self, actor: &str) -> Result<(), RunError> {
+    async fn start(&mut self, actor: &str, note: &mut StepNote) -> Result<(), RunError> {
         match self.plan.actors.get(actor) {
+            Some(ActorPlan::Process(p)) => {
+                if let Some(failure) = self.start_process(actor, p).await? {
+                    note.failure = Some(failure);
+                }
+            }
             Some(ActorPlan::Consumer(c)) => {
                 let mut harness = self.cluster.connection();
                 harness.push(("group.id".to_owned(), self.names.group(&c.group).to_owned()));
@@ -483,6 +604,146 @@ impl Runner<'_> {
             None => {}
         }
         Ok(())
+    }
+
+    /// Spawns a process actor. A consumer's start ends when its member has appeared in its
+    /// group, which tells it apart from the next one; a producer's topic is read from then on.
+    /// Returns why the step failed, if it did.
+    async fn start_process(
+        &mut self,
+        actor: &str,
+        plan: &ProcessPlan,
+    ) -> Result<Option<String>, RunError> {
+        let name: Arc<str> = Arc::from(actor);
+        match &plan.role {
+            ProcessRole::Consumer {
+                group, client_id, ..
+            } => {
+                self.group_watch()?.follow(&name, group, client_id.clone());
+            }
+            ProcessRole::Producer { topic } => self.tail(topic)?.owned_by(&name),
+        }
+        let process = ProcessActor::start(self.env(actor), plan, &self.values, self.exits.clone())?;
+        self.processes.insert(actor.to_owned(), process);
+        let ProcessRole::Consumer { group, .. } = &plan.role else {
+            return Ok(None);
+        };
+        let started = tokio::time::Instant::now();
+        loop {
+            let Some(watch) = &self.group_watch else {
+                return Ok(None);
+            };
+            if watch.joined(actor) {
+                return Ok(None);
+            }
+            let Some(process) = self.processes.get(actor) else {
+                return Ok(None);
+            };
+            if process.has_ended() {
+                let output = process.output();
+                return Ok(Some(format!(
+                    "process `{actor}` ended ({}) before joining group {group}; {}",
+                    output.ended.as_deref().unwrap_or_default(),
+                    output.tail(10)
+                )));
+            }
+            if started.elapsed() >= JOIN_TIMEOUT {
+                let trouble = watch
+                    .last_error()
+                    .map(|e| format!(" (last error: {e})"))
+                    .unwrap_or_default();
+                return Ok(Some(format!(
+                    "process `{actor}` did not join group {group} within {}{trouble}; {}",
+                    humantime::format_duration(JOIN_TIMEOUT),
+                    process.output().tail(10)
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The watch of process consumers' groups, started on first use.
+    fn group_watch(&mut self) -> Result<&GroupWatch, RunError> {
+        if self.group_watch.is_none() {
+            let harness_clients = self
+                .plan
+                .actors
+                .iter()
+                .filter_map(|(name, a)| match a {
+                    ActorPlan::Consumer(c) => Some(
+                        c.properties
+                            .iter()
+                            .rev()
+                            .find(|(k, _)| k == "client.id")
+                            .map_or_else(|| name.clone(), |(_, v)| v.clone()),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            let watch = GroupWatch::start(
+                &self.cluster.connection(),
+                Arc::clone(&self.names),
+                Arc::clone(&self.log),
+                harness_clients,
+            )?;
+            self.group_watch = Some(watch);
+        }
+        self.group_watch.as_ref().ok_or_else(|| {
+            RunError::Actor(ActorError {
+                actor: "group watch".into(),
+                message: "vanished".into(),
+            })
+        })
+    }
+
+    /// The reader of `topic` for its process producers, started on first use.
+    fn tail(&mut self, topic: &str) -> Result<&TopicTail, RunError> {
+        if !self.tails.contains_key(topic) {
+            let partitions = self.partitions.get(topic).copied().unwrap_or(1);
+            let tail = TopicTail::start(
+                &self.cluster.connection(),
+                Arc::clone(&self.names),
+                Arc::clone(&self.log),
+                topic,
+                partitions,
+            )?;
+            self.tails.insert(topic.to_owned(), tail);
+        }
+        self.tails.get(topic).ok_or_else(|| {
+            RunError::Actor(ActorError {
+                actor: format!("reader of {topic}"),
+                message: "vanished".into(),
+            })
+        })
+    }
+
+    /// A process has ended: its member is no longer followed.
+    fn ended(&self, actor: &str) {
+        if let Some(watch) = &self.group_watch {
+            watch.unfollow(actor);
+        }
+    }
+
+    /// Waits until everything a process producer delivered has been logged.
+    async fn caught_up(&self, actor: &str) -> Result<(), String> {
+        let Some(topic) = self
+            .plan
+            .actors
+            .get(actor)
+            .and_then(ActorPlan::produced_topic)
+        else {
+            return Ok(());
+        };
+        let Some(tail) = self.tails.get(topic) else {
+            return Ok(());
+        };
+        match tokio::time::timeout(CATCH_UP_TIMEOUT, tail.caught_up()).await {
+            Ok(caught_up) => caught_up,
+            Err(_) => Err(format!(
+                "{topic} could not be read to its end within {}",
+                humantime::format_duration(CATCH_UP_TIMEOUT)
+            )),
+        }
     }
 
     /// A relay to the cluster for a consumer the timeline freezes; it carries plain Kafka
@@ -624,6 +885,41 @@ impl Runner<'_> {
         for (_, producer) in std::mem::take(&mut self.producers) {
             closing.push(tokio::spawn(producer.stop()));
         }
+        let mut ending = Vec::new();
+        for (actor, process) in self.processes.iter_mut() {
+            if !process.has_ended() {
+                ending.push(async move { (actor.clone(), process.stop().await) });
+            }
+        }
+        let ended = futures::future::join_all(ending).await;
+        for (actor, stopped) in ended {
+            self.ended(&actor);
+            if let Err(e) = stopped
+                && self.record.failure.is_none()
+            {
+                self.record.failure = Some(StepFailure {
+                    line: self.plan.steps.last().map_or(0, |s| s.line),
+                    step: "end of the timeline".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        for actor in self.processes.keys() {
+            if let Err(e) = self.caught_up(actor).await {
+                tracing::warn!("{e}");
+            }
+        }
+        if let Some(watch) = self.group_watch.take() {
+            tokio::task::spawn_blocking(move || watch.stop()).await.ok();
+        }
+        for (_, tail) in std::mem::take(&mut self.tails) {
+            tokio::task::spawn_blocking(move || tail.stop()).await.ok();
+        }
+        self.record.processes = self
+            .processes
+            .iter()
+            .map(|(actor, process)| (actor.clone(), process.output()))
+            .collect();
         let mut first_error = None;
         for task in closing {
             match task.await {

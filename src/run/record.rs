@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::events::Event;
 use super::state::Holding;
+use crate::actor::process::ProcessOutput;
 
 /// Group -> topic -> partition -> committed offset, as the broker reports it.
 pub type Committed = BTreeMap<String, BTreeMap<String, BTreeMap<i32, i64>>>;
@@ -97,4 +98,6 @@ pub struct RunRecord {
     /// The topics read back after the run (scenarios with brokers of their own), or why they
     /// could not be.
     pub stored: Option<Result<Stored, String>>,
+    /// Process actor -> what it printed and how it ended (its last run, if started twice).
+    pub processes: BTreeMap<String, ProcessOutput>,
 }

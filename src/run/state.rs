@@ -81,6 +81,8 @@ pub struct LiveState {
     pub last_fault: Option<Duration>,
     /// Group -> its rebalances so far, in order.
     pub rebalances: BTreeMap<String, Vec<RebalanceSpan>>,
+    /// Process -> how it ended by itself, since it last started.
+    pub exited: BTreeMap<Arc<str>, String>,
 }
 
 impl LiveState {
@@ -107,7 +109,18 @@ impl LiveState {
             state.members.entry(Arc::clone(actor)).or_default()
         }
         match &event.kind {
-            EventKind::Started | EventKind::Stopped | EventKind::Killed => {
+            EventKind::Exited(status) => {
+                self.exited.insert(Arc::clone(&event.actor), status.clone());
+            }
+            EventKind::Started => {
+                self.exited.remove(&event.actor);
+            }
+            _ => {}
+        }
+        match &event.kind {
+            // A process that ended by itself after a stop or kill was already counted gone.
+            EventKind::Exited(_) if !self.members.get(&event.actor).is_some_and(|m| m.running) => {}
+            EventKind::Started | EventKind::Stopped | EventKind::Killed | EventKind::Exited(_) => {
                 if let Some(group) = group_of(&event.actor) {
                     let gone = self.already_gone(&event.actor, &group, group_of);
                     let m = member(self, &event.actor);
@@ -174,7 +187,7 @@ impl LiveState {
             }
             EventKind::Consumed { id, .. } => {
                 *self.consumed.entry(Arc::clone(&event.actor)).or_default() += 1;
-                if let (Some(id), Some(group)) = (id, group_of(&event.actor)) {
+                if let Some(group) = group_of(&event.actor) {
                     self.consumed_ids
                         .entry(group)
                         .or_default()

@@ -4,6 +4,7 @@ pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod source;
+pub mod template;
 pub mod validate;
 pub mod values;
 

@@ -52,6 +52,12 @@ pub struct OutcomeSpec {
     /// What a checkpoint shows of each consumer's assignment.
     #[serde(default)]
     pub assignments: AssignmentDetail,
+    /// Sets of consumers the broker cannot tell apart: it orders their members by ids it draws
+    /// at random (kafka-python's `kafka-python-2.0.2-<uuid>`), so which of them holds what
+    /// varies from run to run. An expectation about them holds if it holds for some way of
+    /// matching their names to what they held; the Outcome shows each set as one entry.
+    #[serde(default)]
+    pub alike: Vec<Vec<String>>,
 }
 
 /// What a checkpoint shows of each consumer's assignment.
@@ -143,7 +149,7 @@ pub struct Defaults {
     pub producer: BTreeMap<String, PropertyValue>,
 }
 
-/// An actor is either a consumer or a producer.
+/// An actor is a consumer or a producer of the harness's own, or an external program.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum ActorSpec {
@@ -151,6 +157,70 @@ pub enum ActorSpec {
     Consumer(ConsumerSpec),
     /// A producer of records carrying a harness id header.
     Producer(ProducerSpec),
+    /// An external program (a course script, a Spring Boot jar), observed through the broker.
+    Process(ProcessSpec),
+}
+
+/// An external program on the timeline. `start` spawns it, `stop` sends SIGINT (Ctrl+C),
+/// `kill` SIGKILL. Every string may hold placeholders that only the run knows, e.g.
+/// `{bootstrap}`, `{topic.orders}`, `{group.orders-cg}`, `{sasl.username}`, `{var.course}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ProcessSpec {
+    /// The program and its arguments.
+    pub command: Vec<String>,
+    /// Working directory; the actor's own fresh directory, where `files` are written, when
+    /// absent.
+    #[serde(default)]
+    pub dir: Option<String>,
+    /// Environment variables added to the harness's own.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// File name -> contents, written into the actor's fresh directory before it starts (the
+    /// course's scripts read `./config.ini`).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    /// What the harness observes of it as a consumer: its group and topics.
+    #[serde(default)]
+    pub consumer: Option<ProcessConsumerSpec>,
+    /// What the harness observes of it as a producer: the topic it writes to.
+    #[serde(default)]
+    pub producer: Option<ProcessProducerSpec>,
+    /// How its standard output reports a consumed record: `course` (the course's
+    /// `topic=%s partition=%d offset=%d: key=%s value=%s`) or a regular expression with the
+    /// named groups `topic`, `partition` and `offset`. Without it, what it consumed is not
+    /// observed.
+    #[serde(default)]
+    pub prints: Option<String>,
+    /// It ends by itself (a producer that sends its records and exits): exiting with status 0
+    /// is then its end, not a failure.
+    #[serde(default)]
+    pub exits: bool,
+    /// How long it may take to exit after `stop` (SIGINT) before it is killed; 10 s when absent.
+    #[serde(default)]
+    pub grace: Option<Duration>,
+}
+
+/// A process consumer as the broker sees it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessConsumerSpec {
+    /// Its consumer group (the scenario's name; placeholders hand the program the run's).
+    pub group: String,
+    /// The topics it subscribes to.
+    pub topics: Vec<String>,
+    /// The `client.id` it sets, which tells its member apart from the start; without it, its
+    /// member is the one that joins the group after it started.
+    #[serde(rename = "client.id", default)]
+    pub client_id: Option<String>,
+}
+
+/// A process producer as the broker sees it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessProducerSpec {
+    /// The topic it writes to.
+    pub topic: String,
 }
 
 /// How a consumer commits offsets.
@@ -332,6 +402,9 @@ pub struct AwaitStep {
     /// `all`: every broker of the scenario registered with the controller (or an exact number).
     #[serde(default)]
     pub brokers: Option<BrokersWanted>,
+    /// Process actors that must have ended by themselves (`exits: true`), with status 0.
+    #[serde(default)]
+    pub exited: Vec<String>,
     /// How long to wait before failing.
     #[serde(default)]
     pub timeout: Option<Duration>,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::model::{AssignmentDetail, CommitMode, Expectations};
 use super::source::SourceText;
+use super::template::{Slot, Template};
 use super::values::Rate;
 
 /// A scenario file, validated: one plan per variant (a single plan when it declares none) and
@@ -83,8 +84,12 @@ pub struct Plan {
     pub final_expect: Option<Expectations>,
     /// What the Outcome's checkpoints show of each assignment.
     pub assignments: AssignmentDetail,
+    /// Sets of consumers whose assignments are judged and shown as a set (`outcome.alike`).
+    pub alike: Vec<BTreeSet<String>>,
     /// What the target must be able to do for this scenario to run.
     pub needs: BTreeSet<Capability>,
+    /// Values given on the command line (`--var NAME=VALUE`) for `{var.NAME}` placeholders.
+    pub vars: BTreeMap<String, String>,
 }
 
 /// The variant a plan runs.
@@ -106,16 +111,33 @@ impl Plan {
         }
     }
 
-    /// Every consumer group, once each.
-    pub fn groups(&self) -> impl Iterator<Item = &str> {
-        let groups: std::collections::BTreeSet<&str> = self
-            .actors
+    /// The `{var.NAME}` placeholders its processes use that no `--var` gave a value: a plan
+    /// with any is not runnable.
+    pub fn missing_vars(&self) -> BTreeSet<&str> {
+        self.actors
             .values()
             .filter_map(|a| match a {
-                ActorPlan::Consumer(c) => Some(c.group.as_str()),
-                ActorPlan::Producer(_) => None,
+                ActorPlan::Process(p) => Some(p.templates()),
+                _ => None,
             })
-            .collect();
+            .flatten()
+            .flat_map(Template::slots)
+            .filter_map(|slot| match slot {
+                Slot::Var(name) if !self.vars.contains_key(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The set of alike consumers `actor` belongs to, if any.
+    pub fn alike_set(&self, actor: &str) -> Option<&BTreeSet<String>> {
+        self.alike.iter().find(|set| set.contains(actor))
+    }
+
+    /// Every consumer group, once each.
+    pub fn groups(&self) -> impl Iterator<Item = &str> {
+        let groups: std::collections::BTreeSet<&str> =
+            self.actors.values().filter_map(ActorPlan::group).collect();
         groups.into_iter()
     }
 
@@ -145,10 +167,7 @@ impl Plan {
     /// after the leader's, which librdkafka's mock refuses with INVALID_REQUEST (Kafka does
     /// not), and the group then goes through rejoin rounds of seconds each.
     pub fn behind_relay(&self, actor: &str) -> bool {
-        let group_of = |name: &str| match self.actors.get(name) {
-            Some(ActorPlan::Consumer(c)) => Some(c.group.as_str()),
-            _ => None,
-        };
+        let group_of = |name: &str| self.actors.get(name).and_then(ActorPlan::group);
         let Some(group) = group_of(actor) else {
             return false;
         };
@@ -167,6 +186,8 @@ pub enum Capability {
     OwnBrokers,
     /// The consumer group protocol of KIP-848 (`group.protocol: consumer`).
     ConsumerGroupProtocol,
+    /// SASL credentials that process actors are handed (`{sasl.username}`...).
+    SaslCredentials,
 }
 
 impl std::fmt::Display for Capability {
@@ -178,6 +199,9 @@ impl std::fmt::Display for Capability {
             }
             Capability::ConsumerGroupProtocol => {
                 "the consumer group protocol of KIP-848 (`group.protocol: consumer`, Kafka 4.0 and later)"
+            }
+            Capability::SaslCredentials => {
+                "SASL credentials to hand its processes (`--cluster kafka-local --scram`, or `-X sasl.username=... -X sasl.password=...`)"
             }
         })
     }
@@ -205,14 +229,116 @@ pub struct TopicPlan {
     pub config: Vec<(String, String)>,
 }
 
-/// A consumer or producer, with its librdkafka properties merged from defaults.
+/// A consumer or producer, with its librdkafka properties merged from defaults, or an external
+/// program.
 #[derive(Debug, Clone)]
 pub enum ActorPlan {
     /// A consumer group member.
     Consumer(ConsumerPlan),
     /// A producer.
     Producer(ProducerPlan),
+    /// An external program, a consumer or a producer observed through the broker.
+    Process(ProcessPlan),
 }
+
+impl ActorPlan {
+    /// The consumer group it belongs to, if it is a consumer of either kind.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            ActorPlan::Consumer(c) => Some(&c.group),
+            ActorPlan::Process(p) => match &p.role {
+                ProcessRole::Consumer { group, .. } => Some(group),
+                ProcessRole::Producer { .. } => None,
+            },
+            ActorPlan::Producer(_) => None,
+        }
+    }
+
+    /// The topics it consumes, if it is a consumer of either kind.
+    pub fn consumed_topics(&self) -> &[String] {
+        match self {
+            ActorPlan::Consumer(c) => &c.topics,
+            ActorPlan::Process(ProcessPlan {
+                role: ProcessRole::Consumer { topics, .. },
+                ..
+            }) => topics,
+            _ => &[],
+        }
+    }
+
+    /// The topic it writes to, if it is a producer of either kind.
+    pub fn produced_topic(&self) -> Option<&str> {
+        match self {
+            ActorPlan::Producer(p) => Some(&p.topic),
+            ActorPlan::Process(ProcessPlan {
+                role: ProcessRole::Producer { topic },
+                ..
+            }) => Some(topic),
+            _ => None,
+        }
+    }
+
+    /// Whether it is an external program, whose client the harness does not see into.
+    pub fn is_process(&self) -> bool {
+        matches!(self, ActorPlan::Process(_))
+    }
+}
+
+/// An external program on the timeline, its strings still holding the run's placeholders.
+#[derive(Debug, Clone)]
+pub struct ProcessPlan {
+    /// The program and its arguments.
+    pub command: Vec<Template>,
+    /// Its working directory; its own fresh directory when `None`.
+    pub dir: Option<Template>,
+    /// Environment variables added to the harness's.
+    pub env: Vec<(String, Template)>,
+    /// Files written into its fresh directory before it starts.
+    pub files: Vec<(String, Template)>,
+    /// What the harness observes of it.
+    pub role: ProcessRole,
+    /// How its output reports a consumed record.
+    pub prints: Option<ConsumedLine>,
+    /// It ends by itself: exiting with status 0 is its end, not a failure.
+    pub exits: bool,
+    /// How long it may take to exit after SIGINT before it is killed.
+    pub grace: Duration,
+}
+
+impl ProcessPlan {
+    /// Every template it holds.
+    pub fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.command
+            .iter()
+            .chain(&self.dir)
+            .chain(self.env.iter().map(|(_, t)| t))
+            .chain(self.files.iter().map(|(_, t)| t))
+    }
+}
+
+/// What a process is to the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessRole {
+    /// A member of a consumer group.
+    Consumer {
+        /// The scenario's group name.
+        group: String,
+        /// The topics it subscribes to.
+        topics: Vec<String>,
+        /// The `client.id` it sets, if the scenario knows it.
+        client_id: Option<String>,
+    },
+    /// A producer writing to one topic.
+    Producer {
+        /// The scenario's topic name.
+        topic: String,
+    },
+}
+
+/// A pattern that finds a consumed record in a line of a process's output: the named groups
+/// `topic`, `partition` and `offset`.
+#[derive(Debug, Clone)]
+pub struct ConsumedLine(pub regex::Regex);
 
 /// A consumer actor.
 #[derive(Debug, Clone)]
@@ -473,6 +599,8 @@ pub struct Barrier {
     pub leader_changed: Vec<PartitionRef>,
     /// Number of brokers that must be registered.
     pub brokers: Option<usize>,
+    /// Process actors that must have ended by themselves.
+    pub exited: Vec<String>,
     /// Give up after this long.
     pub timeout: Duration,
 }

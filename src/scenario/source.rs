@@ -129,6 +129,27 @@ impl SourceText {
         self.error_at_line(line, column, message, hint)
     }
 
+    /// An error pointing at the first `needle` in the value at `path` (a placeholder inside a
+    /// command, a line of a file's contents), or at the value itself if it is not found there.
+    pub fn error_at_text(
+        &self,
+        path: &[PathSeg],
+        needle: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Box<ScenarioError> {
+        let (line, column) = self.locate(path, false).unwrap_or((1, 1));
+        let start = self.offset_of(line, column);
+        let Some(found) = self.text[start..].find(needle).map(|at| start + at) else {
+            return self.error_at_line(line, column, message, hint);
+        };
+        let before = &self.text[..found];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..found].chars().count() + 1;
+        self.error_at_line(line, column, message, hint)
+    }
+
     /// An error pointing at a 1-based line and column.
     pub fn error_at_line(
         &self,

@@ -3,6 +3,7 @@
 
 mod faults;
 mod freeze;
+mod process;
 mod variants;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +21,7 @@ use super::plan::{
     Keys, Plan, PlannedStep, ProducerPlan, Scenario, TopicPlan, Variant,
 };
 use super::source::{PathSeg, ScenarioError, SourceText, did_you_mean};
+use super::template::{Slot, Template};
 use super::values::PropertyValue;
 
 /// Payload size when a scenario does not say.
@@ -140,6 +142,14 @@ fn plan(file: &ScenarioFile, source: &Arc<SourceText>, variant: Option<Variant>)
     {
         needs.insert(Capability::ConsumerGroupProtocol);
     }
+    let sasl = |t: &Template| t.slots().any(|s| matches!(s, Slot::Sasl(_)));
+    if actors.values().any(|a| match a {
+        ActorPlan::Process(p) => p.templates().any(sasl),
+        _ => false,
+    }) {
+        needs.insert(Capability::SaslCredentials);
+    }
+    let alike = v.alike(&actors)?;
     let final_expect = match &file.expect {
         Some(expect) => {
             let partitions = v.partitions_after(&steps, &topics);
@@ -166,7 +176,9 @@ fn plan(file: &ScenarioFile, source: &Arc<SourceText>, variant: Option<Variant>)
         steps,
         final_expect,
         assignments: file.outcome.assignments,
+        alike,
         needs,
+        vars: BTreeMap::new(),
     })
 }
 
@@ -275,6 +287,7 @@ impl Validator<'_> {
             let plan = match spec {
                 ActorSpec::Consumer(c) => ActorPlan::Consumer(self.consumer(name, c, topics)?),
                 ActorSpec::Producer(p) => ActorPlan::Producer(self.producer(name, p, topics)?),
+                ActorSpec::Process(p) => ActorPlan::Process(self.process(name, p, topics)?),
             };
             actors.insert(name.clone(), plan);
         }
@@ -550,6 +563,7 @@ impl Validator<'_> {
                             Some(format!("stop or kill `{actor}` before starting it again")),
                         ));
                     }
+                    self.one_process_per_topic(actor, actors, &walk, at("start"))?;
                     walk.running.insert(actor.clone());
                     (format!("start {actor}"), Action::Start(actor.clone()))
                 }
@@ -585,6 +599,7 @@ impl Validator<'_> {
                     (format!("{verb} {actor}"), action)
                 }
                 Step::Commit(actor) => {
+                    self.not_a_process(actor, actors, "commit for", at("commit"))?;
                     if let ActorPlan::Producer(_) = self.actor_ref(actor, actors, at("commit"))? {
                         return Err(self.err(
                             at("commit"),
@@ -607,9 +622,10 @@ impl Validator<'_> {
                 Step::Produce(p) => {
                     let p = &p.0;
                     let here = path(&[&"timeline", &index, &"produce", &"actor"]);
+                    self.not_a_process(&p.actor, actors, "produce from", here.clone())?;
                     let producer = match self.actor_ref(&p.actor, actors, here.clone())? {
                         ActorPlan::Producer(producer) => producer,
-                        ActorPlan::Consumer(_) => {
+                        ActorPlan::Consumer(_) | ActorPlan::Process(_) => {
                             return Err(self.err(
                                 here,
                                 false,
@@ -663,6 +679,7 @@ impl Validator<'_> {
                     let cluster =
                         self.cluster_conditions(&a.0, at("await"), brokers, topics, &partitions)?;
                     let barrier = self.barrier(&a.0, index, actors, &walk, cluster)?;
+                    self.exited(&barrier.exited, index, actors, &mut walk, line)?;
                     (describe_barrier(&barrier), Action::Await(barrier))
                 }
                 Step::Expect(e) => {
@@ -716,6 +733,12 @@ impl Validator<'_> {
                 }
                 Step::Process(p) => {
                     let here = path(&[&"timeline", &index, &"process", &"actor"]);
+                    self.not_a_process(
+                        &p.actor,
+                        actors,
+                        "set the processing time of",
+                        here.clone(),
+                    )?;
                     if let ActorPlan::Producer(_) =
                         self.actor_ref(&p.actor, actors, here.clone())?
                     {
@@ -819,18 +842,10 @@ impl Validator<'_> {
         let running_groups: BTreeSet<&str> = walk
             .running
             .iter()
-            .filter_map(|a| match actors.get(a) {
-                Some(ActorPlan::Consumer(c)) => Some(c.group.as_str()),
-                _ => None,
-            })
+            .filter_map(|a| actors.get(a).and_then(ActorPlan::group))
             .collect();
-        let declared_groups: BTreeSet<&str> = actors
-            .values()
-            .filter_map(|a| match a {
-                ActorPlan::Consumer(c) => Some(c.group.as_str()),
-                ActorPlan::Producer(_) => None,
-            })
-            .collect();
+        let declared_groups: BTreeSet<&str> =
+            actors.values().filter_map(ActorPlan::group).collect();
         let stable = self.groups_of(
             &spec.stable,
             "stable",
@@ -855,7 +870,7 @@ impl Validator<'_> {
                 let mut at = base();
                 at.extend([field.into(), PathSeg::Key(actor.clone())]);
                 let plan = self.actor_ref(actor, actors, at.clone())?;
-                if matches!(plan, ActorPlan::Consumer(_)) != want_consumer {
+                if plan.group().is_some() != want_consumer {
                     let kind = if want_consumer {
                         "consumer"
                     } else {
@@ -868,6 +883,7 @@ impl Validator<'_> {
                         None,
                     ));
                 }
+                self.observable(actor, field, actors, at)?;
             }
         }
         self.known_groups(spec.rebalances.keys(), &declared_groups, |group| {
@@ -885,6 +901,7 @@ impl Validator<'_> {
             && cluster.isr.is_empty()
             && cluster.leader_changed.is_empty()
             && cluster.brokers.is_none()
+            && spec.exited.is_empty()
         {
             return Err(self.err(
                 base(),
@@ -892,7 +909,7 @@ impl Validator<'_> {
                 "this `await` waits for nothing",
                 Some(
                     "give `stable`, `drained`, `consumed`, `produced`, `max_poll_exceeded`, \
-                     `rebalances`, `failed`, `isr`, `leader_changed` or `brokers`"
+                     `rebalances`, `failed`, `isr`, `leader_changed`, `brokers` or `exited`"
                         .into(),
                 ),
             ));
@@ -908,6 +925,7 @@ impl Validator<'_> {
             isr: cluster.isr,
             leader_changed: cluster.leader_changed,
             brokers: cluster.brokers,
+            exited: spec.exited.clone(),
             timeout: spec.timeout.map_or(DEFAULT_AWAIT_TIMEOUT, |t| t.0),
         })
     }
@@ -995,43 +1013,45 @@ impl Validator<'_> {
         let at = |segs: &[PathSeg]| -> Vec<PathSeg> {
             base.iter().cloned().chain(segs.iter().cloned()).collect()
         };
-        let consumer = |field: &str, actor: &str| -> Result<&ConsumerPlan> {
+        let consumer = |field: &str, actor: &str| -> Result<&[String]> {
             let here = at(&[field.into(), PathSeg::Key(actor.to_owned())]);
-            match self.actor_ref(actor, actors, here.clone())? {
-                ActorPlan::Consumer(c) => Ok(c),
-                ActorPlan::Producer(_) => Err(self.err(
+            let plan = self.actor_ref(actor, actors, here.clone())?;
+            if plan.group().is_none() {
+                return Err(self.err(
                     here,
                     true,
                     format!("`{actor}` is a producer; `{field}` is about consumers"),
                     None,
-                )),
+                ));
             }
+            self.observable(actor, field, actors, here)?;
+            Ok(plan.consumed_topics())
         };
         for (actor, assignment) in &expect.assignment {
-            let c = consumer("assignment", actor)?;
+            let topics = consumer("assignment", actor)?;
             let here = at(&["assignment".into(), PathSeg::Key(actor.clone())]);
             let per_topic: Vec<(String, &Vec<i32>)> = match assignment {
                 AssignmentExpect::Partitions(list) => {
-                    if c.topics.len() != 1 {
+                    if topics.len() != 1 {
                         return Err(self.err(
                             here,
                             false,
-                            format!("`{actor}` subscribes to {} topics; say which partitions of which topic", c.topics.len()),
+                            format!("`{actor}` subscribes to {} topics; say which partitions of which topic", topics.len()),
                             Some("write `{ topic: [0, 1] }`".into()),
                         ));
                     }
-                    vec![(c.topics[0].clone(), list)]
+                    vec![(topics[0].clone(), list)]
                 }
                 AssignmentExpect::PerTopic(map) => {
                     map.iter().map(|(t, l)| (t.clone(), l)).collect()
                 }
             };
             for (topic, list) in per_topic {
-                if !c.topics.contains(&topic) {
+                if !topics.contains(&topic) {
                     return Err(self.unknown(
                         "topic",
                         &topic,
-                        c.topics.iter().cloned(),
+                        topics.iter().cloned(),
                         here.clone(),
                         false,
                     ));
@@ -1055,8 +1075,10 @@ impl Validator<'_> {
         {
             let field = if expect.consumed.contains_key(actor) {
                 "consumed"
-            } else {
+            } else if expect.max_poll_batch.contains_key(actor) {
                 "max_poll_batch"
+            } else {
+                "max_poll_exceeded"
             };
             consumer(field, actor)?;
         }
@@ -1067,7 +1089,11 @@ impl Validator<'_> {
             .chain(expect.durability.keys().map(|a| ("durability", a)))
         {
             let here = at(&[field.into(), PathSeg::Key(actor.clone())]);
-            if let ActorPlan::Consumer(_) = self.actor_ref(actor, actors, here.clone())? {
+            if self
+                .actor_ref(actor, actors, here.clone())?
+                .group()
+                .is_some()
+            {
                 return Err(self.err(
                     here,
                     true,
@@ -1075,6 +1101,7 @@ impl Validator<'_> {
                     None,
                 ));
             }
+            self.observable(actor, field, actors, here.clone())?;
             if field == "durability" && !own_brokers {
                 return Err(self.err(
                     here,
@@ -1084,13 +1111,7 @@ impl Validator<'_> {
                 ));
             }
         }
-        let groups: BTreeSet<&str> = actors
-            .values()
-            .filter_map(|a| match a {
-                ActorPlan::Consumer(c) => Some(c.group.as_str()),
-                ActorPlan::Producer(_) => None,
-            })
-            .collect();
+        let groups: BTreeSet<&str> = actors.values().filter_map(ActorPlan::group).collect();
         self.known_groups(expect.rebalances.keys(), &groups, |group| {
             at(&["rebalances".into(), PathSeg::Key(group.to_owned())])
         })?;
@@ -1197,6 +1218,9 @@ fn describe_barrier(b: &Barrier) -> String {
     }
     if let Some(n) = b.brokers {
         parts.push(format!("{n} brokers registered"));
+    }
+    if !b.exited.is_empty() {
+        parts.push(format!("exited {}", b.exited.join(", ")));
     }
     format!("await {}", parts.join(", "))
 }

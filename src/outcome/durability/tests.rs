@@ -35,7 +35,9 @@ fn plan(properties: &[(&str, &str)]) -> Plan {
         steps: Vec::new(),
         final_expect: None,
         assignments: Default::default(),
+        alike: Vec::new(),
         needs: Default::default(),
+        vars: Default::default(),
     }
 }
 

@@ -28,7 +28,7 @@ fn consumed(ms: u64, actor: &str, partition: i32, seq: u64) -> Event {
             at: part(partition),
             offset: 0,
             key: None,
-            id: Some(id(seq)),
+            id: id(seq),
         },
     )
 }

@@ -59,7 +59,7 @@ fn consumed(ms: u64, actor: &str, seq: u64) -> Event {
             at: orders(),
             offset: i64::try_from(seq).expect("small"),
             key: None,
-            id: Some(id(seq)),
+            id: id(seq),
         },
     )
 }

@@ -1,0 +1,468 @@
+//! External programs on the timeline: the course's kafka-python scripts, a Spring Boot jar.
+//! `start` spawns one in a fresh directory holding its files, `stop` sends SIGINT (Ctrl+C),
+//! `kill` SIGKILL, `freeze` and `thaw` SIGSTOP and SIGCONT. Its output is kept, bounded; lines
+//! reporting a consumed record become `Consumed` events. How it ends is an event too, and an
+//! end the timeline did not ask for is reported to the runner at once.
+
+use std::collections::VecDeque;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, watch};
+
+use super::{ActorEnv, ActorError};
+use crate::run::events::{EventKind, RecordId, TopicPartition};
+use crate::scenario::plan::{ConsumedLine, ProcessPlan};
+use crate::scenario::template::Slot;
+
+/// Lines kept of each of a process's output streams: the last ones, which say why it ended.
+pub const KEPT_LINES: usize = 200;
+/// Characters kept of one output line.
+const LINE_LIMIT: usize = 1_000;
+
+/// What a process printed and how it ended, for reports and failure messages.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProcessOutput {
+    /// The command line as run.
+    pub command: Vec<String>,
+    /// How it ended, e.g. `exit status 0` or `killed by SIGKILL`; `None` while it runs.
+    pub ended: Option<String>,
+    /// Lines it wrote to standard output, all of them counted.
+    pub stdout_lines: u64,
+    /// The last `KEPT_LINES` of them.
+    pub stdout: VecDeque<String>,
+    /// Lines it wrote to standard error, all of them counted.
+    pub stderr_lines: u64,
+    /// The last `KEPT_LINES` of them.
+    pub stderr: VecDeque<String>,
+}
+
+impl ProcessOutput {
+    /// The last `n` lines of standard error (of standard output when it wrote no error), for a
+    /// failure message.
+    pub fn tail(&self, n: usize) -> String {
+        let (name, lines) = if self.stderr.is_empty() {
+            ("stdout", &self.stdout)
+        } else {
+            ("stderr", &self.stderr)
+        };
+        if lines.is_empty() {
+            return "it printed nothing".to_owned();
+        }
+        let skip = lines.len().saturating_sub(n);
+        let shown: Vec<&str> = lines.iter().skip(skip).map(String::as_str).collect();
+        format!("last {name} lines:\n  {}", shown.join("\n  "))
+    }
+}
+
+/// A process that ended while the timeline still counted on it.
+#[derive(Debug, Clone)]
+pub struct UnexpectedExit {
+    /// The actor.
+    pub actor: String,
+    /// Why it is a failure, with its status and last lines.
+    pub message: String,
+}
+
+/// What a process needs to know of the run to fill in its placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct RunValues {
+    /// `bootstrap.servers`.
+    pub bootstrap: String,
+    /// `sasl.username`, `sasl.password`, `sasl.mechanism`, when the target has them.
+    pub sasl: Vec<(String, String)>,
+    /// `--var` values.
+    pub vars: std::collections::BTreeMap<String, String>,
+}
+
+/// Whether the timeline asked the process to end, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Running,
+    Interrupted,
+    Killed,
+}
+
+/// A running external program.
+pub struct ProcessActor {
+    env: ActorEnv,
+    pid: i32,
+    grace: Duration,
+    ending: Arc<Mutex<Ending>>,
+    output: Arc<Mutex<ProcessOutput>>,
+    exited: watch::Receiver<bool>,
+    /// Its fresh directory, removed when the actor is dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl ProcessActor {
+    /// Writes its files into a fresh directory and spawns it there. `exits` tells the runner of
+    /// an end the timeline did not ask for.
+    pub fn start(
+        env: ActorEnv,
+        plan: &ProcessPlan,
+        values: &RunValues,
+        exits: mpsc::UnboundedSender<UnexpectedExit>,
+    ) -> Result<ProcessActor, ActorError> {
+        let fail = |message: String| ActorError {
+            actor: env.name.to_string(),
+            message,
+        };
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("kafka-scenario-{}-", env.name))
+            .tempdir()
+            .map_err(|e| fail(format!("cannot create its directory: {e}")))?;
+        let workdir = dir.path().display().to_string();
+        let value = |slot: &Slot| -> Option<String> {
+            match slot {
+                Slot::Bootstrap => Some(values.bootstrap.clone()),
+                Slot::Topic(name) => Some(env.topics.physical(name).to_owned()),
+                Slot::Group(name) => Some(env.topics.group(name).to_owned()),
+                Slot::Sasl(field) => values
+                    .sasl
+                    .iter()
+                    .find(|(k, _)| k == field.property())
+                    .map(|(_, v)| v.clone()),
+                Slot::Var(name) => values.vars.get(name).cloned(),
+                Slot::Workdir => Some(workdir.clone()),
+                Slot::Actor => Some(env.name.to_string()),
+            }
+        };
+        let render = |template: &crate::scenario::template::Template| {
+            let filled: std::collections::BTreeMap<Slot, String> = template
+                .slots()
+                .filter_map(|s| Some((s.clone(), value(s)?)))
+                .collect();
+            template
+                .render(|slot| filled.get(slot).map(String::as_str))
+                .map_err(|slot| fail(format!("the run has no value for {slot}")))
+        };
+        for (name, contents) in &plan.files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, render(contents)?)
+                .map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+        }
+        let command = plan
+            .command
+            .iter()
+            .map(render)
+            .collect::<Result<Vec<_>, _>>()?;
+        let cwd = match &plan.dir {
+            Some(template) => render(template)?,
+            None => workdir.clone(),
+        };
+        let mut child = spawn(&command, Path::new(&cwd), &plan.env, render)
+            .map_err(|e| fail(format!("cannot start `{}`: {e}", command.join(" "))))?;
+        let pid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .ok_or_else(|| fail("ended before it could be watched".into()))?;
+        env.log.push(&env.name, EventKind::Started);
+        tracing::debug!(actor = %env.name, pid, "process started: {command:?} in {cwd}");
+        let output = Arc::new(Mutex::new(ProcessOutput {
+            command,
+            ..ProcessOutput::default()
+        }));
+        let stdout = child.stdout.take().map(|out| {
+            tokio::spawn(read_lines(
+                out,
+                Arc::clone(&output),
+                Stream::Stdout(plan.prints.clone()),
+                env.clone(),
+            ))
+        });
+        let stderr = child.stderr.take().map(|err| {
+            tokio::spawn(read_lines(
+                err,
+                Arc::clone(&output),
+                Stream::Stderr,
+                env.clone(),
+            ))
+        });
+        let ending = Arc::new(Mutex::new(Ending::Running));
+        let (ended, exited) = watch::channel(false);
+        let watcher = ExitWatcher {
+            env: env.clone(),
+            ending: Arc::clone(&ending),
+            output: Arc::clone(&output),
+            may_exit: plan.exits,
+            exits,
+        };
+        tokio::spawn(async move {
+            let status = child.wait().await;
+            // The last lines come before the end is judged, so that a failure shows them.
+            for reader in [stdout, stderr].into_iter().flatten() {
+                let _ = reader.await;
+            }
+            watcher.ended(status);
+            let _ = ended.send(true);
+        });
+        Ok(ProcessActor {
+            env,
+            pid,
+            grace: plan.grace,
+            ending,
+            output,
+            exited,
+            _dir: dir,
+        })
+    }
+
+    /// Sends SIGINT, as Ctrl+C does, and waits for the process to exit; one that has not
+    /// exited within its grace period is killed, and that is the error.
+    pub async fn stop(&mut self) -> Result<(), ActorError> {
+        self.set_ending(Ending::Interrupted);
+        self.env.log.push(&self.env.name, EventKind::Stopped);
+        self.signal(libc::SIGCONT);
+        self.signal(libc::SIGINT);
+        if tokio::time::timeout(self.grace, self.wait()).await.is_ok() {
+            return Ok(());
+        }
+        self.signal(libc::SIGKILL);
+        self.wait().await;
+        Err(ActorError {
+            actor: self.env.name.to_string(),
+            message: format!(
+                "did not exit within {} of SIGINT (Ctrl+C) and was killed; {}",
+                humantime::format_duration(self.grace),
+                self.output().tail(5)
+            ),
+        })
+    }
+
+    /// Sends SIGKILL and waits until the process is gone.
+    pub async fn kill(&mut self) {
+        self.set_ending(Ending::Killed);
+        self.env.log.push(&self.env.name, EventKind::Killed);
+        self.signal(libc::SIGKILL);
+        self.wait().await;
+    }
+
+    /// Stops the process with SIGSTOP: it sends nothing, heartbeats included, until thawed.
+    pub fn freeze(&self) {
+        self.signal(libc::SIGSTOP);
+        self.env.log.push(&self.env.name, EventKind::Frozen);
+    }
+
+    /// Lets a frozen process go on (SIGCONT).
+    pub fn thaw(&self) {
+        self.env.log.push(&self.env.name, EventKind::Thawed);
+        self.signal(libc::SIGCONT);
+    }
+
+    /// Waits until the process has ended by itself (`exits: true`); returns how it ended.
+    pub async fn exited(&mut self) -> String {
+        self.wait().await;
+        self.output().ended.unwrap_or_default()
+    }
+
+    /// Whether it has ended.
+    pub fn has_ended(&self) -> bool {
+        *self.exited.borrow()
+    }
+
+    /// What it printed so far, and how it ended.
+    pub fn output(&self) -> ProcessOutput {
+        self.output
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_ending(&self, ending: Ending) {
+        *self.ending.lock().unwrap_or_else(PoisonError::into_inner) = ending;
+    }
+
+    async fn wait(&mut self) {
+        let _ = self.exited.wait_for(|ended| *ended).await;
+    }
+
+    fn signal(&self, signal: i32) {
+        if self.has_ended() {
+            return;
+        }
+        // SAFETY: kill(2) with the pid of a child this actor spawned and has not reaped yet
+        // (the exit watcher reaps it and then marks it ended, checked above).
+        unsafe {
+            libc::kill(self.pid, signal);
+        }
+    }
+}
+
+impl Drop for ProcessActor {
+    fn drop(&mut self) {
+        // An interrupted run drops its actors: none of its programs may outlive it.
+        self.signal(libc::SIGCONT);
+        self.signal(libc::SIGKILL);
+    }
+}
+
+/// Spawns `command` in `cwd` with the process's environment: its own process group (a Ctrl+C
+/// at the harness's terminal is the harness's to handle), SIGINT and SIGQUIT at their default
+/// disposition and no signal blocked, whatever the harness inherited (a program started in the
+/// background of a non-interactive shell ignores SIGINT, and kafka-python would then never
+/// exit on Ctrl+C); Python's output unbuffered, so that its lines arrive as they are printed.
+fn spawn(
+    command: &[String],
+    cwd: &Path,
+    env: &[(String, crate::scenario::template::Template)],
+    render: impl Fn(&crate::scenario::template::Template) -> Result<String, ActorError>,
+) -> std::io::Result<Child> {
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty command"))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("PYTHONUNBUFFERED", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    for (key, template) in env {
+        let value = render(template).map_err(|e| std::io::Error::other(e.message))?;
+        cmd.env(key, value);
+    }
+    // SAFETY: only async-signal-safe calls (signal, sigemptyset, sigprocmask) between fork and
+    // exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+/// Judges how a process ended, once it has.
+struct ExitWatcher {
+    env: ActorEnv,
+    ending: Arc<Mutex<Ending>>,
+    output: Arc<Mutex<ProcessOutput>>,
+    may_exit: bool,
+    exits: mpsc::UnboundedSender<UnexpectedExit>,
+}
+
+impl ExitWatcher {
+    fn ended(self, status: std::io::Result<ExitStatus>) {
+        let (described, status) = match status {
+            Ok(status) => (describe(status), Some(status)),
+            Err(e) => (format!("could not be waited for: {e}"), None),
+        };
+        let tail = {
+            let mut output = self.output.lock().unwrap_or_else(PoisonError::into_inner);
+            output.ended = Some(described.clone());
+            output.tail(10)
+        };
+        let ending = *self.ending.lock().unwrap_or_else(PoisonError::into_inner);
+        let success = status.is_some_and(|s| s.success());
+        if ending == Ending::Running {
+            self.env
+                .log
+                .push(&self.env.name, EventKind::Exited(described.clone()));
+            if !(self.may_exit && success) {
+                let why = if self.may_exit {
+                    format!("ended with {described}")
+                } else {
+                    format!("ended by itself ({described}) while the timeline still runs it")
+                };
+                let _ = self.exits.send(UnexpectedExit {
+                    actor: self.env.name.to_string(),
+                    message: format!("process `{}` {why}; {tail}", self.env.name),
+                });
+            }
+        }
+        tracing::debug!(actor = %self.env.name, "process ended: {described}");
+    }
+}
+
+/// `exit status 1`, `killed by SIGKILL`.
+fn describe(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit status {code}"),
+        (None, Some(signal)) => format!("killed by {}", signal_name(signal)),
+        (None, None) => status.to_string(),
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGKILL => "SIGKILL".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGSEGV => "SIGSEGV".into(),
+        libc::SIGABRT => "SIGABRT".into(),
+        other => format!("signal {other}"),
+    }
+}
+
+/// Which stream a reader follows.
+enum Stream {
+    Stdout(Option<ConsumedLine>),
+    Stderr,
+}
+
+async fn read_lines(
+    stream: impl AsyncRead + Unpin,
+    output: Arc<Mutex<ProcessOutput>>,
+    which: Stream,
+    env: ActorEnv,
+) {
+    let mut lines = BufReader::new(stream).lines();
+    loop {
+        let line = match lines.next_line().await {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::debug!(actor = %env.name, "cannot read its output: {e}");
+                break;
+            }
+        };
+        if let Stream::Stdout(Some(pattern)) = &which
+            && let Some(consumed) = consumed_record(pattern, &line, &env)
+        {
+            env.log.push(&env.name, consumed);
+        }
+        let kept: String = line.chars().take(LINE_LIMIT).collect();
+        let mut guard = output.lock().unwrap_or_else(PoisonError::into_inner);
+        let output = &mut *guard;
+        let (count, kept_lines) = match which {
+            Stream::Stdout(_) => (&mut output.stdout_lines, &mut output.stdout),
+            Stream::Stderr => (&mut output.stderr_lines, &mut output.stderr),
+        };
+        *count += 1;
+        if kept_lines.len() == KEPT_LINES {
+            kept_lines.pop_front();
+        }
+        kept_lines.push_back(kept);
+    }
+}
+
+/// A `Consumed` event from a line of output that reports a record, named by where it is.
+pub fn consumed_record(pattern: &ConsumedLine, line: &str, env: &ActorEnv) -> Option<EventKind> {
+    let found = pattern.0.captures(line)?;
+    let topic = found.name("topic")?.as_str();
+    let partition: i32 = found.name("partition")?.as_str().parse().ok()?;
+    let offset: i64 = found.name("offset")?.as_str().parse().ok()?;
+    let at: TopicPartition = env.topics.partition(topic, partition);
+    Some(EventKind::Consumed {
+        id: RecordId::located(&at, offset),
+        at,
+        offset,
+        key: None,
+    })
+}
+
+#[cfg(test)]
+mod tests;

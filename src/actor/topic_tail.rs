@@ -1,0 +1,207 @@
+//! What a process producer really delivered: its topic read from the beginning as records
+//! arrive, each record without the harness's id logged as `Produced` by the process that owns
+//! the topic at the time (validation lets one process at a time write to a topic). The
+//! producer's own word, its exit status, counts for nothing here.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::oneshot;
+
+use super::{ActorError, RECORD_ID_HEADER, TopicNames, client_config};
+use crate::run::events::{EventKind, EventLog, RecordId};
+
+/// How long one poll of the tail waits.
+const POLL: Duration = Duration::from_millis(100);
+/// How long asking the topic's end offsets may take.
+const WATERMARKS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a request to catch up is answered.
+type Reply = oneshot::Sender<Result<(), String>>;
+
+/// Follows one topic for its process producers until stopped.
+pub struct TopicTail {
+    owner: Arc<Mutex<Option<Arc<str>>>>,
+    requests: mpsc::Sender<Reply>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TopicTail {
+    /// Starts reading `topic` (the scenario's name) from the beginning of its `partitions`.
+    pub fn start(
+        connection: &[(String, String)],
+        names: Arc<TopicNames>,
+        log: Arc<EventLog>,
+        topic: &str,
+        partitions: i32,
+    ) -> Result<TopicTail, ActorError> {
+        let fail = |message: String| ActorError {
+            actor: format!("reader of {topic}"),
+            message,
+        };
+        let mut config = client_config(connection);
+        config
+            .set("group.id", "kafka-scenario-tail")
+            .set("enable.auto.commit", "false")
+            .set("enable.partition.eof", "false");
+        let consumer: BaseConsumer = config
+            .create()
+            .map_err(|e| fail(format!("cannot create its client: {e}")))?;
+        let physical = names.physical(topic).to_owned();
+        let mut assignment = TopicPartitionList::new();
+        for partition in 0..partitions {
+            assignment
+                .add_partition_offset(&physical, partition, Offset::Beginning)
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        consumer
+            .assign(&assignment)
+            .map_err(|e| fail(format!("cannot assign {physical}: {e}")))?;
+        let owner = Arc::new(Mutex::new(None));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (requests, inbox) = mpsc::channel();
+        let tail = Tail {
+            consumer,
+            names,
+            log,
+            physical,
+            partitions,
+            owner: Arc::clone(&owner),
+            stop: Arc::clone(&stop),
+            inbox,
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("tail-{topic}"))
+            .spawn(move || tail.run())
+            .map_err(|e| fail(format!("cannot start its thread: {e}")))?;
+        Ok(TopicTail {
+            owner,
+            requests,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Records from now on are `actor`'s.
+    pub fn owned_by(&self, actor: &Arc<str>) {
+        *self.owner.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(actor));
+    }
+
+    /// Returns once every record the topic held when asked has been logged.
+    pub async fn caught_up(&self) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(reply)
+            .map_err(|_| "the topic reader has ended".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the topic reader ended before catching up".to_owned())?
+    }
+
+    /// Stops reading.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for TopicTail {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+struct Tail {
+    consumer: BaseConsumer,
+    names: Arc<TopicNames>,
+    log: Arc<EventLog>,
+    physical: String,
+    partitions: i32,
+    owner: Arc<Mutex<Option<Arc<str>>>>,
+    stop: Arc<AtomicBool>,
+    inbox: mpsc::Receiver<Reply>,
+}
+
+impl Tail {
+    fn run(self) {
+        // Requests to catch up, each with the end offsets it waits for.
+        let mut waiting: Vec<(Vec<i64>, Reply)> = Vec::new();
+        let mut next = vec![0_i64; usize::try_from(self.partitions).unwrap_or_default()];
+        while !self.stop.load(Ordering::Acquire) {
+            while let Ok(reply) = self.inbox.try_recv() {
+                match self.end_offsets() {
+                    Ok(ends) => waiting.push((ends, reply)),
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            match self.consumer.poll(POLL) {
+                Some(Ok(message)) => {
+                    if let Some(slot) = usize::try_from(message.partition())
+                        .ok()
+                        .and_then(|p| next.get_mut(p))
+                    {
+                        *slot = message.offset() + 1;
+                    }
+                    self.delivered(&message);
+                }
+                Some(Err(e)) => tracing::debug!(topic = %self.physical, "tail: {e}"),
+                None => {}
+            }
+            let (ready, still): (Vec<_>, Vec<_>) = waiting
+                .drain(..)
+                .partition(|(ends, _)| ends.iter().zip(&next).all(|(end, at)| at >= end));
+            waiting = still;
+            for (_, reply) in ready {
+                let _ = reply.send(Ok(()));
+            }
+        }
+    }
+
+    fn end_offsets(&self) -> Result<Vec<i64>, String> {
+        (0..self.partitions)
+            .map(|p| {
+                self.consumer
+                    .fetch_watermarks(&self.physical, p, WATERMARKS_TIMEOUT)
+                    .map(|(_, high)| high)
+                    .map_err(|e| format!("end offset of {}/{p}: {e}", self.physical))
+            })
+            .collect()
+    }
+
+    fn delivered(&self, message: &rdkafka::message::BorrowedMessage<'_>) {
+        let harness = message
+            .headers()
+            .is_some_and(|h| h.iter().any(|h| h.key == RECORD_ID_HEADER));
+        if harness {
+            return;
+        }
+        let Some(owner) = self
+            .owner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        else {
+            return;
+        };
+        let at = self.names.partition(&self.physical, message.partition());
+        let kind = EventKind::Produced {
+            id: RecordId::located(&at, message.offset()),
+            key: message
+                .key()
+                .and_then(|k| std::str::from_utf8(k).ok())
+                .map(Arc::from),
+            at,
+        };
+        self.log.push(&owner, kind);
+    }
+}
