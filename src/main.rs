@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use kafka_scenario::cluster::bootstrap::BootstrapSettings;
 use kafka_scenario::cluster::kubernetes::dry_run_manifests;
+use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
 use kafka_scenario::cluster::profiles::ProfileError;
 use kafka_scenario::cluster::target::TargetError;
 use kafka_scenario::cluster::{Target, TargetOptions};
@@ -100,6 +101,11 @@ struct Args {
     /// $KAFKA_HOME, else what `tools/kafka/assemble` cached).
     #[arg(long, value_name = "DIR")]
     kafka_home: Option<PathBuf>,
+    /// With --cluster kafka-local: a SASL_PLAINTEXT listener and a SCRAM-SHA-512 user,
+    /// `edu-user` as on the course's cluster, with a password drawn for this invocation; every
+    /// client of the run logs in as it (processes get `{sasl.username}` and `{sasl.password}`).
+    #[arg(long, conflicts_with = "bootstrap")]
+    scram: bool,
     /// Print the KafkaTopic manifests a run on a Kubernetes cluster would apply, and stop.
     #[arg(long)]
     dry_run: bool,
@@ -170,11 +176,23 @@ fn main() -> ExitCode {
             keep_names: args.keep_names,
         }),
         None => {
+            let scram = if args.scram {
+                match ScramUser::generated(COURSE_USER) {
+                    Ok(user) => Some(user),
+                    Err(e) => {
+                        eprintln!("error: cannot draw a password for the SCRAM user: {e}");
+                        return ExitCode::from(exit::INFRASTRUCTURE);
+                    }
+                }
+            } else {
+                None
+            };
             let options = TargetOptions {
                 image: args.image.clone(),
                 brokers: args.brokers.map(usize::from),
                 kafka_home: args.kafka_home.clone(),
                 clusters: args.clusters.clone(),
+                scram,
             };
             match Target::choose(&args.cluster, &options) {
                 Ok(target) => target,

@@ -304,9 +304,20 @@ fn commit_contradicting_auto_commit() {
 
 #[test]
 fn no_prefix_of_any_scenario_makes_the_loader_panic() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    for entry in std::fs::read_dir(dir).expect("scenarios/") {
-        let path = entry.expect("entry").path();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a scenario directory") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
         let text = std::fs::read_to_string(&path).expect("readable");
         for (end, _) in text.char_indices() {
             let _ = load_str(&path, text[..end].to_owned());
@@ -624,4 +635,132 @@ fn the_consumer_protocol_refuses_classic_settings() {
         "`session.timeout.ms` has no effect",
         "group.consumer.session.timeout.ms",
     );
+}
+
+const PROCESS: &str = "\
+name: t
+topics:
+  orders: { partitions: 3 }
+actors:
+  consumer1: { consumer: { group: g, topics: [orders] } }
+  script:
+    process:
+      consumer: { group: g, topics: [orders] }
+      command: [python, \"{var.course}/11.consumer.py\", \"{topic.orders}\", \"{group.g}\"]
+      files:
+        config.ini: |
+          [KAFKAINFO]
+          bootstrap_servers = {bootstrap}
+      prints: course
+  sender:
+    process:
+      producer: { topic: orders }
+      command: [python, \"{var.course}/12.producer.py\", \"{topic.orders}\"]
+      exits: true
+timeline:
+  - start: consumer1
+  - start: script
+  - await: stable
+";
+
+#[test]
+fn a_valid_process_actor_is_accepted() {
+    let scenario = load_str(Path::new("ok.yaml"), PROCESS.to_owned()).expect("valid");
+    let plan = &scenario.plans[0];
+    assert!(matches!(
+        plan.actors.get("script"),
+        Some(ActorPlan::Process(_))
+    ));
+    assert_eq!(
+        plan.missing_vars().into_iter().collect::<Vec<_>>(),
+        ["course"]
+    );
+}
+
+#[test]
+fn an_unknown_placeholder_is_pointed_at_inside_its_string() {
+    let text = PROCESS.replace(
+        "{topic.orders}\", \"{group.g}",
+        "{topics.orders}\", \"{group.g}",
+    );
+    assert_error(
+        &text,
+        9,
+        57,
+        "unknown placeholder `{topics.orders}`",
+        "{topic.NAME}",
+    );
+    let text = PROCESS.replace("= {bootstrap}", "= {bootstrap_servers}");
+    assert_error(
+        &text,
+        13,
+        31,
+        "unknown placeholder `{bootstrap_servers}`",
+        "{bootstrap}",
+    );
+}
+
+#[test]
+fn a_placeholder_must_name_the_scenario_s_own_topic_or_group() {
+    let text = PROCESS.replace("\"{group.g}\"", "\"{group.gg}\"");
+    assert_error(&text, 9, 75, "`{group.gg}` names no group", "{group.g}");
+}
+
+#[test]
+fn a_process_needs_a_command_and_a_role() {
+    let text = PROCESS.replace(
+        "command: [python, \"{var.course}/11.consumer.py\", \"{topic.orders}\", \"{group.g}\"]",
+        "command: []",
+    );
+    assert_error(&text, 9, 16, "process `script` has no command", "command:");
+    let text = PROCESS.replace("      producer: { topic: orders }\n", "");
+    assert_error(&text, 16, 5, "must say what it is", "consumer:");
+}
+
+#[test]
+fn what_a_process_does_inside_its_client_cannot_be_expected() {
+    let text = format!("{PROCESS}  - expect: {{ max_poll_batch: {{ script: 500 }} }}\n");
+    assert_error(
+        &text,
+        24,
+        33,
+        "`max_poll_batch` cannot be observed for process `script`",
+        "its own client",
+    );
+    let text =
+        PROCESS.replace("      prints: course\n", "") + "  - expect: { consumed: { script: 3 } }\n";
+    assert_error(
+        &text,
+        23,
+        27,
+        "`consumed` cannot be observed",
+        "prints: course",
+    );
+}
+
+#[test]
+fn the_harness_cannot_commit_for_a_process() {
+    let text = format!("{PROCESS}  - commit: script\n");
+    assert_error(&text, 24, 13, "cannot commit for `script`", "harness's own");
+}
+
+#[test]
+fn only_a_process_declared_to_end_by_itself_is_awaited_to_exit() {
+    let text = format!("{PROCESS}  - await: {{ exited: [script] }}\n");
+    assert_error(
+        &text,
+        24,
+        23,
+        "not declared to end by itself",
+        "exits: true",
+    );
+}
+
+#[test]
+fn alike_consumers_are_consumers_of_one_group() {
+    let text = PROCESS.replace(
+        "timeline:",
+        "outcome: { alike: [[consumer1, sender]] }\ntimeline:",
+    );
+    assert_error(&text, 20, 32, "`sender` is not a consumer", "");
 }

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{BaseProducer, Producer};
 
 use super::api_versions::{self, CONSUMER_GROUP_HEARTBEAT, CREATE_PARTITIONS};
 use super::{Cluster, ClusterError};
@@ -65,6 +67,73 @@ impl std::fmt::Debug for BootstrapSettings {
     }
 }
 
+/// How long a client may take to hear that the brokers refuse its login.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Hears the error event of a refused login. librdkafka sends it to the client's error
+/// callback, served only by polling, while a metadata request merely times out on "broker
+/// transport failure".
+#[derive(Default)]
+struct Login {
+    refused: Mutex<Option<String>>,
+}
+
+impl rdkafka::producer::ProducerContext for Login {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, _: &rdkafka::message::DeliveryResult<'_>, _: Self::DeliveryOpaque) {}
+}
+
+impl ClientContext for Login {
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Authentication) {
+            *self
+                .refused
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason.to_owned());
+        }
+    }
+}
+
+/// When SASL is configured and the brokers refuse the login: `authentication failed for user
+/// edu-user (SCRAM-SHA-512) at HOST: ...`, naming the user and the mechanism, never the
+/// password.
+fn refused_login(settings: &BootstrapSettings) -> Option<String> {
+    let setting = |key: &str| {
+        settings
+            .properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let user = setting("sasl.username")?;
+    let client: BaseProducer<Login> = client_config(&connection(settings))
+        .create_with_context(Login::default())
+        .ok()?;
+    let deadline = Instant::now() + LOGIN_TIMEOUT;
+    let _ = client
+        .client()
+        .fetch_metadata(None, Duration::from_millis(1));
+    while Instant::now() < deadline {
+        client.poll(Duration::from_millis(100));
+        let refused = client
+            .context()
+            .refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(reason) = refused {
+            return Some(format!(
+                "authentication failed for user {user} ({}) at {}: {reason}",
+                setting("sasl.mechanism").unwrap_or("GSSAPI, librdkafka's default mechanism"),
+                settings.bootstrap
+            ));
+        }
+    }
+    None
+}
+
 /// A cluster reached through `--bootstrap` or a profile.
 pub struct BootstrapCluster {
     settings: BootstrapSettings,
@@ -95,11 +164,13 @@ impl BootstrapCluster {
             .unwrap_or_default()
             .trim()
             .to_owned();
-        let plaintext = !settings
-            .properties
-            .iter()
-            .any(|(k, v)| k == "security.protocol" && !v.eq_ignore_ascii_case("plaintext"));
-        // The probe speaks plaintext only; behind TLS or SASL the capabilities stay unknown.
+        // The probe speaks plaintext; Kafka answers ApiVersions before SASL authentication, so
+        // only behind TLS do the capabilities stay unknown.
+        let plaintext = !settings.properties.iter().any(|(k, v)| {
+            k == "security.protocol"
+                && !v.eq_ignore_ascii_case("plaintext")
+                && !v.eq_ignore_ascii_case("sasl_plaintext")
+        });
         let versions = if plaintext {
             Some(api_versions::probe(&first, CONNECT_TIMEOUT).map_err(unreachable)?)
         } else {
@@ -111,7 +182,10 @@ impl BootstrapCluster {
         let metadata = admin
             .inner()
             .fetch_metadata(None, CONNECT_TIMEOUT)
-            .map_err(|e| unreachable(format!("no metadata within {CONNECT_TIMEOUT:?}: {e}")))?;
+            .map_err(|e| match refused_login(&settings) {
+                Some(refused) => ClusterError::Unavailable(refused),
+                None => unreachable(format!("no metadata within {CONNECT_TIMEOUT:?}: {e}")),
+            })?;
         let mut capabilities = BTreeSet::new();
         for (key, capability) in [
             (CREATE_PARTITIONS, Capability::CreatePartitions),
@@ -208,16 +282,19 @@ pub fn run_suffix() -> String {
 /// the controller unfences it, which can come before its own listener accepts connections.
 pub(crate) async fn await_brokers(
     bootstrap: &str,
+    login: &[(String, String)],
     expected: usize,
     timeout: Duration,
     mut check: impl FnMut() -> Result<(), ClusterError>,
 ) -> Result<(), ClusterError> {
-    let client: BaseConsumer = client_config(&[
+    let mut properties = login.to_vec();
+    properties.extend([
         ("bootstrap.servers".to_owned(), bootstrap.to_owned()),
         ("log_level".to_owned(), "0".to_owned()),
-    ])
-    .create()
-    .map_err(|e| ClusterError::Unavailable(format!("cannot create a metadata client: {e}")))?;
+    ]);
+    let client: BaseConsumer = client_config(&properties)
+        .create()
+        .map_err(|e| ClusterError::Unavailable(format!("cannot create a metadata client: {e}")))?;
     let client = std::sync::Arc::new(client);
     let deadline = Instant::now() + timeout;
     let mut seen = 0;

@@ -182,7 +182,8 @@ impl ContainerCluster {
         // Every node registered before a scenario runs: a topic created earlier would get
         // fewer replicas than it asks for.
         let expected = settings.brokers.unwrap_or(1);
-        super::bootstrap::await_brokers(&bootstrap, expected, STARTUP_TIMEOUT, || Ok(())).await?;
+        super::bootstrap::await_brokers(&bootstrap, &[], expected, STARTUP_TIMEOUT, || Ok(()))
+            .await?;
         Ok(ContainerCluster {
             describe: format!("{image} in containers at {bootstrap}"),
             bootstrap,

@@ -14,6 +14,7 @@ use super::container::{ContainerCluster, ContainerSettings, Flavour};
 use super::embedded::EmbeddedCluster;
 use super::kubernetes::{KubeCluster, KubeSettings};
 use super::local::own::OwnKafka;
+use super::local::scram::ScramUser;
 use super::local::{LocalKafka, LocalSettings};
 use super::profiles::{self, ProfileError};
 use super::{Cluster, ClusterError};
@@ -44,6 +45,8 @@ pub struct TargetOptions {
     pub brokers: Option<usize>,
     /// `--kafka-home` for `kafka-local`.
     pub kafka_home: Option<PathBuf>,
+    /// `--scram` for `kafka-local`: its user, whose password was drawn for this invocation.
+    pub scram: Option<ScramUser>,
     /// The profile file read for any other name.
     pub clusters: PathBuf,
 }
@@ -85,12 +88,19 @@ impl Target {
         if options.kafka_home.is_some() && !local {
             return Err(misplaced("--kafka-home", "kafka-local"));
         }
+        if options.scram.is_some() && !local {
+            return Err(misplaced("--scram", "kafka-local"));
+        }
         Ok(match name {
             "embedded" => Target::Embedded,
-            "kafka-local" => Target::Local(LocalSettings::shared(
-                options.kafka_home.clone(),
-                options.brokers.unwrap_or(1),
-            )),
+            "kafka-local" => {
+                let settings =
+                    LocalSettings::shared(options.kafka_home.clone(), options.brokers.unwrap_or(1));
+                Target::Local(match &options.scram {
+                    Some(user) => settings.with_scram(user.clone()),
+                    None => settings,
+                })
+            }
             "kafka" | "redpanda" => Target::Container(ContainerSettings {
                 flavour: if name == "kafka" {
                     Flavour::Kafka
@@ -187,14 +197,17 @@ impl Launched {
             }
             Launched::Kube(settings) => Box::new(KubeCluster::connect(settings.clone()).await?),
             Launched::Containers(cluster) => Box::new(
-                BootstrapCluster::connect(owned_brokers(cluster.bootstrap()))
+                BootstrapCluster::connect(owned_brokers(cluster.bootstrap(), Vec::new()))
                     .await?
                     .described_as(cluster.describe()),
             ),
             Launched::Local(kafka) => Box::new(
-                BootstrapCluster::connect(owned_brokers(kafka.bootstrap()))
-                    .await?
-                    .described_as(kafka.describe()),
+                BootstrapCluster::connect(owned_brokers(
+                    kafka.bootstrap(),
+                    kafka.client_properties(),
+                ))
+                .await?
+                .described_as(kafka.describe()),
             ),
         })
     }
@@ -226,10 +239,10 @@ impl Launched {
 }
 
 /// Brokers this invocation owns: plaintext, run-unique names so scenarios can share them.
-fn owned_brokers(bootstrap: &str) -> BootstrapSettings {
+fn owned_brokers(bootstrap: &str, properties: Vec<(String, String)>) -> BootstrapSettings {
     BootstrapSettings {
         bootstrap: bootstrap.to_owned(),
-        properties: Vec::new(),
+        properties,
         keep_names: false,
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::distribution::Logging;
+use super::scram::{MECHANISM, ScramUser};
 use crate::cluster::bootstrap::{HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS};
 
 /// What a node does in the KRaft cluster.
@@ -45,12 +46,15 @@ impl Node {
 }
 
 /// `server.properties` for `node` of the cluster `nodes`, storing its data in `data`; `extra`
-/// (a scenario's broker settings) goes to brokers after ours, so it wins.
+/// (a scenario's broker settings) goes to brokers after ours, so it wins. With `scram`, clients
+/// and brokers reach each other over SASL_PLAINTEXT as that user (the controllers keep a
+/// plaintext listener of their own).
 pub fn server_properties(
     node: &Node,
     nodes: &[Node],
     data: &Path,
     extra: &[(String, String)],
+    scram: Option<&ScramUser>,
 ) -> String {
     let voters: Vec<String> = nodes
         .iter()
@@ -64,7 +68,12 @@ pub fn server_properties(
     let mut set = |key: &str, value: &dyn std::fmt::Display| {
         settings.push((key.to_owned(), value.to_string()));
     };
-    let client = format!("PLAINTEXT://127.0.0.1:{}", node.client_port);
+    let protocol = if scram.is_some() {
+        "SASL_PLAINTEXT"
+    } else {
+        "PLAINTEXT"
+    };
+    let client = format!("{protocol}://127.0.0.1:{}", node.client_port);
     let controller = format!("CONTROLLER://127.0.0.1:{}", node.controller_port);
     let (roles, listeners) = match node.role {
         Role::Combined => ("broker,controller", format!("{client},{controller}")),
@@ -77,13 +86,24 @@ pub fn server_properties(
     set("listeners", &listeners);
     set(
         "listener.security.protocol.map",
-        &"PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        &format!("{protocol}:{protocol},CONTROLLER:PLAINTEXT"),
     );
     set("controller.listener.names", &"CONTROLLER");
     set("log.dirs", &data.display());
     if node.is_broker() {
         set("advertised.listeners", &client);
-        set("inter.broker.listener.name", &"PLAINTEXT");
+        set("inter.broker.listener.name", &protocol);
+        if let Some(user) = scram {
+            set("sasl.enabled.mechanisms", &MECHANISM);
+            set("sasl.mechanism.inter.broker.protocol", &MECHANISM);
+            set(
+                &format!(
+                    "listener.name.sasl_plaintext.{}.sasl.jaas.config",
+                    MECHANISM.to_ascii_lowercase()
+                ),
+                &user.jaas(),
+            );
+        }
         // Kafka's defaults want 3 replicas (and 2 in sync) for its internal topics: with fewer
         // brokers the group coordinator could never start.
         set("offsets.topic.replication.factor", &replication);

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod distribution;
 pub mod own;
+pub mod scram;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,6 +18,7 @@ use super::process::{OwnedProcess, describe_exit};
 use crate::scenario::plan::Fault;
 use config::{Node, Role};
 use distribution::{Distribution, Program};
+use scram::ScramUser;
 
 /// The KRaft cluster id every local cluster is formatted with (each has its own directory).
 const CLUSTER_ID: &str = "a2Fma2Etc2NlbmFyaW8tMQ";
@@ -39,6 +41,8 @@ pub struct LocalSettings {
     pub dedicated_controller: bool,
     /// Extra `server.properties` settings of every broker.
     pub broker_config: Vec<(String, String)>,
+    /// A SCRAM user every client logs in as, over SASL_PLAINTEXT; plaintext without one.
+    pub scram: Option<ScramUser>,
 }
 
 impl LocalSettings {
@@ -50,6 +54,15 @@ impl LocalSettings {
             brokers: count,
             dedicated_controller: false,
             broker_config: Vec::new(),
+            scram: None,
+        }
+    }
+
+    /// The same cluster, every client logging in as `user`.
+    pub fn with_scram(self, user: ScramUser) -> LocalSettings {
+        LocalSettings {
+            scram: Some(user),
+            ..self
         }
     }
 }
@@ -101,12 +114,13 @@ impl LocalKafka {
         let mut formats = tokio::task::JoinSet::new();
         for node in &nodes {
             let dir = node_dir(directory.path(), node);
-            write_node_files(&distribution, node, &nodes, &dir, &settings.broker_config)?;
+            write_node_files(&distribution, node, &nodes, &dir, settings)?;
             formats.spawn(format_storage(
                 java.clone(),
                 distribution.clone(),
                 *node,
                 dir,
+                settings.scram.clone(),
             ));
         }
         while let Some(result) = formats.join_next().await {
@@ -144,6 +158,14 @@ impl LocalKafka {
         &self.bootstrap
     }
 
+    /// What a client needs besides the bootstrap addresses: the SCRAM login, if any.
+    pub fn client_properties(&self) -> Vec<(String, String)> {
+        self.settings
+            .scram
+            .as_ref()
+            .map_or_else(Vec::new, ScramUser::client_properties)
+    }
+
     /// The temporary directory holding every broker's configuration, data and log.
     pub fn directory(&self) -> &Path {
         self.directory
@@ -158,8 +180,12 @@ impl LocalKafka {
         } else {
             " (KRaft)"
         };
+        let login = match &self.settings.scram {
+            Some(user) => format!(", SASL_PLAINTEXT as {} ({})", user.name, scram::MECHANISM),
+            None => String::new(),
+        };
         format!(
-            "Apache Kafka {}, {} local broker(s){controller} at {}",
+            "Apache Kafka {}, {} local broker(s){controller} at {}{login}",
             self.distribution.version,
             self.broker_ids().len(),
             self.bootstrap
@@ -325,9 +351,14 @@ impl LocalKafka {
 
     async fn wait_until_ready(&self, started: Instant) -> Result<(), ClusterError> {
         let remaining = STARTUP_TIMEOUT.saturating_sub(started.elapsed());
-        await_brokers(&self.bootstrap, self.broker_ids().len(), remaining, || {
-            self.check_started()
-        })
+        let login = self.client_properties();
+        await_brokers(
+            &self.bootstrap,
+            &login,
+            self.broker_ids().len(),
+            remaining,
+            || self.check_started(),
+        )
         .await
         .map_err(|e| {
             unavailable(format!(
@@ -402,7 +433,7 @@ fn write_node_files(
     node: &Node,
     nodes: &[Node],
     dir: &Path,
-    broker_config: &[(String, String)],
+    settings: &LocalSettings,
 ) -> Result<(), ClusterError> {
     let write = |name: &str, text: String| {
         std::fs::write(dir.join(name), text)
@@ -412,7 +443,13 @@ fn write_node_files(
         .map_err(|e| unavailable(format!("cannot create {}: {e}", dir.display())))?;
     write(
         "server.properties",
-        config::server_properties(node, nodes, &dir.join("data"), broker_config),
+        config::server_properties(
+            node,
+            nodes,
+            &dir.join("data"),
+            &settings.broker_config,
+            settings.scram.as_ref(),
+        ),
     )?;
     write(
         "log.properties",
@@ -446,6 +483,7 @@ async fn format_storage(
     distribution: Distribution,
     node: Node,
     dir: PathBuf,
+    scram: Option<ScramUser>,
 ) -> Result<(), ClusterError> {
     let mut command =
         tokio::process::Command::from(jvm(&java, &distribution, Program::StorageTool, &dir));
@@ -456,6 +494,9 @@ async fn format_storage(
         .args(["kafka.tools.StorageTool", "format", "-t", CLUSTER_ID, "-c"])
         .arg(dir.join("server.properties"))
         .kill_on_drop(true);
+    if let Some(user) = &scram {
+        command.arg("--add-scram").arg(user.format_argument());
+    }
     let output = command
         .output()
         .await

@@ -36,6 +36,7 @@ impl OwnKafka {
             brokers: usize::try_from(setup.count).unwrap_or(1),
             dedicated_controller: true,
             broker_config: setup.config.clone(),
+            scram: base.scram.clone(),
         };
         let kafka = LocalKafka::start(&settings).await?;
         let description = format!(
@@ -46,7 +47,7 @@ impl OwnKafka {
         );
         let cluster = BootstrapCluster::connect(BootstrapSettings {
             bootstrap: kafka.bootstrap().to_owned(),
-            properties: Vec::new(),
+            properties: kafka.client_properties(),
             keep_names: false,
         })
         .await?
