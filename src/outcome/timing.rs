@@ -210,7 +210,8 @@ pub struct BurstMeasure {
 pub struct Departure {
     /// The actor that left.
     pub actor: String,
-    /// `stop` (LeaveGroup), `kill` (crash) or `freeze` (silent, still a member).
+    /// `stop` (graceful: a LeaveGroup from the harness's consumers; SIGINT for a process, whose
+    /// client decides), `kill` (crash) or `freeze` (silent, still a member).
     pub how: &'static str,
     /// Offset from the start, seconds.
     pub at_s: f64,

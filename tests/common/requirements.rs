@@ -1,7 +1,8 @@
 //! Optional components some tests need (a Java runtime with a Kafka distribution, a Docker
-//! engine with the local Kafka image). A test whose component is missing is reported as ignored
-//! and the reason printed once; `KAFKA_SCENARIO_REQUIRE=kafka-local,docker` (set by `.ci/run`)
-//! turns that into a failure naming what is missing, so nothing counts as passed that did not run.
+//! engine with the local Kafka image, Python with kafka-python, the Spring Boot consumer's jar).
+//! A test whose component is missing is reported as ignored and the reason printed once;
+//! `KAFKA_SCENARIO_REQUIRE=kafka-local,docker,python,spring` (set by `.ci/run`) turns that into
+//! a failure naming what is missing, so nothing counts as passed that did not run.
 
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -22,6 +23,19 @@ pub enum Component {
     KafkaLocal,
     /// A Docker engine and the local Kafka image.
     Docker,
+    /// `python` on the PATH with kafka-python 2.0.2, the course's pin.
+    Python,
+    /// The Spring Boot consumer's jar (`mvn -f clients/spring-consumer package`) and Java.
+    Spring,
+}
+
+/// The kafka-python version the course pins.
+pub const KAFKA_PYTHON: &str = "2.0.2";
+
+/// Where `mvn -f clients/spring-consumer package` leaves the Spring Boot consumer.
+pub fn spring_jar() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("clients/spring-consumer/target/spring-consumer.jar")
 }
 
 impl Component {
@@ -30,6 +44,8 @@ impl Component {
         match self {
             Component::KafkaLocal => "kafka-local",
             Component::Docker => "docker",
+            Component::Python => "python",
+            Component::Spring => "spring",
         }
     }
 
@@ -37,9 +53,13 @@ impl Component {
     pub fn missing(self) -> Option<String> {
         static KAFKA_LOCAL: OnceLock<Option<String>> = OnceLock::new();
         static DOCKER: OnceLock<Option<String>> = OnceLock::new();
+        static PYTHON: OnceLock<Option<String>> = OnceLock::new();
+        static SPRING: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Component::KafkaLocal => KAFKA_LOCAL.get_or_init(kafka_local_missing).clone(),
             Component::Docker => DOCKER.get_or_init(docker_missing).clone(),
+            Component::Python => PYTHON.get_or_init(python_missing).clone(),
+            Component::Spring => SPRING.get_or_init(spring_missing).clone(),
         }
     }
 
@@ -73,6 +93,30 @@ fn kafka_local_missing() -> Option<String> {
     }
 }
 
+fn python_missing() -> Option<String> {
+    let check = format!("import kafka, sys; sys.exit(kafka.__version__ != '{KAFKA_PYTHON}')");
+    match Command::new("python").args(["-c", &check]).output() {
+        Ok(output) if output.status.success() => None,
+        Ok(_) => Some(format!(
+            "`python` on the PATH has no kafka-python {KAFKA_PYTHON} (pip install kafka-python=={KAFKA_PYTHON})"
+        )),
+        Err(e) => Some(format!("cannot run `python`: {e}")),
+    }
+}
+
+fn spring_missing() -> Option<String> {
+    if let Some(reason) = kafka_local_missing() {
+        return Some(reason);
+    }
+    let jar = spring_jar();
+    (!jar.is_file()).then(|| {
+        format!(
+            "{} is not built (mvn -f clients/spring-consumer/pom.xml package)",
+            jar.display()
+        )
+    })
+}
+
 fn docker_missing() -> Option<String> {
     if let Err(e) = check_docker() {
         return Some(e.to_string());
@@ -98,7 +142,15 @@ pub fn needing<R>(component: Component, name: String, runner: R) -> Trial
 where
     R: FnOnce() -> Result<(), Failed> + Send + 'static,
 {
-    let Some(reason) = component.missing() else {
+    needing_all(&[component], name, runner)
+}
+
+/// A trial that needs every one of `components`, ignored or failing for the first one missing.
+pub fn needing_all<R>(components: &[Component], name: String, runner: R) -> Trial
+where
+    R: FnOnce() -> Result<(), Failed> + Send + 'static,
+{
+    let Some((component, reason)) = components.iter().find_map(|c| Some((*c, c.missing()?))) else {
         return Trial::test(name, runner);
     };
     if component.required() {
@@ -106,12 +158,8 @@ where
             Err(format!("{REQUIRE_VAR} names {} but {reason}", component.name()).into())
         });
     }
-    static SAID: OnceLock<()> = OnceLock::new();
-    static SAID_DOCKER: OnceLock<()> = OnceLock::new();
-    let said = match component {
-        Component::KafkaLocal => &SAID,
-        Component::Docker => &SAID_DOCKER,
-    };
+    static SAID: [OnceLock<()>; 4] = [const { OnceLock::new() }; 4];
+    let said = &SAID[component as usize];
     said.get_or_init(|| {
         eprintln!(
             "tests needing {} are ignored: {reason} (set {REQUIRE_VAR}={} to fail instead)",

@@ -1,0 +1,223 @@
+//! The course's own clients on real Kafka with SCRAM, as the course runs them: every scenario
+//! in `scenarios/course-clients/` on `kafka-local --scram` (three brokers, started once for
+//! this test binary), with our stand-ins for the course's kafka-python scripts
+//! (`clients/course`, the same arguments, `config.ini` and output line) and our Spring Boot
+//! consumer (`clients/spring-consumer`), each run judged and snapshot-asserted.
+//!
+//! Ctrl+C is measured on the way: after SIGINT, a member that sent LeaveGroup is gone at once,
+//! one that did not stays until its session times out. A rebalance that came later than that
+//! session minus one heartbeat proves no LeaveGroup; one that came before the session could
+//! expire proves one. Both bounds are the protocol's, so a slow machine cannot fail them.
+//!
+//! Without Java and a Kafka distribution, `python` with kafka-python 2.0.2, or the Spring jar,
+//! the tests that need them are ignored with the reason (`KAFKA_SCENARIO_REQUIRE` fails them).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use common::requirements::{Component, needing_all, spring_jar};
+use kafka_scenario::cluster::local::LocalSettings;
+use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
+use kafka_scenario::cluster::{Launched, Target};
+use kafka_scenario::expect::{Difference, Problem};
+use kafka_scenario::{Finished, Plan};
+use libtest_mimic::{Arguments, Failed};
+
+/// Brokers, as on the course's cluster.
+const BROKERS: usize = 3;
+/// kafka-python 2.0.2's `session_timeout_ms` and `heartbeat_interval_ms`.
+const KAFKA_PYTHON_SESSION: Duration = Duration::from_secs(10);
+const KAFKA_PYTHON_HEARTBEAT: Duration = Duration::from_secs(3);
+/// The Java client's `session.timeout.ms` and `heartbeat.interval.ms` (kafka-clients 3.x), which
+/// the Spring consumer keeps.
+const JAVA_SESSION: Duration = Duration::from_secs(45);
+const JAVA_HEARTBEAT: Duration = Duration::from_secs(3);
+
+fn main() -> ExitCode {
+    let arguments = Arguments::from_args();
+    let mut trials = Vec::new();
+    for file in scenario_files() {
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .replace('-', "_");
+        let plan = common::scenario_at(&file).plans.remove(0);
+        let mut components = vec![Component::KafkaLocal, Component::Python];
+        if plan.missing_vars().contains("spring") {
+            components.push(Component::Spring);
+        }
+        trials.push(needing_all(
+            &components,
+            format!("course_clients::{stem}"),
+            move || course_scenario(&plan),
+        ));
+    }
+    trials.push(needing_all(
+        &[Component::KafkaLocal],
+        "scram::a_wrong_password_is_refused_naming_the_user".into(),
+        wrong_password,
+    ));
+    trials.push(needing_all(
+        &[Component::KafkaLocal, Component::Python],
+        "process::a_producer_that_delivers_nothing_fails_with_the_numbers".into(),
+        producer_that_delivers_nothing,
+    ));
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    common::shared::shut_down();
+    conclusion.exit_code()
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/course-clients");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("scenarios/course-clients is readable")
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The shared SCRAM cluster, its password drawn once for this test binary.
+fn cluster() -> Arc<Launched> {
+    static TARGET: OnceLock<Target> = OnceLock::new();
+    let target = TARGET.get_or_init(|| {
+        let user = ScramUser::generated(COURSE_USER).expect("a password from /dev/urandom");
+        Target::Local(LocalSettings::shared(None, BROKERS).with_scram(user))
+    });
+    common::shared::launched(target)
+}
+
+/// The plan with the variables the course-clients scenarios use, pointing at our stand-ins.
+fn with_stand_ins(plan: &Plan) -> Plan {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let vars = [
+        ("course", root.join("clients/course")),
+        ("spring", spring_jar()),
+    ];
+    Plan {
+        vars: vars
+            .into_iter()
+            .map(|(name, path)| (name.to_owned(), path.display().to_string()))
+            .collect(),
+        ..plan.clone()
+    }
+}
+
+fn run(plan: &Plan) -> Result<Finished, Failed> {
+    let launched = cluster();
+    common::shared::runtime()
+        .block_on(common::run_launched(plan, &launched))
+        .map_err(|e| format!("{}: {e}", plan.label()).into())
+}
+
+fn course_scenario(plan: &Plan) -> Result<(), Failed> {
+    let finished = run(&with_stand_ins(plan))?;
+    common::assert_passed_and_matches_snapshot(plan, &finished);
+    ctrl_c(plan, &finished)
+}
+
+/// How long after each SIGINT the rest of the group began to rebalance, checked against what
+/// a LeaveGroup (or its absence) allows: kafka-python 2.0.2 sends none, Spring's close does.
+fn ctrl_c(plan: &Plan, finished: &Finished) -> Result<(), Failed> {
+    for departure in &finished.outcome.measurements.departures {
+        if departure.how != "stop" {
+            continue;
+        }
+        let Some(after) = departure
+            .group_rebalanced_after_s
+            .map(Duration::from_secs_f64)
+        else {
+            continue;
+        };
+        let actor = departure.actor.as_str();
+        if actor.starts_with("python") {
+            let earliest = KAFKA_PYTHON_SESSION - KAFKA_PYTHON_HEARTBEAT;
+            if after < earliest {
+                return Err(format!(
+                    "{}: the group rebalanced {after:?} after Ctrl+C on {actor}, before its session \
+                     could expire ({earliest:?}): kafka-python sent a LeaveGroup after all",
+                    plan.label()
+                )
+                .into());
+            }
+        } else if actor == "spring" {
+            let latest = JAVA_SESSION - JAVA_HEARTBEAT;
+            if after >= latest {
+                return Err(format!(
+                    "{}: the group rebalanced {after:?} after Ctrl+C on the Spring consumer, as late \
+                     as an expired session ({latest:?}): it did not leave the group",
+                    plan.label()
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A login with the wrong password: exit 3, naming the user and the mechanism, never a password.
+fn wrong_password() -> Result<(), Failed> {
+    let launched = cluster();
+    let Launched::Local(kafka) = &*launched else {
+        return Err("the shared cluster is not kafka-local".into());
+    };
+    let wrong = "not-the-password-42";
+    let output = Command::new(env!("CARGO_BIN_EXE_scenario-run"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/key-partition.yaml"))
+        .args(["--bootstrap", kafka.bootstrap()])
+        .args(["-X", "security.protocol=SASL_PLAINTEXT"])
+        .args(["-X", "sasl.mechanism=SCRAM-SHA-512"])
+        .args(["-X", &format!("sasl.username={COURSE_USER}")])
+        .args(["-X", &format!("sasl.password={wrong}")])
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.code() != Some(3) {
+        return Err(format!("expected exit 3, got {}:\n{stderr}", output.status).into());
+    }
+    let named = format!("authentication failed for user {COURSE_USER} (SCRAM-SHA-512)");
+    if !stderr.contains(&named) {
+        return Err(format!("stderr does not say `{named}`:\n{stderr}").into());
+    }
+    if stderr.contains(wrong) {
+        return Err(format!("stderr shows the password:\n{stderr}").into());
+    }
+    Ok(())
+}
+
+/// A process producer that exits 0 having sent nothing: its expectation fails, saying how many
+/// records were expected on the topic and how many were found.
+fn producer_that_delivers_nothing() -> Result<(), Failed> {
+    let text = "\
+name: silent-producer
+topics: { orders: { partitions: 2 } }
+actors:
+  sender:
+    process:
+      producer: { topic: orders }
+      command: [python, -c, \"print('sent 10 records')\"]
+      exits: true
+timeline:
+  - start: sender
+  - await: { exited: [sender] }
+  - expect: { produced: { sender: 10 } }
+";
+    let scenario =
+        kafka_scenario::scenario::load_str(Path::new("silent-producer.yaml"), text.into())
+            .map_err(|e| format!("{e}"))?;
+    let finished = run(&scenario.plans[0])?;
+    let wanted = Problem::Differs(Difference {
+        what: "records found on its topic from process sender".into(),
+        expected: "10".into(),
+        actual: "0".into(),
+    });
+    match finished.failures.as_slice() {
+        [failure] if failure.problem == wanted => Ok(()),
+        other => Err(format!("expected only {wanted:?}, got {other:?}").into()),
+    }
+}
