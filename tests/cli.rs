@@ -630,3 +630,37 @@ timeline:
         "two at once took {took:?}, one alone {alone:?}"
     );
 }
+
+#[test]
+fn a_course_clients_scenario_without_its_var_is_skipped_with_exit_4_naming_it() {
+    let output = scenario_run(&["scenarios/course-clients/rebalance.yaml"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("SKIP course-rebalance: not runnable without --var course=..."),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_course_clients_scenario_needs_sasl_credentials_on_a_target_without_them() {
+    let output = scenario_run(&[
+        "scenarios/course-clients/rebalance.yaml",
+        "--var",
+        "course=clients/course",
+    ]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("needs SASL credentials"), "{stdout}");
+}
+
+#[test]
+fn scram_is_for_kafka_local_only() {
+    let output = scenario_run(&["scenarios/poll.yaml", "--cluster", "embedded", "--scram"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--scram is for kafka-local"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -214,26 +214,40 @@ impl ProcessActor {
         })
     }
 
-    /// Sends SIGINT, as Ctrl+C does, and waits for the process to exit; one that has not
-    /// exited within its grace period is killed, and that is the error.
-    pub async fn stop(&mut self) -> Result<(), ActorError> {
+    /// Sends SIGINT, as Ctrl+C does, and waits for the process to exit. One that has not
+    /// exited within its grace period is killed, as a user would press Ctrl+C again or close
+    /// the terminal; what is returned then says so, with its last lines. The broker sees the
+    /// same either way until then: the program's client did whatever it does on SIGINT.
+    pub async fn stop(&mut self) -> Option<String> {
         self.set_ending(Ending::Interrupted);
         self.env.log.push(&self.env.name, EventKind::Stopped);
         self.signal(libc::SIGCONT);
         self.signal(libc::SIGINT);
         if tokio::time::timeout(self.grace, self.wait()).await.is_ok() {
-            return Ok(());
+            return None;
         }
+        let last = self.output().tail(5);
         self.signal(libc::SIGKILL);
         self.wait().await;
-        Err(ActorError {
-            actor: self.env.name.to_string(),
-            message: format!(
-                "did not exit within {} of SIGINT (Ctrl+C) and was killed; {}",
-                humantime::format_duration(self.grace),
-                self.output().tail(5)
-            ),
-        })
+        if let Some(ended) = self
+            .output
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ended
+            .as_mut()
+        {
+            ended.push_str(&format!(
+                ", {} after a SIGINT it did not exit on",
+                humantime::format_duration(self.grace)
+            ));
+        }
+        let message = format!(
+            "`{}` did not exit within {} of SIGINT (Ctrl+C) and was killed; {last}",
+            self.env.name,
+            humantime::format_duration(self.grace),
+        );
+        tracing::warn!("{message}");
+        Some(message)
     }
 
     /// Sends SIGKILL and waits until the process is gone.

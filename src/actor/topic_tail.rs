@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
@@ -18,16 +18,26 @@ use crate::run::events::{EventKind, EventLog, RecordId};
 
 /// How long one poll of the tail waits.
 const POLL: Duration = Duration::from_millis(100);
-/// How long asking the topic's end offsets may take.
+/// How long asking the topic's end offsets may take, and keep failing.
 const WATERMARKS_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one ask for a partition's end offset may take.
+const WATERMARK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where a request to catch up is answered.
 type Reply = oneshot::Sender<Result<(), String>>;
 
+/// What the reader's thread is asked.
+enum Request {
+    /// Answer once every record the topic holds now has been logged.
+    CatchUp(Reply),
+    /// The topic has grown to this many partitions: read the new ones too.
+    Grow(i32),
+}
+
 /// Follows one topic for its process producers until stopped.
 pub struct TopicTail {
     owner: Arc<Mutex<Option<Arc<str>>>>,
-    requests: mpsc::Sender<Reply>,
+    requests: mpsc::Sender<Request>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -97,11 +107,16 @@ impl TopicTail {
     pub async fn caught_up(&self) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
         self.requests
-            .send(reply)
+            .send(Request::CatchUp(reply))
             .map_err(|_| "the topic reader has ended".to_owned())?;
         answer
             .await
             .map_err(|_| "the topic reader ended before catching up".to_owned())?
+    }
+
+    /// Reads the partitions a `grow` step added, from their beginning.
+    pub fn grow(&self, partitions: i32) {
+        let _ = self.requests.send(Request::Grow(partitions));
     }
 
     /// Stops reading.
@@ -127,21 +142,34 @@ struct Tail {
     partitions: i32,
     owner: Arc<Mutex<Option<Arc<str>>>>,
     stop: Arc<AtomicBool>,
-    inbox: mpsc::Receiver<Reply>,
+    inbox: mpsc::Receiver<Request>,
 }
 
 impl Tail {
-    fn run(self) {
+    fn run(mut self) {
         // Requests to catch up, each with the end offsets it waits for.
         let mut waiting: Vec<(Vec<i64>, Reply)> = Vec::new();
+        // Requests whose end offsets could not be read yet (a partition just added is unknown
+        // to this client until its metadata is refreshed), with when they came.
+        let mut unresolved: Vec<(Instant, Reply)> = Vec::new();
         let mut next = vec![0_i64; usize::try_from(self.partitions).unwrap_or_default()];
         while !self.stop.load(Ordering::Acquire) {
-            while let Ok(reply) = self.inbox.try_recv() {
+            while let Ok(request) = self.inbox.try_recv() {
+                match request {
+                    Request::CatchUp(reply) => unresolved.push((Instant::now(), reply)),
+                    Request::Grow(partitions) => {
+                        self.grow(partitions);
+                        next.resize(usize::try_from(self.partitions).unwrap_or_default(), 0);
+                    }
+                }
+            }
+            for (asked, reply) in std::mem::take(&mut unresolved) {
                 match self.end_offsets() {
                     Ok(ends) => waiting.push((ends, reply)),
-                    Err(e) => {
+                    Err(e) if asked.elapsed() > WATERMARKS_TIMEOUT => {
                         let _ = reply.send(Err(e));
                     }
+                    Err(_) => unresolved.push((asked, reply)),
                 }
             }
             match self.consumer.poll(POLL) {
@@ -167,11 +195,26 @@ impl Tail {
         }
     }
 
+    fn grow(&mut self, partitions: i32) {
+        let mut added = TopicPartitionList::new();
+        for partition in self.partitions..partitions {
+            if let Err(e) = added.add_partition_offset(&self.physical, partition, Offset::Beginning)
+            {
+                tracing::warn!(topic = %self.physical, "cannot read partition {partition}: {e}");
+                return;
+            }
+        }
+        match self.consumer.incremental_assign(&added) {
+            Ok(()) => self.partitions = self.partitions.max(partitions),
+            Err(e) => tracing::warn!(topic = %self.physical, "cannot read the new partitions: {e}"),
+        }
+    }
+
     fn end_offsets(&self) -> Result<Vec<i64>, String> {
         (0..self.partitions)
             .map(|p| {
                 self.consumer
-                    .fetch_watermarks(&self.physical, p, WATERMARKS_TIMEOUT)
+                    .fetch_watermarks(&self.physical, p, WATERMARK_TIMEOUT)
                     .map(|(_, high)| high)
                     .map_err(|e| format!("end offset of {}/{p}: {e}", self.physical))
             })

@@ -1,11 +1,13 @@
 //! The one result every report is built from: how each scenario ended on its target, with its
 //! failures, Outcome and events. Reports are pure functions of a list of these.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::Finished;
+use crate::actor::process::ProcessOutput;
 use crate::expect::compare::Figures;
 use crate::expect::{Failure, Problem};
 use crate::outcome::Outcome;
@@ -40,6 +42,9 @@ pub struct ScenarioResult {
     /// Where each step of the timeline started and ended, when it ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepView>,
+    /// Process actor -> its command line, how it ended and the last lines it printed.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub processes: BTreeMap<String, ProcessOutput>,
 }
 
 /// The four ways a scenario ends.
@@ -143,6 +148,7 @@ impl ScenarioResult {
                     seconds: seconds(s.took),
                 })
                 .collect(),
+            processes: record.processes.clone(),
             ..ScenarioResult::empty(plan, target, Verdict::Passed)
         }
     }
@@ -165,6 +171,7 @@ impl ScenarioResult {
             outcome: None,
             events: Vec::new(),
             steps: Vec::new(),
+            processes: BTreeMap::new(),
         }
     }
 }

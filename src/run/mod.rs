@@ -388,11 +388,8 @@ impl Runner<'_> {
                 } else if let Some(producer) = self.producers.remove(actor) {
                     producer.stop().await?;
                 } else if let Some(process) = self.processes.get_mut(actor) {
-                    let stopped = process.stop().await;
+                    note.detail = process.stop().await;
                     self.ended(actor);
-                    if let Err(e) = stopped {
-                        note.failure = Some(e.to_string());
-                    }
                 }
             }
             Action::Kill(actor) => {
@@ -500,6 +497,9 @@ impl Runner<'_> {
                 self.cluster.grow_topic(topic, *partitions).await?;
                 for producer in self.producers.values().filter(|p| p.topic() == topic) {
                     producer.learn_partitions(*partitions).await?;
+                }
+                if let Some(tail) = self.tails.get(topic) {
+                    tail.grow(*partitions);
                 }
                 self.partitions.insert(topic.clone(), *partitions);
             }
@@ -827,9 +827,9 @@ impl Runner<'_> {
     async fn committed(&self) -> Result<Committed, RunError> {
         let mut groups: BTreeMap<String, Vec<(String, i32)>> = BTreeMap::new();
         for actor in self.plan.actors.values() {
-            if let ActorPlan::Consumer(c) = actor {
-                let topics = groups.entry(c.group.clone()).or_default();
-                for topic in &c.topics {
+            if let Some(group) = actor.group() {
+                let topics = groups.entry(group.to_owned()).or_default();
+                for topic in actor.consumed_topics() {
                     let partitions = self.partitions.get(topic).copied().unwrap_or(1);
                     if !topics.iter().any(|(t, _)| t == topic) {
                         topics.push((topic.clone(), partitions));
@@ -888,21 +888,14 @@ impl Runner<'_> {
         let mut ending = Vec::new();
         for (actor, process) in self.processes.iter_mut() {
             if !process.has_ended() {
-                ending.push(async move { (actor.clone(), process.stop().await) });
-            }
-        }
-        let ended = futures::future::join_all(ending).await;
-        for (actor, stopped) in ended {
-            self.ended(&actor);
-            if let Err(e) = stopped
-                && self.record.failure.is_none()
-            {
-                self.record.failure = Some(StepFailure {
-                    line: self.plan.steps.last().map_or(0, |s| s.line),
-                    step: "end of the timeline".into(),
-                    message: e.to_string(),
+                ending.push(async move {
+                    process.stop().await;
+                    actor.clone()
                 });
             }
+        }
+        for actor in futures::future::join_all(ending).await {
+            self.ended(&actor);
         }
         for actor in self.processes.keys() {
             if let Err(e) = self.caught_up(actor).await {

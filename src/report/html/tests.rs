@@ -30,6 +30,7 @@ fn result(name: &str, events: Vec<EventView>) -> ScenarioResult {
         outcome: None,
         events,
         steps: Vec::new(),
+        processes: Default::default(),
     }
 }
 

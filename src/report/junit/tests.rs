@@ -14,6 +14,7 @@ fn result(name: &str, verdict: Verdict, failures: Vec<FailureView>) -> ScenarioR
         outcome: None,
         events: Vec::new(),
         steps: Vec::new(),
+        processes: Default::default(),
     }
 }
 

@@ -31,3 +31,19 @@ def print_record(message):
         "topic=%s partition=%d offset=%d: key=%s value=%s"
         % (message.topic, message.partition, message.offset, message.key, message.value)
     )
+
+
+def event(num):
+    """The course's record value."""
+    return (
+        '{"eventName":"a","num":%d,"title":"a", "writeId":"", "writeName": "", "writeDate":"" }'
+        % num
+    ).encode()
+
+
+def send_all(producer, topic, count, key=None):
+    """Sends `count` records and waits until every one is acknowledged."""
+    futures = [producer.send(topic, key=key, value=event(i)) for i in range(count)]
+    producer.flush()
+    for future in futures:
+        future.get(timeout=60)
