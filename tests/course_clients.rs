@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -40,12 +40,8 @@ const JAVA_HEARTBEAT: Duration = Duration::from_secs(3);
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     let mut trials = Vec::new();
-    for file in scenario_files() {
-        let stem = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .replace('-', "_");
+    for file in common::scenario_files("course-clients") {
+        let stem = common::test_name(&file);
         let plan = common::scenario_at(&file).plans.remove(0);
         let mut components = vec![Component::KafkaLocal, Component::Python];
         if plan.missing_vars().contains("spring") {
@@ -70,17 +66,6 @@ fn main() -> ExitCode {
     let conclusion = libtest_mimic::run(&arguments, trials);
     common::shared::shut_down();
     conclusion.exit_code()
-}
-
-fn scenario_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/course-clients");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("scenarios/course-clients is readable")
-        .filter_map(|entry| Some(entry.ok()?.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// The shared SCRAM cluster, its password drawn once for this test binary.

@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use common::requirements::{Component, needing};
@@ -28,12 +27,8 @@ const BROKERS: usize = 3;
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     let mut trials = Vec::new();
-    for file in scenario_files() {
-        let stem = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .replace('-', "_");
+    for file in common::scenario_files("") {
+        let stem = common::test_name(&file);
         let embedded = file.clone();
         trials.push(Trial::test(format!("embedded::{stem}"), move || {
             every_variant(&common::scenario_at(&embedded), on_embedded)
@@ -69,17 +64,6 @@ fn every_variant(
     } else {
         Err(kafka_scenario::report::terminal::comparison(&comparison).into())
     }
-}
-
-fn scenario_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
-            .expect("scenarios/ is readable")
-            .filter_map(|entry| Some(entry.ok()?.path()))
-            .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
-            .collect();
-    files.sort();
-    files
 }
 
 fn on_embedded(plan: &Plan) -> Result<Option<Outcome>, Failed> {

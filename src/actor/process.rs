@@ -4,7 +4,7 @@
 //! reporting a consumed record become `Consumed` events. How it ends is an event too, and an
 //! end the timeline did not ask for is reported to the runner at once.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 use super::{ActorEnv, ActorError};
 use crate::run::events::{EventKind, RecordId, TopicPartition};
 use crate::scenario::plan::{ConsumedLine, ProcessPlan};
-use crate::scenario::template::Slot;
+use crate::scenario::template::{Slot, Template};
 
 /// Lines kept of each of a process's output streams: the last ones, which say why it ended.
 pub const KEPT_LINES: usize = 200;
@@ -78,7 +78,7 @@ pub struct RunValues {
     /// `sasl.username`, `sasl.password`, `sasl.mechanism`, when the target has them.
     pub sasl: Vec<(String, String)>,
     /// `--var` values.
-    pub vars: std::collections::BTreeMap<String, String>,
+    pub vars: BTreeMap<String, String>,
 }
 
 /// Whether the timeline asked the process to end, and how.
@@ -134,13 +134,9 @@ impl ProcessActor {
                 Slot::Actor => Some(env.name.to_string()),
             }
         };
-        let render = |template: &crate::scenario::template::Template| {
-            let filled: std::collections::BTreeMap<Slot, String> = template
-                .slots()
-                .filter_map(|s| Some((s.clone(), value(s)?)))
-                .collect();
+        let render = |template: &Template| {
             template
-                .render(|slot| filled.get(slot).map(String::as_str))
+                .render(value)
                 .map_err(|slot| fail(format!("the run has no value for {slot}")))
         };
         for (name, contents) in &plan.files {
@@ -325,8 +321,8 @@ impl Drop for ProcessActor {
 fn spawn(
     command: &[String],
     cwd: &Path,
-    env: &[(String, crate::scenario::template::Template)],
-    render: impl Fn(&crate::scenario::template::Template) -> Result<String, ActorError>,
+    env: &[(String, Template)],
+    render: impl Fn(&Template) -> Result<String, ActorError>,
 ) -> std::io::Result<Child> {
     let (program, args) = command
         .split_first()

@@ -149,12 +149,12 @@ impl Template {
 
     /// The string with every placeholder replaced by `value`'s answer; the first placeholder
     /// it has no answer for is the error.
-    pub fn render<'v>(&self, value: impl Fn(&Slot) -> Option<&'v str>) -> Result<String, &Slot> {
+    pub fn render(&self, value: impl Fn(&Slot) -> Option<String>) -> Result<String, &Slot> {
         let mut out = String::new();
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => out.push_str(text),
-                Piece::Slot(slot) => out.push_str(value(slot).ok_or(slot)?),
+                Piece::Slot(slot) => out.push_str(&value(slot).ok_or(slot)?),
             }
         }
         Ok(out)

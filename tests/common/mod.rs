@@ -4,7 +4,7 @@
 pub mod requirements;
 pub mod shared;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kafka_scenario::cluster::{EmbeddedCluster, Launched};
 use kafka_scenario::run::Silent;
@@ -20,6 +20,28 @@ pub fn plan(file: &str) -> Plan {
     );
     assert_eq!(scenario.plans.len(), 1, "{file} has variants");
     scenario.plans.remove(0)
+}
+
+/// The scenario files directly in `scenarios/<dir>` (`""` for `scenarios/` itself), sorted.
+pub fn scenario_files(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{} is not readable: {e}", dir.display()))
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A test name for a scenario file: its stem, `-` made `_`.
+pub fn test_name(file: &Path) -> String {
+    file.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("?")
+        .replace('-', "_")
 }
 
 /// Loads a scenario file, panicking with the located error if it is invalid.

@@ -1,12 +1,13 @@
 use super::*;
 
-fn values(slot: &Slot) -> Option<&'static str> {
-    match slot {
-        Slot::Bootstrap => Some("127.0.0.1:9092"),
-        Slot::Topic(name) if name == "orders" => Some("orders-r1"),
-        Slot::Var(name) if name == "course" => Some("/src/course"),
-        _ => None,
-    }
+fn values(slot: &Slot) -> Option<String> {
+    let value = match slot {
+        Slot::Bootstrap => "127.0.0.1:9092",
+        Slot::Topic(name) if name == "orders" => "orders-r1",
+        Slot::Var(name) if name == "course" => "/src/course",
+        _ => return None,
+    };
+    Some(value.to_owned())
 }
 
 #[test]
