@@ -73,6 +73,7 @@ async fn harness_burst(bootstrap: String, round: usize, topic: String) -> Durati
         name: Arc::from(format!("harness{round}").as_str()),
         log: EventLog::new(),
         topics: Arc::new(TopicNames::identity([topic])),
+        places: kafka_scenario::actor::places::RecordPlaces::new([]),
     };
     let layers = [("bootstrap.servers".to_owned(), bootstrap)];
     let config = client_config(plan.properties.iter().chain(&layers));

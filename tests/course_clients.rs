@@ -63,6 +63,11 @@ fn main() -> ExitCode {
         "process::a_producer_that_delivers_nothing_fails_with_the_numbers".into(),
         producer_that_delivers_nothing,
     ));
+    trials.push(needing_all(
+        &[Component::KafkaLocal, Component::Python],
+        "process::a_process_consumer_reads_what_the_harness_produced".into(),
+        process_reads_harness_records,
+    ));
     let conclusion = libtest_mimic::run(&arguments, trials);
     common::shared::shut_down();
     conclusion.exit_code()
@@ -204,5 +209,53 @@ timeline:
     match finished.failures.as_slice() {
         [failure] if failure.problem == wanted => Ok(()),
         other => Err(format!("expected only {wanted:?}, got {other:?}").into()),
+    }
+}
+
+/// The harness's records, which carry its id, and a process that names what it read by place:
+/// matched record by record, so `drained`, `lost` and `duplicates` hold across the two. The
+/// reader starts from `earliest`: kafka-python resolves `latest` at its first fetch, after the
+/// group is stable, and would skip records sent in between.
+fn process_reads_harness_records() -> Result<(), Failed> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("clients/course/kafka/PythonSample/41.consumer-offset-reset.py")
+        .display()
+        .to_string();
+    let text = format!(
+        "\
+name: harness-to-process
+topics: {{ orders: {{ partitions: 3 }} }}
+actors:
+  burst: {{ producer: {{ topic: orders, count: 30 }} }}
+  reader:
+    process:
+      consumer: {{ group: orders-cg, topics: [orders] }}
+      command: [python, \"{script}\", \"{{topic.orders}}\", \"{{group.orders-cg}}\", earliest]
+      files:
+        config.ini: |
+          [KAFKAINFO]
+          bootstrap_servers = {{bootstrap}}
+          sasl_plain_username = {{sasl.username}}
+          sasl_plain_password = {{sasl.password}}
+      prints: course
+timeline:
+  - start: reader
+  - await: stable
+  - produce: burst
+  - await: {{ drained: orders-cg }}
+expect:
+  consumed: {{ reader: 30 }}
+  lost: 0
+  duplicates: 0
+"
+    );
+    let scenario = kafka_scenario::scenario::load_str(Path::new("harness-to-process.yaml"), text)
+        .map_err(|e| format!("{e}"))?;
+    let plan = &scenario.plans[0];
+    let finished = run(plan)?;
+    if finished.passed() {
+        Ok(())
+    } else {
+        Err(kafka_scenario::report::terminal::verdict(plan, &finished.failures).into())
     }
 }

@@ -4,6 +4,7 @@
 pub mod consumer;
 pub mod group_watch;
 pub mod offsets;
+pub mod places;
 pub mod process;
 pub mod producer;
 pub mod readback;
@@ -119,6 +120,8 @@ pub struct ActorEnv {
     pub log: Arc<EventLog>,
     /// Topic name mapping.
     pub topics: Arc<TopicNames>,
+    /// Where the harness's records landed, for consumers that name records by place.
+    pub places: Arc<places::RecordPlaces>,
 }
 
 /// A client configuration from properties applied in order (later ones win).

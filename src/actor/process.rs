@@ -17,7 +17,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
 
 use super::{ActorEnv, ActorError};
-use crate::run::events::{EventKind, RecordId, TopicPartition};
+use crate::run::events::{EventKind, TopicPartition};
 use crate::scenario::plan::{ConsumedLine, ProcessPlan};
 use crate::scenario::template::{Slot, Template};
 
@@ -440,8 +440,15 @@ async fn read_lines(
             }
         };
         if let Stream::Stdout(Some(pattern)) = &which
-            && let Some(consumed) = consumed_record(pattern, &line, &env)
+            && let Some((at, offset)) = consumed_place(pattern, &line, &env)
         {
+            let id = env.places.id_at(&at, offset).await;
+            let consumed = EventKind::Consumed {
+                at,
+                offset,
+                key: None,
+                id,
+            };
             env.log.push(&env.name, consumed);
         }
         let kept: String = line.chars().take(LINE_LIMIT).collect();
@@ -459,19 +466,17 @@ async fn read_lines(
     }
 }
 
-/// A `Consumed` event from a line of output that reports a record, named by where it is.
-pub fn consumed_record(pattern: &ConsumedLine, line: &str, env: &ActorEnv) -> Option<EventKind> {
+/// Where the record a line of output reports consumed is, if the line reports one.
+pub fn consumed_place(
+    pattern: &ConsumedLine,
+    line: &str,
+    env: &ActorEnv,
+) -> Option<(TopicPartition, i64)> {
     let found = pattern.0.captures(line)?;
     let topic = found.name("topic")?.as_str();
     let partition: i32 = found.name("partition")?.as_str().parse().ok()?;
     let offset: i64 = found.name("offset")?.as_str().parse().ok()?;
-    let at: TopicPartition = env.topics.partition(topic, partition);
-    Some(EventKind::Consumed {
-        id: RecordId::located(&at, offset),
-        at,
-        offset,
-        key: None,
-    })
+    Some((env.topics.partition(topic, partition), offset))
 }
 
 #[cfg(test)]

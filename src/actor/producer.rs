@@ -72,11 +72,13 @@ impl ProducerContext for Deliveries {
                     producer: Arc::clone(&self.env.name),
                     seq: seq as u64,
                 };
+                let at = self
+                    .env
+                    .topics
+                    .partition(message.topic(), message.partition());
+                self.env.places.delivered(&at, message.offset(), &id);
                 EventKind::Produced {
-                    at: self
-                        .env
-                        .topics
-                        .partition(message.topic(), message.partition()),
+                    at,
                     key: message
                         .key()
                         .and_then(|k| std::str::from_utf8(k).ok())

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::actor::group_watch::GroupWatch;
+use crate::actor::places::RecordPlaces;
 use crate::actor::process::{ProcessActor, RunValues, UnexpectedExit};
 use crate::actor::producer::STATISTICS_INTERVAL_MS;
 use crate::actor::relay::Relay;
@@ -221,6 +222,7 @@ async fn run_timeline(
         exits,
         exit_notices: Some(exit_notices),
         values,
+        places: RecordPlaces::new(harness_topics_read_by_processes(plan)),
     };
     if plan.brokers.is_some() {
         runner.watch_cluster()?;
@@ -229,6 +231,29 @@ async fn run_timeline(
     let cleanup = runner.finish().await;
     timeline.and(cleanup)?;
     Ok(runner.record)
+}
+
+/// The topics harness producers write to that a process consumer reads and reports record by
+/// record: only their records' places are kept.
+fn harness_topics_read_by_processes(plan: &Plan) -> Vec<Arc<str>> {
+    let printed: Vec<&String> = plan
+        .actors
+        .values()
+        .filter_map(|a| match a {
+            ActorPlan::Process(p) if p.prints.is_some() => Some(a.consumed_topics()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    plan.actors
+        .values()
+        .filter_map(|a| match a {
+            ActorPlan::Producer(p) if printed.contains(&&p.topic) => {
+                Some(Arc::from(p.topic.as_str()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 struct Runner<'a> {
@@ -261,6 +286,8 @@ struct Runner<'a> {
     exit_notices: Option<tokio::sync::mpsc::UnboundedReceiver<UnexpectedExit>>,
     /// What the run's placeholders stand for.
     values: RunValues,
+    /// Where the harness's records landed, kept when processes print what they consumed.
+    places: Arc<RecordPlaces>,
 }
 
 impl Runner<'_> {
@@ -570,6 +597,7 @@ impl Runner<'_> {
             name: Arc::from(actor),
             log: Arc::clone(&self.log),
             topics: Arc::clone(&self.names),
+            places: Arc::clone(&self.places),
         }
     }
 

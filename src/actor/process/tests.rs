@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::*;
 use crate::actor::TopicNames;
 use crate::run::events::EventLog;
+use crate::run::events::RecordId;
 use crate::scenario::plan::ProcessRole;
 use crate::scenario::template::Template;
 
@@ -13,6 +14,7 @@ fn env() -> ActorEnv {
         name: Arc::from("script"),
         log: EventLog::new(),
         topics: Arc::new(TopicNames::suffixed(["orders"], ["orders-cg"], Some("r1"))),
+        places: crate::actor::places::RecordPlaces::new([]),
     }
 }
 
