@@ -133,6 +133,16 @@ pub fn client_config<'a>(layers: impl IntoIterator<Item = &'a (String, String)>)
     config
 }
 
+/// The value of `key` in properties applied in order, as `client_config` applies them (the
+/// last one wins).
+pub fn setting<'a>(layers: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    layers
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 /// An actor's client could not be created or used.
 #[derive(Debug, thiserror::Error)]
 #[error("actor `{actor}`: {message}")]

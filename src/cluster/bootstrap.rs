@@ -14,7 +14,7 @@ use rdkafka::producer::{BaseProducer, Producer};
 
 use super::api_versions::{self, CONSUMER_GROUP_HEARTBEAT, CREATE_PARTITIONS};
 use super::{Cluster, ClusterError};
-use crate::actor::client_config;
+use crate::actor::{client_config, setting};
 use crate::scenario::plan::{Capability, TopicPlan};
 
 /// How long the cluster may take to answer at all before the run is declared broken.
@@ -99,14 +99,7 @@ impl ClientContext for Login {
 /// edu-user (SCRAM-SHA-512) at HOST: ...`, naming the user and the mechanism, never the
 /// password.
 fn refused_login(settings: &BootstrapSettings) -> Option<String> {
-    let setting = |key: &str| {
-        settings
-            .properties
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
+    let setting = |key: &str| setting(&settings.properties, key);
     let user = setting("sasl.username")?;
     let client: BaseProducer<Login> = client_config(&connection(settings))
         .create_with_context(Login::default())

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::actor::setting;
 use crate::run::events::{Event, EventKind};
 use crate::run::record::Stored;
 use crate::scenario::plan::{ActorPlan, Plan, ProducerPlan};
@@ -105,14 +106,8 @@ pub fn durability(plan: &Plan, events: &[Event], stored: &Stored) -> BTreeMap<St
 /// The producer's `acks` (`0`, `1` or `all`) and whether it is idempotent, from its properties
 /// and librdkafka's defaults (acks all; idempotence off, which forces acks all when on).
 pub fn acks(producer: &ProducerPlan) -> (String, bool) {
-    let property = |key: &str| {
-        producer
-            .properties
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim().to_ascii_lowercase())
-    };
+    let property =
+        |key: &str| setting(&producer.properties, key).map(|v| v.trim().to_ascii_lowercase());
     let idempotent = property("enable.idempotence").is_some_and(|v| v == "true");
     let acks = property("acks")
         .or_else(|| property("request.required.acks"))

@@ -46,11 +46,8 @@ impl ClusterView {
         connection: &[(String, String)],
         names: Arc<TopicNames>,
     ) -> Result<ClusterView, String> {
-        let addresses: Vec<String> = connection
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "bootstrap.servers")
-            .map(|(_, v)| {
+        let addresses: Vec<String> = crate::actor::setting(connection, "bootstrap.servers")
+            .map(|v| {
                 v.split(',')
                     .map(|a| a.trim().to_owned())
                     .filter(|a| !a.is_empty())

@@ -23,7 +23,7 @@ use crate::actor::relay::Relay;
 use crate::actor::topic_tail::TopicTail;
 use crate::actor::{
     ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets,
-    readback,
+    readback, setting,
 };
 use crate::cluster::{Cluster, ClusterError};
 use crate::scenario::plan::{
@@ -183,18 +183,13 @@ async fn run_timeline(
 ) -> Result<RunRecord, RunError> {
     let (exits, exit_notices) = tokio::sync::mpsc::unbounded_channel();
     let connection = cluster.connection();
-    let setting = |key: &str| {
-        connection
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
     let values = RunValues {
-        bootstrap: setting("bootstrap.servers").unwrap_or_default(),
+        bootstrap: setting(&connection, "bootstrap.servers")
+            .unwrap_or_default()
+            .to_owned(),
         sasl: ["sasl.username", "sasl.password", "sasl.mechanism"]
             .into_iter()
-            .filter_map(|key| Some((key.to_owned(), setting(key)?)))
+            .filter_map(|key| Some((key.to_owned(), setting(&connection, key)?.to_owned())))
             .collect(),
         vars: plan.vars.clone(),
     };
@@ -699,11 +694,9 @@ impl Runner<'_> {
                 .iter()
                 .filter_map(|(name, a)| match a {
                     ActorPlan::Consumer(c) => Some(
-                        c.properties
-                            .iter()
-                            .rev()
-                            .find(|(k, _)| k == "client.id")
-                            .map_or_else(|| name.clone(), |(_, v)| v.clone()),
+                        setting(&c.properties, "client.id")
+                            .unwrap_or(name)
+                            .to_owned(),
                     ),
                     _ => None,
                 })
@@ -783,20 +776,15 @@ impl Runner<'_> {
                 message,
             })
         };
-        let setting = |key: &str| {
-            connection
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
-        if setting("security.protocol").is_some_and(|p| p.to_ascii_uppercase().contains("SSL")) {
+        if setting(connection, "security.protocol")
+            .is_some_and(|p| p.to_ascii_uppercase().contains("SSL"))
+        {
             return Err(fail(
                 "cannot be frozen on a TLS listener: the relay that freezes it reads Kafka frames"
                     .into(),
             ));
         }
-        let bootstrap = setting("bootstrap.servers")
+        let bootstrap = setting(connection, "bootstrap.servers")
             .ok_or_else(|| fail("the target gave no bootstrap.servers to relay".into()))?;
         Relay::start(bootstrap).map_err(|e| fail(format!("cannot start its relay: {e}")))
     }
