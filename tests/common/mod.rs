@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test crate compiles this module and uses a subset of it
 
+pub mod control_plane;
 pub mod requirements;
 pub mod shared;
+pub mod stand_in_operator;
 
 use std::path::{Path, PathBuf};
 

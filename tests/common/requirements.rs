@@ -1,7 +1,8 @@
 //! Optional components some tests need (a Java runtime with a Kafka distribution, a Docker
-//! engine with the local Kafka image, Python with kafka-python, the Spring Boot consumer's jar).
+//! engine with the local Kafka image, Python with kafka-python, the Spring Boot consumer's jar,
+//! kube-apiserver and kubectl built by tools/kubernetes/build with Debian's etcd).
 //! A test whose component is missing is reported as ignored and the reason printed once;
-//! `KAFKA_SCENARIO_REQUIRE=kafka-local,docker,python,spring` (set by `.ci/run`) turns that into
+//! `KAFKA_SCENARIO_REQUIRE=kafka-local,docker,python,spring,kubernetes` (set by `.ci/run`) turns that into
 //! a failure naming what is missing, so nothing counts as passed that did not run.
 
 use std::process::{Command, Stdio};
@@ -27,6 +28,8 @@ pub enum Component {
     Python,
     /// The Spring Boot consumer's jar (`mvn -f clients/spring-consumer package`) and Java.
     Spring,
+    /// kube-apiserver and kubectl (`tools/kubernetes/build`), etcd, openssl and curl.
+    Kubernetes,
 }
 
 /// The kafka-python version the course pins.
@@ -46,6 +49,7 @@ impl Component {
             Component::Docker => "docker",
             Component::Python => "python",
             Component::Spring => "spring",
+            Component::Kubernetes => "kubernetes",
         }
     }
 
@@ -55,11 +59,13 @@ impl Component {
         static DOCKER: OnceLock<Option<String>> = OnceLock::new();
         static PYTHON: OnceLock<Option<String>> = OnceLock::new();
         static SPRING: OnceLock<Option<String>> = OnceLock::new();
+        static KUBERNETES: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Component::KafkaLocal => KAFKA_LOCAL.get_or_init(kafka_local_missing).clone(),
             Component::Docker => DOCKER.get_or_init(docker_missing).clone(),
             Component::Python => PYTHON.get_or_init(python_missing).clone(),
             Component::Spring => SPRING.get_or_init(spring_missing).clone(),
+            Component::Kubernetes => KUBERNETES.get_or_init(kubernetes_missing).clone(),
         }
     }
 
@@ -117,6 +123,63 @@ fn spring_missing() -> Option<String> {
     })
 }
 
+/// Where kube-apiserver and kubectl are: `KAFKA_SCENARIO_KUBE_BIN`, or where
+/// `tools/kubernetes/build` leaves them for the Kubernetes release its go.mod requires.
+pub fn kube_bin() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("KAFKA_SCENARIO_KUBE_BIN") {
+        return dir.into();
+    }
+    let go_mod = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/kubernetes/go.mod");
+    let version = std::fs::read_to_string(go_mod)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            line.split_whitespace()
+                .skip_while(|w| *w != "k8s.io/kubernetes")
+                .nth(1)
+                .map(str::to_owned)
+        })
+        .find(|version| version.starts_with("v1."))
+        .unwrap_or_default();
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".cache")))
+        .unwrap_or_default();
+    cache
+        .join("kafka-scenario")
+        .join(format!("kubernetes-{version}"))
+}
+
+fn kubernetes_missing() -> Option<String> {
+    let bin = kube_bin();
+    for program in ["kube-apiserver", "kubectl"] {
+        if !bin.join(program).is_file() {
+            return Some(format!(
+                "{} is not built (tools/kubernetes/build, about 8 minutes)",
+                bin.join(program).display()
+            ));
+        }
+    }
+    for (program, package) in [
+        ("etcd", "etcd-server"),
+        ("openssl", "openssl"),
+        ("curl", "curl"),
+    ] {
+        let found = Command::new(program)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+        if !found {
+            return Some(format!(
+                "`{program}` is not installed (apt-get install {package})"
+            ));
+        }
+    }
+    None
+}
+
 fn docker_missing() -> Option<String> {
     if let Err(e) = check_docker() {
         return Some(e.to_string());
@@ -158,7 +221,7 @@ where
             Err(format!("{REQUIRE_VAR} names {} but {reason}", component.name()).into())
         });
     }
-    static SAID: [OnceLock<()>; 4] = [const { OnceLock::new() }; 4];
+    static SAID: [OnceLock<()>; 5] = [const { OnceLock::new() }; 5];
     let said = &SAID[component as usize];
     said.get_or_init(|| {
         eprintln!(

@@ -13,13 +13,20 @@ use async_trait::async_trait;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 
+use super::api_versions;
 use super::bootstrap::run_suffix;
 use super::{Cluster, ClusterError};
+use crate::cluster::local::scram::COURSE_USER;
 use crate::scenario::plan::{Capability, TopicPlan};
-use strimzi::Strimzi;
+use strimzi::{Strimzi, StrimziError};
+
+/// Strimzi's name for the SCRAM-SHA-512 authentication of a listener.
+const SCRAM: &str = "scram-sha-512";
 
 /// How long a KafkaTopic may take to become Ready, or to disappear.
 const TOPIC_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the ApiVersions probe of the listener may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Strimzi API version assumed when nothing is asked (dry runs): the course's Strimzi.
 pub const OFFLINE_API_VERSION: &str = "kafka.strimzi.io/v1beta2";
 
@@ -50,12 +57,42 @@ pub struct KubeCluster {
     settings: KubeSettings,
     connection: Vec<(String, String)>,
     suffix: Option<String>,
+    /// What the brokers behind the listener support, and adding partitions (the topic
+    /// operator does it when `spec.partitions` grows).
+    capabilities: BTreeSet<Capability>,
     /// Physical name -> the topic as planned, for growth and cleanup.
     created: Mutex<BTreeMap<String, TopicPlan>>,
 }
 
 fn unavailable(detail: impl std::fmt::Display) -> ClusterError {
     ClusterError::Unavailable(detail.to_string())
+}
+
+/// A failure while connecting, said in the terms of the kubeconfig: which context was refused
+/// by which server, and what the user may not read.
+fn refused(
+    error: StrimziError,
+    context: &str,
+    server: &str,
+    settings: &KubeSettings,
+) -> ClusterError {
+    let StrimziError::Api(kube::Error::Api(status)) = &error else {
+        return unavailable(error);
+    };
+    match status.code {
+        401 => unavailable(format!(
+            "authentication failed for context `{context}` at {server}: the API server answered 401 Unauthorized (is the token in {} expired or wrong?)",
+            settings
+                .kubeconfig
+                .as_ref()
+                .map_or("the kubeconfig".to_owned(), |p| p.display().to_string())
+        )),
+        403 => unavailable(format!(
+            "context `{context}` at {server} may not do this in namespace {}: {}",
+            settings.namespace, status.message
+        )),
+        _ => unavailable(error),
+    }
 }
 
 impl KubeCluster {
@@ -66,6 +103,11 @@ impl KubeCluster {
             None => Kubeconfig::read(),
         }
         .map_err(|e| unavailable(format!("kubeconfig: {e}")))?;
+        let context = settings
+            .context
+            .clone()
+            .or_else(|| kubeconfig.current_context.clone())
+            .unwrap_or_default();
         let options = KubeConfigOptions {
             context: settings.context.clone(),
             ..KubeConfigOptions::default()
@@ -73,28 +115,36 @@ impl KubeCluster {
         let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
             .map_err(|e| unavailable(format!("kubeconfig: {e}")))?;
+        let server = config.cluster_url.to_string();
         let client = kube::Client::try_from(config)
             .map_err(|e| unavailable(format!("Kubernetes client: {e}")))?;
         let run = run_suffix();
         let strimzi = Strimzi::discover(client, &settings.namespace, &settings.kafka, &run)
             .await
-            .map_err(unavailable)?;
-        let bootstrap = strimzi
-            .bootstrap(&settings.listener)
+            .map_err(|e| refused(e, &context, &server, &settings))?;
+        let listener = strimzi
+            .listener(&settings.listener)
             .await
-            .map_err(unavailable)?;
-        let mut connection = vec![("bootstrap.servers".to_owned(), bootstrap)];
-        if let Some(user) = &settings.user {
+            .map_err(|e| refused(e, &context, &server, &settings))?;
+        let capabilities = probed_capabilities(&listener.bootstrap).await;
+        let mut connection = vec![("bootstrap.servers".to_owned(), listener.bootstrap)];
+        let user = settings.user.clone().or_else(|| {
+            (listener.authentication.as_deref() == Some(SCRAM)).then(|| COURSE_USER.to_owned())
+        });
+        if let Some(user) = user {
             let password = match &settings.password_env {
                 Some(variable) => std::env::var(variable).map_err(|_| {
                     unavailable(format!("${variable} (the password of {user}) is not set"))
                 })?,
-                None => strimzi.password(user).await.map_err(unavailable)?,
+                None => strimzi
+                    .password(&user)
+                    .await
+                    .map_err(|e| refused(e, &context, &server, &settings))?,
             };
             connection.extend([
                 ("security.protocol".to_owned(), "SASL_PLAINTEXT".to_owned()),
                 ("sasl.mechanism".to_owned(), "SCRAM-SHA-512".to_owned()),
-                ("sasl.username".to_owned(), user.clone()),
+                ("sasl.username".to_owned(), user),
                 ("sasl.password".to_owned(), password),
             ]);
         }
@@ -103,6 +153,7 @@ impl KubeCluster {
             suffix: (!settings.keep_names).then_some(run),
             settings,
             connection,
+            capabilities,
             created: Mutex::new(BTreeMap::new()),
         })
     }
@@ -129,6 +180,27 @@ impl KubeCluster {
             .await
             .map_err(failed)
     }
+}
+
+/// Adding partitions, and KIP-848's consumer protocol if the brokers behind `bootstrap` answer
+/// ApiVersions with ConsumerGroupHeartbeat (plaintext and SASL_PLAINTEXT listeners answer
+/// before authentication; behind TLS it stays unknown, so not offered).
+async fn probed_capabilities(bootstrap: &str) -> BTreeSet<Capability> {
+    let first = bootstrap
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let versions = tokio::task::spawn_blocking(move || api_versions::probe(&first, PROBE_TIMEOUT))
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let mut capabilities = BTreeSet::from([Capability::CreatePartitions]);
+    if versions.is_some_and(|v| v.contains_key(&api_versions::CONSUMER_GROUP_HEARTBEAT)) {
+        capabilities.insert(Capability::ConsumerGroupProtocol);
+    }
+    capabilities
 }
 
 /// The KafkaTopic manifests a run would apply, for `--dry-run`: the names carry `suffix`.
@@ -178,8 +250,7 @@ impl Cluster for KubeCluster {
     }
 
     fn capabilities(&self) -> BTreeSet<Capability> {
-        // The topic operator adds partitions when spec.partitions grows.
-        BTreeSet::from([Capability::CreatePartitions])
+        self.capabilities.clone()
     }
 
     fn consumer_defaults(&self) -> Vec<(String, String)> {
@@ -187,6 +258,13 @@ impl Cluster for KubeCluster {
     }
 
     async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError> {
+        self.strimzi
+            .claim(&self.physical(&topic.name))
+            .await
+            .map_err(|e| ClusterError::Topic {
+                topic: topic.name.clone(),
+                message: e.to_string(),
+            })?;
         self.apply_and_wait(topic, topic.partitions).await
     }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroup;
-use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::ApiResource;
 use serde_json::{Value, json};
 
@@ -19,6 +19,10 @@ const GROUP: &str = "kafka.strimzi.io";
 const KNOWN_VERSIONS: &[&str] = &["v1", "v1beta2"];
 /// How often a wait looks again.
 const RECHECK: Duration = Duration::from_millis(500);
+/// How long a KafkaTopic the topic operator has refused (Ready=False for its current
+/// generation) is given to turn Ready before the wait ends with the operator's reason: the
+/// operator may retry, but a refusal rarely changes.
+const REFUSAL_GRACE: Duration = Duration::from_secs(10);
 
 /// What went wrong talking to Kubernetes or Strimzi.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +30,12 @@ pub enum StrimziError {
     /// The API server refused or failed a request.
     #[error("Kubernetes API: {0}")]
     Api(#[from] kube::Error),
-    /// Strimzi's API group is not served, or in no version the harness knows.
+    /// The API server serves no `kafka.strimzi.io` group at all: Strimzi's CRDs are not installed.
+    #[error(
+        "Strimzi is not installed in this cluster: the API server serves no {GROUP} API (install Strimzi, or its CRDs)"
+    )]
+    NotInstalled,
+    /// Strimzi's API group is served, but in no version the harness knows.
     #[error(
         "the cluster serves no Strimzi API the harness knows ({GROUP} {served:?}; known: v1, v1beta2)"
     )]
@@ -54,6 +63,17 @@ pub enum StrimziError {
         /// How long the harness waited.
         waited: Duration,
     },
+    /// A KafkaTopic of that name exists and is not this run's: the harness neither takes it
+    /// over nor deletes it.
+    #[error(
+        "KafkaTopic {topic} already exists and was not created by this run ({found}); refusing to take it over"
+    )]
+    Taken {
+        /// The resource name.
+        topic: String,
+        /// What its run label says.
+        found: String,
+    },
     /// The harness was asked to delete a resource this run did not create.
     #[error("refusing to delete KafkaTopic {topic}: it was not created by this run ({found})")]
     Foreign {
@@ -61,6 +81,16 @@ pub enum StrimziError {
         topic: String,
         /// What its run label says.
         found: String,
+    },
+    /// There is no Kafka resource by that name in the namespace.
+    #[error("no Kafka resource {kafka} in namespace {namespace} (Kafkas there: {found:?})")]
+    NoKafka {
+        /// The Kafka resource asked for.
+        kafka: String,
+        /// Its namespace.
+        namespace: String,
+        /// The Kafka resources the namespace has.
+        found: Vec<String>,
     },
     /// The Kafka resource has no listener by that name, or no status yet.
     #[error("Kafka {kafka} has no listener `{listener}` in its status (listeners: {known:?})")]
@@ -78,6 +108,15 @@ pub enum StrimziError {
         /// The secret's name.
         secret: String,
     },
+}
+
+/// A listener of a Kafka resource, as clients reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    /// `status.listeners[].bootstrapServers`.
+    pub bootstrap: String,
+    /// `spec.kafka.listeners[].authentication.type` (e.g. `scram-sha-512`), if any.
+    pub authentication: Option<String>,
 }
 
 /// Strimzi resources in one namespace, for one Kafka cluster and one run.
@@ -139,7 +178,14 @@ impl Strimzi {
         let request = http::Request::get(format!("/apis/{GROUP}"))
             .body(Vec::new())
             .map_err(kube::Error::HttpError)?;
-        let group: APIGroup = client.request(request).await?;
+        let group: APIGroup = match client.request(request).await {
+            // A real API server answers an unserved group with a plain-text "404 page not found",
+            // not a Status, so only the code says NotFound.
+            Err(kube::Error::Api(status)) if status.code == 404 => {
+                return Err(StrimziError::NotInstalled);
+            }
+            answer => answer?,
+        };
         let served: Vec<String> = group.versions.iter().map(|v| v.version.clone()).collect();
         let version = KNOWN_VERSIONS
             .iter()
@@ -202,36 +248,37 @@ impl Strimzi {
         Ok(())
     }
 
-    /// Waits until the KafkaTopic's Ready condition is True; on timeout says why it was not.
+    /// Waits until the topic operator has made the KafkaTopic's current generation Ready. A
+    /// Ready condition counts only once `status.observedGeneration` has caught up with
+    /// `metadata.generation`: after a spec change (more partitions) the previous generation's
+    /// Ready=True is still there until the operator has looked. A refusal of the current
+    /// generation (Ready=False) ends the wait after a short grace, with the operator's reason.
     pub async fn wait_ready(&self, name: &str, timeout: Duration) -> Result<(), StrimziError> {
         let started = Instant::now();
+        let mut refused_since: Option<Instant> = None;
         loop {
             let topic = self.topics().get_opt(name).await?;
-            let ready = topic.as_ref().and_then(|t| {
-                t.data["status"]["conditions"]
-                    .as_array()?
-                    .iter()
-                    .find(|c| c["type"] == "Ready")
-                    .cloned()
-            });
-            if ready.as_ref().is_some_and(|c| c["status"] == "True") {
-                return Ok(());
-            }
-            if started.elapsed() >= timeout {
-                let (reason, message) = match (&topic, &ready) {
-                    (None, _) => (
-                        "NotFound".to_owned(),
-                        "the KafkaTopic does not exist".to_owned(),
-                    ),
-                    (Some(_), None) => (
-                        "NoCondition".to_owned(),
-                        "no Ready condition yet: is the topic operator running?".to_owned(),
-                    ),
-                    (Some(_), Some(c)) => (
-                        c["reason"].as_str().unwrap_or("Ready=False").to_owned(),
-                        c["message"].as_str().unwrap_or_default().to_owned(),
-                    ),
-                };
+            let (reason, message, refused) = match topic.as_ref().map(readiness) {
+                Some(Readiness::Ready) => return Ok(()),
+                Some(Readiness::Refused { reason, message }) => (reason, message, true),
+                Some(Readiness::Unseen) => (
+                    "NoCondition".to_owned(),
+                    "the topic operator has not reconciled it yet: is it running?".to_owned(),
+                    false,
+                ),
+                None => (
+                    "NotFound".to_owned(),
+                    "the KafkaTopic does not exist".to_owned(),
+                    false,
+                ),
+            };
+            let refused_for = if refused {
+                refused_since.get_or_insert_with(Instant::now).elapsed()
+            } else {
+                refused_since = None;
+                Duration::ZERO
+            };
+            if refused_for >= REFUSAL_GRACE || started.elapsed() >= timeout {
                 return Err(StrimziError::NotReady {
                     topic: name.to_owned(),
                     waited: started.elapsed(),
@@ -243,21 +290,28 @@ impl Strimzi {
         }
     }
 
+    /// Refuses a KafkaTopic name that a resource not of this run already has, before this run
+    /// applies anything to it: a force-apply would otherwise take a student's topic over.
+    pub async fn claim(&self, name: &str) -> Result<(), StrimziError> {
+        match self.topics().get_opt(name).await? {
+            Some(topic) if run_of(&topic) != Some(self.run.as_str()) => Err(StrimziError::Taken {
+                topic: name.to_owned(),
+                found: ownership(&topic),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Deletes a KafkaTopic this run created and waits until the topic operator's finalizer has
     /// let it go. A resource without this run's label is left alone.
     pub async fn delete(&self, name: &str, timeout: Duration) -> Result<(), StrimziError> {
         let Some(topic) = self.topics().get_opt(name).await? else {
             return Ok(());
         };
-        let label = topic
-            .metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(RUN_LABEL));
-        if label != Some(&self.run) {
+        if run_of(&topic) != Some(self.run.as_str()) {
             return Err(StrimziError::Foreign {
                 topic: name.to_owned(),
-                found: label.map_or("no run label".to_owned(), |run| format!("run {run}")),
+                found: ownership(&topic),
             });
         }
         self.topics().delete(name, &DeleteParams::default()).await?;
@@ -274,19 +328,31 @@ impl Strimzi {
         Ok(())
     }
 
-    /// The bootstrap address of a listener, from the Kafka resource's status.
-    pub async fn bootstrap(&self, listener: &str) -> Result<String, StrimziError> {
+    /// A listener of the Kafka resource: its bootstrap address from the status, and the
+    /// authentication its spec asks for.
+    pub async fn listener(&self, listener: &str) -> Result<Listener, StrimziError> {
         let kafkas: Api<DynamicObject> = Api::namespaced_with(
             self.client.clone(),
             &self.namespace,
             &resource(&self.version, "Kafka", "kafkas"),
         );
-        let kafka = kafkas.get(&self.kafka).await?;
+        let Some(kafka) = kafkas.get_opt(&self.kafka).await? else {
+            let found = kafkas.list(&ListParams::default()).await?;
+            return Err(StrimziError::NoKafka {
+                kafka: self.kafka.clone(),
+                namespace: self.namespace.clone(),
+                found: found
+                    .items
+                    .into_iter()
+                    .filter_map(|k| k.metadata.name)
+                    .collect(),
+            });
+        };
         let listeners = kafka.data["status"]["listeners"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        listeners
+        let bootstrap = listeners
             .iter()
             .find(|l| l["name"] == listener)
             .and_then(|l| l["bootstrapServers"].as_str())
@@ -298,7 +364,16 @@ impl Strimzi {
                     .iter()
                     .filter_map(|l| l["name"].as_str().map(str::to_owned))
                     .collect(),
-            })
+            })?;
+        let authentication = kafka.data["spec"]["kafka"]["listeners"]
+            .as_array()
+            .and_then(|specs| specs.iter().find(|l| l["name"] == listener))
+            .and_then(|l| l["authentication"]["type"].as_str())
+            .map(str::to_owned);
+        Ok(Listener {
+            bootstrap,
+            authentication,
+        })
     }
 
     /// The password the User Operator put in the KafkaUser's secret (named after the user).
@@ -315,3 +390,61 @@ impl Strimzi {
             })
     }
 }
+
+/// Where a KafkaTopic stands with the topic operator, for its current generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// The operator has not reported on this generation yet.
+    Unseen,
+    /// Ready=True for this generation.
+    Ready,
+    /// Ready=False (or Unknown) for this generation, with the operator's reason.
+    Refused {
+        /// The condition's reason.
+        reason: String,
+        /// The condition's message.
+        message: String,
+    },
+}
+
+/// Reads a KafkaTopic's Ready condition, counting it only for the generation it was reported
+/// for (an operator without `observedGeneration` is taken at its word).
+pub fn readiness(topic: &DynamicObject) -> Readiness {
+    let status = &topic.data["status"];
+    let observed = status["observedGeneration"].as_i64();
+    if let (Some(observed), Some(generation)) = (observed, topic.metadata.generation)
+        && observed < generation
+    {
+        return Readiness::Unseen;
+    }
+    let ready = status["conditions"]
+        .as_array()
+        .and_then(|conditions| conditions.iter().find(|c| c["type"] == "Ready"));
+    match ready {
+        None => Readiness::Unseen,
+        Some(condition) if condition["status"] == "True" => Readiness::Ready,
+        Some(condition) => Readiness::Refused {
+            reason: condition["reason"]
+                .as_str()
+                .unwrap_or("Ready=False")
+                .to_owned(),
+            message: condition["message"].as_str().unwrap_or_default().to_owned(),
+        },
+    }
+}
+
+fn run_of(topic: &DynamicObject) -> Option<&str> {
+    topic
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|labels| labels.get(RUN_LABEL))
+        .map(String::as_str)
+}
+
+fn ownership(topic: &DynamicObject) -> String {
+    run_of(topic).map_or("no run label".to_owned(), |run| format!("run {run}"))
+}
+
+#[cfg(test)]
+mod tests;
