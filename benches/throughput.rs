@@ -1,0 +1,275 @@
+//! The harness's own clients against raw rdkafka on the same embedded cluster, in one run:
+//! the producer actor against a `BaseProducer`, and the consumer actor against a
+//! `BaseConsumer`, for 50,000 and for 1,000,000 records of 10 bytes on 32 partitions. Each pair
+//! runs 7 rounds, and the side that goes first alternates from round to round. The run prints
+//! the median and the spread (min-max) of each side, and the ratio of the medians
+//! (harness / raw; issue 11 asks for at least 0.95). Run with `cargo bench --bench throughput`.
+//!
+//! - **Producers:** the caller's clock starts just before the burst is asked for, and stops
+//!   when every record is acknowledged; both clients are created beforehand. The harness
+//!   producer runs without statistics here.
+//! - **Consumers:** both read a topic that the harness producer filled beforehand, so records
+//!   carry the id header as in a scenario. Each is timed from its first record to its last,
+//!   which leaves out the group join, the same for both. The harness's times are those its
+//!   event log stamped.
+//!
+//! Every burst and every read uses a topic of its own. The mock trims each partition to 5 MiB,
+//! and a full partition makes whoever comes second pay for the trimming.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kafka_scenario::actor::consumer::ConsumerActor;
+use kafka_scenario::actor::places::RecordPlaces;
+use kafka_scenario::actor::{ActorEnv, ProducerActor, TopicNames, client_config};
+use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
+use kafka_scenario::run::events::{EventKind, EventLog};
+use kafka_scenario::scenario::model::CommitMode;
+use kafka_scenario::scenario::plan::{ConsumerPlan, GroupProtocol, Keys, ProducerPlan, TopicPlan};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+const SIZES: [u64; 2] = [50_000, 1_000_000];
+const PAYLOAD: usize = 10;
+const PARTITIONS: i32 = 32;
+const ROUNDS: usize = 7;
+
+/// What one side took in each round.
+struct Side {
+    name: &'static str,
+    took: Vec<Duration>,
+}
+
+impl Side {
+    fn new(name: &'static str) -> Side {
+        Side {
+            name,
+            took: Vec::new(),
+        }
+    }
+
+    /// Records per second: the median, the slowest and the fastest round.
+    fn rates(&self, records: u64) -> (f64, f64, f64) {
+        let mut rates: Vec<f64> = self
+            .took
+            .iter()
+            .map(|d| records as f64 / d.as_secs_f64())
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        (rates[rates.len() / 2], rates[0], rates[rates.len() - 1])
+    }
+}
+
+async fn topic(cluster: &EmbeddedCluster, name: &str) {
+    cluster
+        .create_topic(&TopicPlan {
+            name: name.to_owned(),
+            partitions: PARTITIONS,
+            replicas: 1,
+            config: Vec::new(),
+        })
+        .await
+        .expect("topic");
+}
+
+fn env(name: &str, topic: &str) -> ActorEnv {
+    ActorEnv {
+        name: Arc::from(name),
+        log: EventLog::new(),
+        topics: Arc::new(TopicNames::identity([topic])),
+        places: RecordPlaces::new([]),
+    }
+}
+
+fn raw_produce(bootstrap: &str, topic: &str, records: u64) -> Duration {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("raw producer");
+    let body = vec![b'x'; PAYLOAD];
+    let started = Instant::now();
+    for _ in 0..records {
+        let mut record = BaseRecord::<(), [u8]>::to(topic).payload(&body);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    record = back;
+                    producer.poll(Duration::from_millis(1));
+                }
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    // Serve delivery reports until none is outstanding: rdkafka's `flush` loops over
+    // zero-timeout flushes and 100 ms polls, which would flatter the harness.
+    while producer.in_flight_count() > 0 {
+        producer.poll(Duration::from_millis(1));
+    }
+    started.elapsed()
+}
+
+async fn harness_produce(bootstrap: &str, name: &str, topic: &str, records: u64) -> Duration {
+    let plan = ProducerPlan {
+        topic: topic.into(),
+        keys: Keys::None,
+        count: Some(records),
+        rate: None,
+        payload: PAYLOAD,
+        properties: vec![("client.id".into(), name.into())],
+    };
+    let layers = [("bootstrap.servers".to_owned(), bootstrap.to_owned())];
+    let config = client_config(plan.properties.iter().chain(&layers));
+    let producer = ProducerActor::create(env(name, topic), &plan, config).expect("producer");
+    let started = Instant::now();
+    producer
+        .burst(records, &Keys::None, PAYLOAD)
+        .await
+        .expect("harness burst");
+    started.elapsed()
+}
+
+fn consumer_config(bootstrap: &str, group: &str) -> Vec<(String, String)> {
+    [
+        ("bootstrap.servers", bootstrap),
+        ("group.id", group),
+        ("auto.offset.reset", "earliest"),
+        ("enable.auto.commit", "false"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+fn raw_consume(bootstrap: &str, topic: &str, records: u64) -> Duration {
+    let consumer: BaseConsumer =
+        client_config(&consumer_config(bootstrap, &format!("raw-{topic}")))
+            .create()
+            .expect("raw consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let mut first = None;
+    let mut read = 0;
+    while read < records {
+        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+            message.expect("a record");
+            first.get_or_insert_with(Instant::now);
+            read += 1;
+        }
+    }
+    first.map_or(Duration::ZERO, |first| first.elapsed())
+}
+
+async fn harness_consume(bootstrap: &str, name: &str, topic: &str, records: u64) -> Duration {
+    let plan = ConsumerPlan {
+        group: format!("harness-{topic}"),
+        topics: vec![topic.to_owned()],
+        max_poll_records: 500,
+        commit: CommitMode::Never,
+        auto_commit_interval: None,
+        process: Duration::ZERO,
+        protocol: GroupProtocol::Classic,
+        properties: vec![("client.id".into(), name.into())],
+    };
+    let env = env(name, topic);
+    let log = Arc::clone(&env.log);
+    let config = client_config(&consumer_config(bootstrap, &plan.group));
+    let consumer = ConsumerActor::start(env, &plan, config, None).expect("consumer");
+    let consumed =
+        |e: &kafka_scenario::run::events::Event| matches!(e.kind, EventKind::Consumed { .. });
+    let mut seen = 0;
+    let mut from = 0;
+    while seen < records {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let (count, logged) = log.count_since(from, consumed);
+        seen += count;
+        from = logged;
+    }
+    consumer.stop().await;
+    let stamps: Vec<Duration> = log
+        .all()
+        .iter()
+        .filter(|e| consumed(e))
+        .map(|e| e.at)
+        .collect();
+    match (stamps.first(), stamps.last()) {
+        (Some(first), Some(last)) => *last - *first,
+        _ => Duration::ZERO,
+    }
+}
+
+fn report(what: &str, records: u64, raw: &Side, harness: &Side) {
+    let (raw_median, raw_low, raw_high) = raw.rates(records);
+    let (median, low, high) = harness.rates(records);
+    for (side, (m, l, h)) in [
+        (raw, (raw_median, raw_low, raw_high)),
+        (harness, (median, low, high)),
+    ] {
+        println!(
+            "{what:<9} {records:>9} {:<14} {m:>10.0} records/s (median; {l:.0}-{h:.0} over {ROUNDS})",
+            side.name
+        );
+    }
+    println!(
+        "{what:<9} {records:>9} ratio harness/raw {:.3} (target >= 0.95)",
+        median / raw_median
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let cluster = EmbeddedCluster::start().expect("embedded cluster");
+    let bootstrap = cluster.bootstrap_servers().to_owned();
+    for records in SIZES {
+        let (mut raw, mut harness) = (Side::new("raw producer"), Side::new("harness"));
+        for round in 0..ROUNDS {
+            let (raw_topic, harness_topic) = (
+                format!("raw-p{records}-{round}"),
+                format!("harness-p{records}-{round}"),
+            );
+            topic(&cluster, &raw_topic).await;
+            topic(&cluster, &harness_topic).await;
+            let name = format!("harness{round}");
+            let raw_side = {
+                let bootstrap = bootstrap.clone();
+                tokio::task::spawn_blocking(move || raw_produce(&bootstrap, &raw_topic, records))
+            };
+            let harness_side = harness_produce(&bootstrap, &name, &harness_topic, records);
+            // Futures start when awaited: the order below is the order they run in.
+            if round % 2 == 0 {
+                raw.took.push(raw_side.await.expect("raw task"));
+                harness.took.push(harness_side.await);
+            } else {
+                harness.took.push(harness_side.await);
+                raw.took.push(raw_side.await.expect("raw task"));
+            }
+        }
+        report("produce", records, &raw, &harness);
+
+        let (mut raw, mut harness) = (Side::new("raw consumer"), Side::new("harness"));
+        for round in 0..ROUNDS {
+            let (raw_topic, harness_topic) = (
+                format!("raw-c{records}-{round}"),
+                format!("harness-c{records}-{round}"),
+            );
+            for filled in [&raw_topic, &harness_topic] {
+                topic(&cluster, filled).await;
+                harness_produce(&bootstrap, "filler", filled, records).await;
+            }
+            let name = format!("reader{round}");
+            let raw_side = {
+                let bootstrap = bootstrap.clone();
+                tokio::task::spawn_blocking(move || raw_consume(&bootstrap, &raw_topic, records))
+            };
+            let harness_side = harness_consume(&bootstrap, &name, &harness_topic, records);
+            if round % 2 == 0 {
+                raw.took.push(raw_side.await.expect("raw task"));
+                harness.took.push(harness_side.await);
+            } else {
+                harness.took.push(harness_side.await);
+                raw.took.push(raw_side.await.expect("raw task"));
+            }
+        }
+        report("consume", records, &raw, &harness);
+    }
+}
