@@ -224,6 +224,13 @@ impl EventLog {
         self.since(0)
     }
 
+    /// Every event so far, moved out of the log: for the run record, once every actor has
+    /// stopped, so that a long run's events are not held twice (a million-record scenario logs
+    /// two million of them).
+    pub fn take_all(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.lock())
+    }
+
     /// Number of events so far.
     pub fn logged(&self) -> usize {
         self.lock().len()

@@ -947,7 +947,7 @@ impl Runner<'_> {
             watch.stop().await;
             self.record.stored = Some(self.read_back().await);
         }
-        self.record.events = self.log.all();
+        self.record.events = self.log.take_all();
         self.record.wall_time = self.log.elapsed();
         first_error.map_or(Ok(()), Err)
     }

@@ -1,0 +1,177 @@
+//! The harness's own memory at scale: `benches/scenarios/million.yaml` (1,000,000 records of
+//! 10 bytes onto 32 partitions, read by one consumer) on the embedded cluster. For comparison,
+//! raw rdkafka clients do the same on the same kind of cluster. Each runs in a process of its
+//! own, since peak resident memory is per process. Prints each one's peak RSS
+//! (getrusage `ru_maxrss`) and records/s, and the harness's share per record: harness peak
+//! minus raw peak, divided by the records. Issue 11 asks for at most 200 MB and 64 B/record.
+//! Run with `cargo bench --bench scale`.
+
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
+use kafka_scenario::run::Silent;
+use kafka_scenario::scenario::plan::TopicPlan;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+const RECORDS: u64 = 1_000_000;
+const PAYLOAD: usize = 10;
+const PARTITIONS: i32 = 32;
+/// Which side a child process runs.
+const SIDE: &str = "KAFKA_SCENARIO_SCALE_SIDE";
+
+fn main() -> ExitCode {
+    match std::env::var(SIDE).as_deref() {
+        Ok("harness") => side(harness()),
+        Ok("raw") => side(raw()),
+        _ => compare(),
+    }
+}
+
+/// Runs both sides as children and prints what each used.
+fn compare() -> ExitCode {
+    let mut peaks = Vec::new();
+    for name in ["raw", "harness"] {
+        let output =
+            std::env::current_exe().and_then(|exe| Command::new(exe).env(SIDE, name).output());
+        let output = match output {
+            Ok(output) if output.status.success() => output,
+            Ok(output) => {
+                eprintln!(
+                    "the {name} side failed ({}):\n{}{}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                return ExitCode::FAILURE;
+            }
+            Err(e) => {
+                eprintln!("cannot run the {name} side: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let line = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        println!("{name:<8} {line}");
+        let peak: Option<f64> = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|kib| kib.parse().ok());
+        peaks.push(peak.unwrap_or(f64::NAN));
+    }
+    let share = (peaks[1] - peaks[0]) * 1024.0 / RECORDS as f64;
+    println!(
+        "harness share: {share:.0} B/record over raw clients (target <= 64; peak target <= 200 MB)"
+    );
+    ExitCode::SUCCESS
+}
+
+/// Prints `peak <KiB> KiB <records/s> records/s`, or the failure.
+fn side(result: Result<Duration, String>) -> ExitCode {
+    match result {
+        Ok(took) => {
+            println!(
+                "peak {} KiB, {:.0} records/s ({:.1} s)",
+                peak_kib(),
+                RECORDS as f64 / took.as_secs_f64(),
+                took.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The process's peak resident set, in KiB.
+fn peak_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a whole rusage into the memory it is given.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    usage.ru_maxrss
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The scenario, run and judged as `scenario-run` would.
+fn harness() -> Result<Duration, String> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/scenarios/million.yaml");
+    let mut scenario = kafka_scenario::load(&file).map_err(|e| e.to_string())?;
+    let plan = scenario.plans.remove(0);
+    runtime()?.block_on(async {
+        let cluster = EmbeddedCluster::start().map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let finished = kafka_scenario::run(&plan, &cluster, &mut Silent)
+            .await
+            .map_err(|e| e.to_string())?;
+        let took = started.elapsed();
+        if finished.passed() {
+            Ok(took)
+        } else {
+            Err(kafka_scenario::report::terminal::verdict(
+                &plan,
+                &finished.failures,
+            ))
+        }
+    })
+}
+
+/// The same records through a raw producer and a raw consumer.
+fn raw() -> Result<Duration, String> {
+    let cluster = EmbeddedCluster::start().map_err(|e| e.to_string())?;
+    runtime()?
+        .block_on(cluster.create_topic(&TopicPlan {
+            name: "million".into(),
+            partitions: PARTITIONS,
+            replicas: 1,
+            config: Vec::new(),
+        }))
+        .map_err(|e| e.to_string())?;
+    let bootstrap = cluster.bootstrap_servers();
+    let started = Instant::now();
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .map_err(|e| e.to_string())?;
+    let body = vec![b'x'; PAYLOAD];
+    for _ in 0..RECORDS {
+        let mut record = BaseRecord::<(), [u8]>::to("million").payload(&body);
+        while let Err((_, back)) = producer.send(record) {
+            record = back;
+            producer.poll(Duration::from_millis(1));
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer
+        .flush(Duration::from_secs(60))
+        .map_err(|e| e.to_string())?;
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "million-cg")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .map_err(|e| e.to_string())?;
+    consumer
+        .subscribe(&["million"])
+        .map_err(|e| e.to_string())?;
+    let mut read = 0;
+    while read < RECORDS {
+        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+            message.map_err(|e| e.to_string())?;
+            read += 1;
+        }
+    }
+    Ok(started.elapsed())
+}
