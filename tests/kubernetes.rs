@@ -65,6 +65,10 @@ fn main() -> ExitCode {
             refused_topic,
         ),
         (
+            "refused::a_scram_listener_without_the_user_secret",
+            without_user_secret,
+        ),
+        (
             "refused::a_kafkatopic_of_someone_else_is_neither_taken_nor_deleted",
             foreign_topic,
         ),
@@ -96,6 +100,17 @@ struct Course {
 
 static COURSE: Mutex<Option<Result<Arc<Course>, String>>> = Mutex::new(None);
 
+/// The SCRAM user of the real Kafka, its password drawn once for this test binary.
+fn scram_user() -> &'static ScramUser {
+    static USER: OnceLock<ScramUser> = OnceLock::new();
+    USER.get_or_init(|| ScramUser::generated(COURSE_USER).expect("a password from /dev/urandom"))
+}
+
+/// The real Kafka behind the Kafka resource: three brokers with the course's SCRAM user.
+fn kafka_local() -> Target {
+    Target::Local(LocalSettings::shared(None, BROKERS).with_scram(scram_user().clone()))
+}
+
 /// The course's cluster, started by the first test that needs it.
 fn course() -> Result<Arc<Course>, Failed> {
     let mut slot = COURSE.lock().unwrap_or_else(|p| p.into_inner());
@@ -105,13 +120,8 @@ fn course() -> Result<Arc<Course>, Failed> {
 
 impl Course {
     fn start() -> Result<Course, String> {
-        static USER: OnceLock<ScramUser> = OnceLock::new();
-        let user = USER.get_or_init(|| {
-            ScramUser::generated(COURSE_USER).expect("a password from /dev/urandom")
-        });
-        let launched = common::shared::launched(&Target::Local(
-            LocalSettings::shared(None, BROKERS).with_scram(user.clone()),
-        ));
+        let user = scram_user();
+        let launched = common::shared::launched(&kafka_local());
         let Launched::Local(kafka) = &*launched else {
             return Err("kafka-local did not start as kafka-local".into());
         };
@@ -330,6 +340,60 @@ fn without_strimzi() -> Result<(), Failed> {
         &[&scenario("rebalance.yaml"), "--cluster", COURSE_CLUSTER],
     )?;
     expect_exit(&output, 3, &["Strimzi is not installed in this cluster"])
+}
+
+/// A namespace whose Kafka has a SCRAM listener (its status written here, as an operator
+/// would) but no KafkaUser secret: exit 3, naming the listener, the namespace and the secret.
+fn without_user_secret() -> Result<(), Failed> {
+    let course = course()?;
+    let namespace = "kafka-without-user";
+    let kubectl = |arguments: &[&str]| course.control_plane.kubectl(arguments);
+    kubectl(&["create", "namespace", namespace])?;
+    kubectl(&[
+        "apply",
+        "-n",
+        namespace,
+        "-f",
+        "manifests/course/kafka/13.kafka-ephemeral-auth-nodeport.yaml",
+    ])?;
+    let Launched::Local(kafka) = &*common::shared::launched(&kafka_local()) else {
+        return Err("kafka-local did not start as kafka-local".into());
+    };
+    let status = format!(
+        r#"{{"status": {{"listeners": [{{"name": "external", "bootstrapServers": "{}"}}]}}}}"#,
+        kafka.bootstrap()
+    );
+    kubectl(&[
+        "patch",
+        "kafka",
+        KAFKA,
+        "-n",
+        namespace,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &status,
+    ])?;
+    let home = home_with(COURSE_CLUSTER, course.control_plane.kubeconfig(), |k| k)?;
+    std::fs::write(
+        home.path().join("clusters.yaml"),
+        format!(
+            "nouser:\n  kube: {{ kubeconfig: {}, namespace: {namespace} }}\n",
+            course.control_plane.kubeconfig().display()
+        ),
+    )?;
+    let output = scenario_run(
+        home.path(),
+        &[&scenario("rebalance.yaml"), "--cluster", "nouser"],
+    );
+    kubectl(&["delete", "namespace", namespace, "--wait=false"])?;
+    expect_exit(
+        &output?,
+        3,
+        &[&format!(
+            "listener `external` needs a SCRAM-SHA-512 login, but namespace {namespace} has no secret `{COURSE_USER}`"
+        )],
+    )
 }
 
 /// A scenario whose topic wants more replicas than there are brokers.

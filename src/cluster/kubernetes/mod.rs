@@ -136,10 +136,15 @@ impl KubeCluster {
                 Some(variable) => std::env::var(variable).map_err(|_| {
                     unavailable(format!("${variable} (the password of {user}) is not set"))
                 })?,
-                None => strimzi
-                    .password(&user)
-                    .await
-                    .map_err(|e| refused(e, &context, &server, &settings))?,
+                None => strimzi.password(&user).await.map_err(|e| match &e {
+                    StrimziError::Api(kube::Error::Api(status)) if status.code == 404 => {
+                        unavailable(format!(
+                            "listener `{}` needs a SCRAM-SHA-512 login, but namespace {} has no secret `{user}` (the KafkaUser's; name another user with a profile's `user:`, or its password with `password_env:`)",
+                            settings.listener, settings.namespace
+                        ))
+                    }
+                    _ => refused(e, &context, &server, &settings),
+                })?,
             };
             connection.extend([
                 ("security.protocol".to_owned(), "SASL_PLAINTEXT".to_owned()),
