@@ -216,6 +216,29 @@ fn report(what: &str, records: u64, raw: &Side, harness: &Side) {
     );
 }
 
+/// Runs both sides of a round one after the other, raw first in even rounds, and records what
+/// each took. The raw side is a blocking task, started when spawned: it is spawned only here.
+async fn alternately(
+    round: usize,
+    raw_side: impl FnOnce() -> Duration + Send + 'static,
+    harness_side: impl Future<Output = Duration>,
+    raw: &mut Side,
+    harness: &mut Side,
+) {
+    let raw_task = || async {
+        tokio::task::spawn_blocking(raw_side)
+            .await
+            .expect("raw task")
+    };
+    if round.is_multiple_of(2) {
+        raw.took.push(raw_task().await);
+        harness.took.push(harness_side.await);
+    } else {
+        harness.took.push(harness_side.await);
+        raw.took.push(raw_task().await);
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let cluster = EmbeddedCluster::start().expect("embedded cluster");
@@ -232,17 +255,10 @@ async fn main() {
             let name = format!("harness{round}");
             let raw_side = {
                 let bootstrap = bootstrap.clone();
-                tokio::task::spawn_blocking(move || raw_produce(&bootstrap, &raw_topic, records))
+                move || raw_produce(&bootstrap, &raw_topic, records)
             };
             let harness_side = harness_produce(&bootstrap, &name, &harness_topic, records);
-            // Futures start when awaited: the order below is the order they run in.
-            if round % 2 == 0 {
-                raw.took.push(raw_side.await.expect("raw task"));
-                harness.took.push(harness_side.await);
-            } else {
-                harness.took.push(harness_side.await);
-                raw.took.push(raw_side.await.expect("raw task"));
-            }
+            alternately(round, raw_side, harness_side, &mut raw, &mut harness).await;
         }
         report("produce", records, &raw, &harness);
 
@@ -259,16 +275,10 @@ async fn main() {
             let name = format!("reader{round}");
             let raw_side = {
                 let bootstrap = bootstrap.clone();
-                tokio::task::spawn_blocking(move || raw_consume(&bootstrap, &raw_topic, records))
+                move || raw_consume(&bootstrap, &raw_topic, records)
             };
             let harness_side = harness_consume(&bootstrap, &name, &harness_topic, records);
-            if round % 2 == 0 {
-                raw.took.push(raw_side.await.expect("raw task"));
-                harness.took.push(harness_side.await);
-            } else {
-                harness.took.push(harness_side.await);
-                raw.took.push(raw_side.await.expect("raw task"));
-            }
+            alternately(round, raw_side, harness_side, &mut raw, &mut harness).await;
         }
         report("consume", records, &raw, &harness);
     }

@@ -287,40 +287,41 @@ fn expect_exit(output: &Output, code: i32, says: &[&str]) -> Result<(), Failed> 
     Ok(())
 }
 
+/// `scenario-run scenarios/rebalance.yaml --cluster ktdseducluster` with `kubeconfig`, edited
+/// by `edit`, as `~/.kube/config-ktdseducluster` and nothing else.
+fn the_course_command_with(
+    kubeconfig: &Path,
+    edit: impl Fn(String) -> String,
+) -> Result<Output, Failed> {
+    let home = home_with(COURSE_CLUSTER, kubeconfig, edit)?;
+    scenario_run(
+        home.path(),
+        &[&scenario("rebalance.yaml"), "--cluster", COURSE_CLUSTER],
+    )
+}
+
 /// The course's command, `scenario-run scenarios/rebalance.yaml --cluster ktdseducluster`,
 /// with nothing but the kubeconfig the course hands out: namespace, Kafka, listener and user
 /// are the course's defaults.
 fn the_course_command() -> Result<(), Failed> {
     let course = course()?;
-    let home = home_with(COURSE_CLUSTER, course.control_plane.kubeconfig(), |k| k)?;
-    let output = scenario_run(
-        home.path(),
-        &[&scenario("rebalance.yaml"), "--cluster", COURSE_CLUSTER],
-    )?;
+    let output = the_course_command_with(course.control_plane.kubeconfig(), |k| k)?;
     expect_exit(&output, 0, &["PASS"])
 }
 
 /// A token the API server does not know: exit 3, naming the context that was refused.
 fn wrong_token() -> Result<(), Failed> {
     let course = course()?;
-    let home = home_with(
-        COURSE_CLUSTER,
-        course.control_plane.kubeconfig(),
-        |kubeconfig| {
-            kubeconfig
-                .lines()
-                .map(|line| match line.trim_start().strip_prefix("token: ") {
-                    Some(_) => "    token: 0123456789abcdef-not-a-token".to_owned(),
-                    None => line.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        },
-    )?;
-    let output = scenario_run(
-        home.path(),
-        &[&scenario("rebalance.yaml"), "--cluster", COURSE_CLUSTER],
-    )?;
+    let output = the_course_command_with(course.control_plane.kubeconfig(), |kubeconfig| {
+        kubeconfig
+            .lines()
+            .map(|line| match line.trim_start().strip_prefix("token: ") {
+                Some(_) => "    token: 0123456789abcdef-not-a-token".to_owned(),
+                None => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
     expect_exit(
         &output,
         3,
@@ -334,11 +335,7 @@ fn wrong_token() -> Result<(), Failed> {
 /// A control plane of its own with no Strimzi CRDs: exit 3, saying Strimzi is not installed.
 fn without_strimzi() -> Result<(), Failed> {
     let bare = ControlPlane::start()?;
-    let home = home_with(COURSE_CLUSTER, bare.kubeconfig(), |k| k)?;
-    let output = scenario_run(
-        home.path(),
-        &[&scenario("rebalance.yaml"), "--cluster", COURSE_CLUSTER],
-    )?;
+    let output = the_course_command_with(bare.kubeconfig(), |k| k)?;
     expect_exit(&output, 3, &["Strimzi is not installed in this cluster"])
 }
 

@@ -12,7 +12,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, Producer};
 
-use super::api_versions::{self, CONSUMER_GROUP_HEARTBEAT, CREATE_PARTITIONS};
+use super::api_versions;
 use super::{Cluster, ClusterError};
 use crate::actor::{client_config, setting};
 use crate::scenario::plan::{Capability, TopicPlan};
@@ -150,13 +150,7 @@ impl BootstrapCluster {
         let unreachable = |detail: String| {
             ClusterError::Unavailable(format!("cannot reach {}: {detail}", settings.bootstrap))
         };
-        let first = settings
-            .bootstrap
-            .split(',')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
+        let first = api_versions::first_address(&settings.bootstrap);
         // The probe speaks plaintext; Kafka answers ApiVersions before SASL authentication, so
         // only behind TLS do the capabilities stay unknown.
         let plaintext = !settings.properties.iter().any(|(k, v)| {
@@ -179,15 +173,10 @@ impl BootstrapCluster {
                 Some(refused) => ClusterError::Unavailable(refused),
                 None => unreachable(format!("no metadata within {CONNECT_TIMEOUT:?}: {e}")),
             })?;
-        let mut capabilities = BTreeSet::new();
-        for (key, capability) in [
-            (CREATE_PARTITIONS, Capability::CreatePartitions),
-            (CONSUMER_GROUP_HEARTBEAT, Capability::ConsumerGroupProtocol),
-        ] {
-            if versions.as_ref().is_some_and(|v| v.contains_key(&key)) {
-                capabilities.insert(capability);
-            }
-        }
+        let capabilities = versions
+            .as_ref()
+            .map(api_versions::capabilities)
+            .unwrap_or_default();
         let suffix = (!settings.keep_names).then(run_suffix);
         Ok(BootstrapCluster {
             brokers: metadata.brokers().len() as i32,

@@ -191,20 +191,16 @@ impl KubeCluster {
 /// ApiVersions with ConsumerGroupHeartbeat (plaintext and SASL_PLAINTEXT listeners answer
 /// before authentication; behind TLS it stays unknown, so not offered).
 async fn probed_capabilities(bootstrap: &str) -> BTreeSet<Capability> {
-    let first = bootstrap
-        .split(',')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
+    let first = api_versions::first_address(bootstrap);
     let versions = tokio::task::spawn_blocking(move || api_versions::probe(&first, PROBE_TIMEOUT))
         .await
         .ok()
         .and_then(Result::ok);
-    let mut capabilities = BTreeSet::from([Capability::CreatePartitions]);
-    if versions.is_some_and(|v| v.contains_key(&api_versions::CONSUMER_GROUP_HEARTBEAT)) {
-        capabilities.insert(Capability::ConsumerGroupProtocol);
-    }
+    let mut capabilities = versions
+        .as_ref()
+        .map(api_versions::capabilities)
+        .unwrap_or_default();
+    capabilities.insert(Capability::CreatePartitions);
     capabilities
 }
 
