@@ -1,7 +1,8 @@
 //! The harness's own memory at scale: `benches/scenarios/million.yaml` (1,000,000 records of
 //! 10 bytes onto 32 partitions, read by one consumer) on the embedded cluster. For comparison,
 //! raw rdkafka clients do the same on the same kind of cluster. Each runs in a process of its
-//! own, since peak resident memory is per process. Prints each one's peak RSS
+//! own, since peak resident memory is per process. The raw producer sends the same records,
+//! each with its id header, so that the mock stores as much on both sides. Prints each one's peak RSS
 //! (getrusage `ru_maxrss`) and records/s, and the harness's share per record: harness peak
 //! minus raw peak, divided by the records. Issue 11 asks for at most 200 MB and 64 B/record.
 //! Run with `cargo bench --bench scale`.
@@ -10,11 +11,13 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+use kafka_scenario::actor::RECORD_ID_HEADER;
 use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
 use kafka_scenario::run::Silent;
 use kafka_scenario::scenario::plan::TopicPlan;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 const RECORDS: u64 = 1_000_000;
@@ -146,8 +149,15 @@ fn raw() -> Result<Duration, String> {
         .create()
         .map_err(|e| e.to_string())?;
     let body = vec![b'x'; PAYLOAD];
-    for _ in 0..RECORDS {
-        let mut record = BaseRecord::<(), [u8]>::to("million").payload(&body);
+    for seq in 0..RECORDS {
+        let id = format!("raw:{seq}");
+        let headers = OwnedHeaders::new_with_capacity(1).insert(Header {
+            key: RECORD_ID_HEADER,
+            value: Some(id.as_bytes()),
+        });
+        let mut record = BaseRecord::<(), [u8]>::to("million")
+            .payload(&body)
+            .headers(headers);
         while let Err((_, back)) = producer.send(record) {
             record = back;
             producer.poll(Duration::from_millis(1));

@@ -7,7 +7,9 @@
 //!
 //! - **Producers:** the caller's clock starts just before the burst is asked for, and stops
 //!   when every record is acknowledged; both clients are created beforehand. The harness
-//!   producer runs without statistics here.
+//!   producer runs without statistics here. Both send the same records: the raw producer too
+//!   gives each its id header (`raw:<n>`), so that the ratio is the harness's own cost, not
+//!   the header's, which the harness needs to count duplicates and losses.
 //! - **Consumers:** both read a topic that the harness producer filled beforehand, so records
 //!   carry the id header as in a scenario. Each is timed from its first record to its last,
 //!   which leaves out the group join, the same for both. The harness's times are those its
@@ -21,13 +23,14 @@ use std::time::{Duration, Instant};
 
 use kafka_scenario::actor::consumer::ConsumerActor;
 use kafka_scenario::actor::places::RecordPlaces;
-use kafka_scenario::actor::{ActorEnv, ProducerActor, TopicNames, client_config};
+use kafka_scenario::actor::{ActorEnv, ProducerActor, RECORD_ID_HEADER, TopicNames, client_config};
 use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
 use kafka_scenario::run::events::{EventKind, EventLog};
 use kafka_scenario::scenario::model::CommitMode;
 use kafka_scenario::scenario::plan::{ConsumerPlan, GroupProtocol, Keys, ProducerPlan, TopicPlan};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 const SIZES: [u64; 2] = [50_000, 1_000_000];
@@ -89,8 +92,15 @@ fn raw_produce(bootstrap: &str, topic: &str, records: u64) -> Duration {
         .expect("raw producer");
     let body = vec![b'x'; PAYLOAD];
     let started = Instant::now();
-    for _ in 0..records {
-        let mut record = BaseRecord::<(), [u8]>::to(topic).payload(&body);
+    for seq in 0..records {
+        let id = format!("raw:{seq}");
+        let headers = OwnedHeaders::new_with_capacity(1).insert(Header {
+            key: RECORD_ID_HEADER,
+            value: Some(id.as_bytes()),
+        });
+        let mut record = BaseRecord::<(), [u8]>::to(topic)
+            .payload(&body)
+            .headers(headers);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -175,8 +185,10 @@ async fn harness_consume(bootstrap: &str, name: &str, topic: &str, records: u64)
     let log = Arc::clone(&env.log);
     let config = client_config(&consumer_config(bootstrap, &plan.group));
     let consumer = ConsumerActor::start(env, &plan, config, None).expect("consumer");
-    let consumed =
-        |e: &kafka_scenario::run::events::Event| matches!(e.kind, EventKind::Consumed { .. });
+    let consumed = |e: &kafka_scenario::run::events::Event| match &e.kind {
+        EventKind::Consumed(records) => records.len() as u64,
+        _ => 0,
+    };
     let mut seen = 0;
     let mut from = 0;
     while seen < records {
@@ -189,7 +201,7 @@ async fn harness_consume(bootstrap: &str, name: &str, topic: &str, records: u64)
     let stamps: Vec<Duration> = log
         .all()
         .iter()
-        .filter(|e| consumed(e))
+        .filter(|e| consumed(e) > 0)
         .map(|e| e.at)
         .collect();
     match (stamps.first(), stamps.last()) {

@@ -3,6 +3,7 @@
 //! Polls are emulated the Java / kafka-python way: one poll returns at most `max.poll.records`
 //! records, so batch sizes can be observed and limited.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
@@ -18,8 +19,9 @@ use rdkafka::topic_partition_list::TopicPartitionList;
 use tokio::sync::oneshot;
 
 use super::relay::Relay;
+use super::symbols::SymbolCache;
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
-use crate::run::events::{EventKind, RecordId, TopicPartition};
+use crate::run::events::{ConsumedRecord, EventKind, RecordId, Records, TopicPartition, split_id};
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::ConsumerPlan;
 
@@ -203,6 +205,7 @@ impl ConsumerActor {
                 .get("auto.offset.reset")
                 .is_some_and(|v| matches!(v, "earliest" | "smallest" | "beginning")),
             inbox,
+            symbols: RefCell::new(SymbolCache::new(Arc::clone(env.log.names()))),
         };
         let thread = std::thread::Builder::new()
             .name(format!("consumer-{}", env.name))
@@ -329,6 +332,7 @@ struct Poller {
     commit: CommitMode,
     reset_to_earliest: bool,
     inbox: mpsc::Receiver<Command>,
+    symbols: RefCell<SymbolCache>,
 }
 
 impl Poller {
@@ -410,11 +414,11 @@ impl Poller {
     /// `max.poll.records`; then spend the processing time on each record, as a handler would.
     /// Returns a command that arrived while processing, for the loop to handle next.
     fn poll_once(&self) -> Option<Command> {
-        let mut events = Vec::new();
+        let mut records = Vec::new();
         // With `commit: per-record`, where each record was, to commit once it is processed.
         let mut received = Vec::new();
         let mut wait = POLL_WAIT;
-        while events.len() < self.max_poll_records {
+        while records.len() < self.max_poll_records {
             match self.consumer.poll(wait) {
                 None => break,
                 Some(Err(KafkaError::MessageConsumption(RDKafkaErrorCode::PollExceeded))) => {
@@ -430,18 +434,14 @@ impl Poller {
                     break;
                 }
                 Some(Ok(message)) => {
-                    events.push(self.consumed(&message));
+                    records.push(self.consumed(&message));
                     if let Err(e) = self.consumer.store_offset_from_message(&message) {
                         // Its partition was revoked meanwhile: the new owner starts from the
                         // last offset stored.
                         tracing::debug!(actor = %self.env.name, "offset store: {e}");
                     }
                     if self.commit == CommitMode::PerRecord {
-                        received.push((
-                            message.topic().to_owned(),
-                            message.partition(),
-                            message.offset(),
-                        ));
+                        received.push((message.partition(), message.offset()));
                     }
                 }
             }
@@ -451,13 +451,17 @@ impl Poller {
             }
             wait = Duration::ZERO;
         }
-        if events.is_empty() {
+        if records.is_empty() {
             return None;
         }
-        let records = events.len();
-        events.push(EventKind::PollBatch(records));
-        self.env.log.extend(&self.env.name, events);
-        if let Some(command) = self.process(records, &received) {
+        let polled = records.len();
+        let records = Records::new(self.env.log.names(), records);
+        let batch = [
+            EventKind::Consumed(records.clone()),
+            EventKind::PollBatch(polled),
+        ];
+        self.env.log.extend(&self.env.name, batch);
+        if let Some(command) = self.process(&records, &received) {
             return Some(command);
         }
         if let Some(command) = self.hold_if_frozen() {
@@ -493,11 +497,11 @@ impl Poller {
     /// commit or freeze asked for meanwhile is carried out and processing goes on where it
     /// stopped (a freeze's time does not count as processing); a stop or kill ends it and is
     /// returned.
-    fn process(&self, records: usize, received: &[(String, i32, i64)]) -> Option<Command> {
+    fn process(&self, records: &[ConsumedRecord], received: &[(i32, i64)]) -> Option<Command> {
         // Records processed in no time and not yet logged: one event covers them.
         let mut quick = 0;
         let mut ended = None;
-        for index in 0..records {
+        for (index, record) in records.iter().enumerate() {
             if let Some(end) = self.pause_point(&mut quick) {
                 ended = Some(end);
                 break;
@@ -513,12 +517,13 @@ impl Poller {
                 }
                 self.log_processed(1);
             }
-            if let Some((topic, partition, offset)) = received.get(index) {
+            if let Some((partition, offset)) = received.get(index) {
                 if let Some(end) = self.pause_point(&mut quick) {
                     ended = Some(end);
                     break;
                 }
-                self.commit_after(topic, *partition, *offset);
+                let logical = self.env.log.names().text(record.topic);
+                self.commit_after(self.env.topics.physical(&logical), *partition, *offset);
             }
         }
         self.log_processed(quick);
@@ -595,26 +600,33 @@ impl Poller {
         Ok(valid.count())
     }
 
-    fn consumed(&self, message: &BorrowedMessage<'_>) -> EventKind {
-        let at = self
-            .env
-            .topics
-            .partition(message.topic(), message.partition());
+    fn consumed(&self, message: &BorrowedMessage<'_>) -> ConsumedRecord {
+        let mut symbols = self.symbols.borrow_mut();
+        let topic = symbols.topic(message.topic(), &self.env.topics);
         let id = message
             .headers()
             .and_then(|headers| {
                 let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
-                RecordId::parse(value, |producer| self.env.topics.actor_name(producer))
+                let (producer, seq) = split_id(value)?;
+                Some(RecordId {
+                    producer: symbols.text(producer.as_bytes())?,
+                    seq,
+                })
             })
-            .unwrap_or_else(|| RecordId::located(&at, message.offset()));
-        EventKind::Consumed {
-            at,
+            .unwrap_or_else(|| {
+                let at = self
+                    .env
+                    .topics
+                    .partition(message.topic(), message.partition());
+                RecordId::located(self.env.log.names(), &at, message.offset())
+            });
+        ConsumedRecord {
             offset: message.offset(),
-            key: message
-                .key()
-                .and_then(|k| std::str::from_utf8(k).ok())
-                .map(Arc::from),
-            id,
+            seq: id.seq,
+            topic,
+            partition: message.partition(),
+            key: message.key().and_then(|key| symbols.text(key)),
+            producer: id.producer,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod process;
 pub mod producer;
 pub mod readback;
 pub mod relay;
+pub mod symbols;
 pub mod topic_tail;
 
 use std::collections::HashMap;
@@ -24,14 +25,12 @@ pub use producer::ProducerActor;
 /// Header carrying the harness's record id (`<producer actor>:<sequence>`).
 pub const RECORD_ID_HEADER: &str = "ks-id";
 
-/// Scenario topic and group names and the names used on the cluster, and the actor names that
-/// record ids refer to.
+/// Scenario topic and group names and the names used on the cluster.
 #[derive(Debug, Clone, Default)]
 pub struct TopicNames {
     physical: HashMap<String, String>,
     logical: HashMap<String, Arc<str>>,
     groups: HashMap<String, String>,
-    actors: HashMap<String, Arc<str>>,
 }
 
 impl TopicNames {
@@ -62,23 +61,6 @@ impl TopicNames {
     /// The cluster name of a scenario group.
     pub fn group<'a>(&'a self, logical: &'a str) -> &'a str {
         self.groups.get(logical).map_or(logical, String::as_str)
-    }
-
-    /// Shares one allocation per actor name among the record ids read by consumers.
-    pub fn with_actors<'a>(mut self, actors: impl IntoIterator<Item = &'a str>) -> TopicNames {
-        self.actors = actors
-            .into_iter()
-            .map(|a| (a.to_owned(), Arc::from(a)))
-            .collect();
-        self
-    }
-
-    /// The shared name of a producer actor (a new one for names the scenario does not know).
-    pub fn actor_name(&self, name: &str) -> Arc<str> {
-        self.actors
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Arc::from(name))
     }
 
     /// The cluster name of a scenario topic.

@@ -17,7 +17,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
 
 use super::{ActorEnv, ActorError};
-use crate::run::events::{EventKind, TopicPartition};
+use crate::run::events::{ConsumedRecord, EventKind, Records, TopicPartition};
 use crate::scenario::plan::{ConsumedLine, ProcessPlan};
 use crate::scenario::template::{Slot, Template};
 
@@ -444,14 +444,20 @@ async fn read_lines(
         if let Stream::Stdout(Some(pattern)) = &which
             && let Some((at, offset)) = consumed_place(pattern, &line, &env)
         {
-            let id = env.places.id_at(&at, offset).await;
-            let consumed = EventKind::Consumed {
-                at,
+            let names = env.log.names();
+            let id = env.places.id_at(names, &at, offset).await;
+            let consumed = ConsumedRecord {
                 offset,
+                seq: id.seq,
+                topic: names.intern(&at.topic),
+                partition: at.partition,
                 key: None,
-                id,
+                producer: id.producer,
             };
-            env.log.push(&env.name, consumed);
+            env.log.push(
+                &env.name,
+                EventKind::Consumed(Records::new(names, [consumed])),
+            );
         }
         let kept: String = line.chars().take(LINE_LIMIT).collect();
         let mut guard = output.lock().unwrap_or_else(PoisonError::into_inner);

@@ -2,9 +2,10 @@
 //! can be counted. It sends foreground bursts (`produce` steps) and, once started, in the
 //! background at a pace.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
@@ -12,14 +13,15 @@ use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{
-    BaseRecord, DeliveryResult, Producer, ProducerContext, PurgeConfig, ThreadedProducer,
+    BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext, PurgeConfig,
 };
 use rdkafka::statistics::Statistics;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
-use crate::run::events::{EventKind, RecordId};
+use crate::run::events::{EventKind, ProducedRecord, Records};
+use crate::run::names::Sym;
 use crate::scenario::plan::{Keys, ProducerPlan};
 
 /// How long a flush may take before the run is declared broken.
@@ -28,6 +30,8 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(120);
 const STATS_WAIT: Duration = Duration::from_secs(3);
 /// How long a producer may take to see partitions added to its topic.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one poll of the delivery-report thread waits for a report.
+const POLL_WAIT: Duration = Duration::from_millis(100);
 /// Statistics interval, so produce request counts can be read after each burst.
 pub const STATISTICS_INTERVAL_MS: &str = "100";
 
@@ -42,11 +46,37 @@ pub struct BurstReport {
     pub produce_requests: Option<i64>,
 }
 
-/// Logs acknowledgements and keeps the latest statistics.
+/// Keeps acknowledgements until the poll that served them ends, then logs them as one event,
+/// and keeps the latest statistics.
 struct Deliveries {
     env: ActorEnv,
+    /// The producer's topic and its own name, as symbols of the run's names.
+    topic: Sym,
+    name: Sym,
     produce_requests: AtomicI64,
     stats_seen: AtomicU64,
+    pending: Mutex<Pending>,
+}
+
+/// Acknowledgements not logged yet, and the symbols of the keys seen so far.
+#[derive(Default)]
+struct Pending {
+    records: Vec<ProducedRecord>,
+    keys: HashMap<Vec<u8>, Sym>,
+}
+
+impl Deliveries {
+    /// Logs the acknowledgements received so far as one event; the lock is held until they
+    /// are in the log, so a caller that saw every delivery report served finds them logged.
+    fn record(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if !pending.records.is_empty() {
+            let records = Records::new(self.env.log.names(), std::mem::take(&mut pending.records));
+            self.env
+                .log
+                .push(&self.env.name, EventKind::Produced(records));
+        }
+    }
 }
 
 impl ClientContext for Deliveries {
@@ -66,39 +96,88 @@ impl ProducerContext for Deliveries {
     type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
-        let event = match result {
+        match result {
             Ok(message) => {
-                let id = RecordId {
-                    producer: Arc::clone(&self.env.name),
+                let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                let key = message.key().and_then(|key| {
+                    if let Some(sym) = pending.keys.get(key) {
+                        return Some(*sym);
+                    }
+                    let sym = self.env.log.names().intern(std::str::from_utf8(key).ok()?);
+                    pending.keys.insert(key.to_vec(), sym);
+                    Some(sym)
+                });
+                let record = ProducedRecord {
                     seq: seq as u64,
+                    topic: self.topic,
+                    partition: message.partition(),
+                    key,
+                    producer: self.name,
                 };
-                let at = self
-                    .env
-                    .topics
-                    .partition(message.topic(), message.partition());
-                self.env.places.delivered(&at, message.offset(), &id);
-                EventKind::Produced {
-                    at,
-                    key: message
-                        .key()
-                        .and_then(|k| std::str::from_utf8(k).ok())
-                        .map(Arc::from),
-                    id,
-                }
+                self.env
+                    .places
+                    .delivered(self.env.log.names(), &record, message.offset());
+                pending.records.push(record);
             }
-            Err((e, _)) => EventKind::ProduceFailed {
-                error: e
+            Err((e, _)) => {
+                // Failures are rare: logged at once, after what was acknowledged before them.
+                self.record();
+                let error = e
                     .rdkafka_error_code()
-                    .map_or_else(|| e.to_string(), |code| format!("{code:?}")),
-            },
-        };
-        self.env.log.push(&self.env.name, event);
+                    .map_or_else(|| e.to_string(), |code| format!("{code:?}"));
+                self.env
+                    .log
+                    .push(&self.env.name, EventKind::ProduceFailed { error });
+            }
+        }
+    }
+}
+
+/// The thread that serves the producer's delivery reports, as rdkafka's `ThreadedProducer`
+/// does, and logs each poll's acknowledgements as one event.
+struct Poller {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Poller {
+    fn start(shared: &Arc<Shared>) -> Result<Poller, ActorError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (polled, stopped) = (Arc::clone(shared), Arc::clone(&stop));
+        let thread = std::thread::Builder::new()
+            .name(format!("producer {}", shared.env.name))
+            .spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    polled.producer.poll(POLL_WAIT);
+                    polled.producer.context().record();
+                }
+            })
+            .map_err(|e| shared.error(format!("cannot start its poll thread: {e}")))?;
+        Ok(Poller {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Ends the thread once its current poll returns.
+    fn end(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        // Not joined here: the poll returns within POLL_WAIT, and the thread holds its client.
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
 struct Shared {
     env: ActorEnv,
-    producer: ThreadedProducer<Deliveries>,
+    producer: BaseProducer<Deliveries>,
     topic: String,
     next_seq: AtomicU64,
     statistics: bool,
@@ -107,6 +186,7 @@ struct Shared {
 /// A producer actor's client, created at its first `start` or `produce`.
 pub struct ProducerActor {
     shared: Arc<Shared>,
+    poller: Poller,
     plan: ProducerPlan,
     background: Option<Background>,
 }
@@ -121,10 +201,14 @@ impl ProducerActor {
         plan: &ProducerPlan,
         config: ClientConfig,
     ) -> Result<ProducerActor, ActorError> {
+        let names = env.log.names();
         let context = Deliveries {
+            topic: names.intern(&plan.topic),
+            name: names.intern(&env.name),
             env: env.clone(),
             produce_requests: AtomicI64::new(0),
             stats_seen: AtomicU64::new(0),
+            pending: Mutex::default(),
         };
         let producer = config
             .create_with_context(context)
@@ -136,14 +220,16 @@ impl ProducerActor {
         let statistics = config
             .get("statistics.interval.ms")
             .is_some_and(|ms| ms.parse::<u64>().is_ok_and(|ms| ms > 0));
+        let shared = Arc::new(Shared {
+            env,
+            producer,
+            topic,
+            next_seq: AtomicU64::new(0),
+            statistics,
+        });
         Ok(ProducerActor {
-            shared: Arc::new(Shared {
-                env,
-                producer,
-                topic,
-                next_seq: AtomicU64::new(0),
-                statistics,
-            }),
+            poller: Poller::start(&shared)?,
+            shared,
             plan: plan.clone(),
             background: None,
         })
@@ -206,9 +292,14 @@ impl ProducerActor {
     pub async fn stop(mut self) -> Result<(), ActorError> {
         let background = self.end_background().await;
         let shared = Arc::clone(&self.shared);
-        let flushed = tokio::task::spawn_blocking(move || shared.producer.flush(FLUSH_TIMEOUT))
-            .await
-            .map_err(|e| self.shared.error(format!("flush task failed: {e}")))?;
+        let flushed = tokio::task::spawn_blocking(move || {
+            let flushed = shared.producer.flush(FLUSH_TIMEOUT);
+            shared.producer.context().record();
+            flushed
+        })
+        .await
+        .map_err(|e| self.shared.error(format!("flush task failed: {e}")))?;
+        self.poller.end();
         self.log_end(EventKind::Stopped);
         background?;
         flushed.map_err(|e| self.shared.error(format!("flush: {e}")))
@@ -220,6 +311,10 @@ impl ProducerActor {
         self.shared
             .producer
             .purge(PurgeConfig::default().queue().inflight());
+        self.poller.end();
+        // The purged records' reports, served by the poll thread's last poll or by this one.
+        self.shared.producer.poll(Duration::ZERO);
+        self.shared.producer.context().record();
         self.log_end(EventKind::Killed);
     }
 
@@ -322,6 +417,8 @@ impl Shared {
         let result = unsafe {
             rdkafka::bindings::rd_kafka_flush(self.producer.client().native_ptr(), timeout_ms)
         };
+        // Every report was served once the flush returned; the last poll's may not be logged.
+        self.producer.context().record();
         if result == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
             Ok(())
         } else {
@@ -336,7 +433,9 @@ impl Shared {
     fn send(&self, key: Option<&str>, body: &[u8], id: &mut String) -> Result<(), ActorError> {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         id.clear();
-        let _ = write!(id, "{}:{seq}", self.env.name);
+        id.push_str(&self.env.name);
+        id.push(':');
+        let _ = write!(id, "{seq}");
         let headers = OwnedHeaders::new_with_capacity(1).insert(Header {
             key: RECORD_ID_HEADER,
             value: Some(id.as_bytes()),

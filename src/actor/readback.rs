@@ -12,7 +12,7 @@ use rdkafka::message::{Headers, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
 
 use super::{RECORD_ID_HEADER, TopicNames};
-use crate::run::events::RecordId;
+use crate::run::events::split_id;
 use crate::run::record::Stored;
 
 /// How long one watermark query may take.
@@ -82,16 +82,16 @@ pub fn read_back(
         stored.records += 1;
         let id = message.headers().and_then(|headers| {
             let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
-            RecordId::parse(value, |producer| {
-                Arc::clone(
-                    interned
-                        .entry(producer.to_owned())
-                        .or_insert_with(|| Arc::from(producer)),
-                )
-            })
+            let (producer, seq) = split_id(value)?;
+            let producer = Arc::clone(
+                interned
+                    .entry(producer.to_owned())
+                    .or_insert_with(|| Arc::from(producer)),
+            );
+            Some((producer, seq))
         });
-        if let Some(id) = id {
-            stored.copies.entry(id.producer).or_default().push(id.seq);
+        if let Some((producer, seq)) = id {
+            stored.copies.entry(producer).or_default().push(seq);
         }
     }
     for seqs in stored.copies.values_mut() {

@@ -14,7 +14,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 
 use super::{ActorError, RECORD_ID_HEADER, TopicNames, client_config};
-use crate::run::events::{EventKind, EventLog, RecordId};
+use crate::run::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};
 
 /// How long one poll of the tail waits.
 const POLL: Duration = Duration::from_millis(100);
@@ -237,14 +237,19 @@ impl Tail {
             return;
         };
         let at = self.names.partition(&self.physical, message.partition());
-        let kind = EventKind::Produced {
-            id: RecordId::located(&at, message.offset()),
+        let names = self.log.names();
+        let id = RecordId::located(names, &at, message.offset());
+        let record = ProducedRecord {
+            seq: id.seq,
+            topic: names.intern(&at.topic),
+            partition: at.partition,
             key: message
                 .key()
                 .and_then(|k| std::str::from_utf8(k).ok())
-                .map(Arc::from),
-            at,
+                .map(|key| names.intern(key)),
+            producer: id.producer,
         };
-        self.log.push(&owner, kind);
+        self.log
+            .push(&owner, EventKind::Produced(Records::new(names, [record])));
     }
 }

@@ -2,12 +2,13 @@
 //! never answered, and, from the records read back after the run, lost (acknowledged but
 //! absent), duplicated and present without an acknowledgement.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::actor::setting;
 use crate::run::events::{Event, EventKind};
+use crate::run::ids::SeqSet;
 use crate::run::record::Stored;
 use crate::scenario::plan::{ActorPlan, Plan, ProducerPlan};
 
@@ -40,7 +41,7 @@ pub struct Durability {
 
 /// The accounting of every producer of the plan, given the records read back.
 pub fn durability(plan: &Plan, events: &[Event], stored: &Stored) -> BTreeMap<String, Durability> {
-    let mut acked: HashMap<&str, HashSet<u64>> = HashMap::new();
+    let mut acked: HashMap<&str, SeqSet> = HashMap::new();
     let mut out: BTreeMap<String, Durability> = BTreeMap::new();
     for (name, actor) in &plan.actors {
         if let ActorPlan::Producer(p) = actor {
@@ -61,9 +62,12 @@ pub fn durability(plan: &Plan, events: &[Event], stored: &Stored) -> BTreeMap<St
             continue;
         };
         match &event.kind {
-            EventKind::Produced { id, .. } => {
-                entry.acknowledged += 1;
-                acked.entry(&event.actor).or_default().insert(id.seq);
+            EventKind::Produced(records) => {
+                entry.acknowledged += records.len() as u64;
+                let seqs = acked.entry(&event.actor).or_default();
+                for record in records.iter() {
+                    seqs.insert(record.seq);
+                }
             }
             EventKind::ProduceFailed { error } if !PURGED.contains(&error.as_str()) => {
                 *entry.failed.entry(error.clone()).or_default() += 1;
@@ -90,14 +94,14 @@ pub fn durability(plan: &Plan, events: &[Event], stored: &Stored) -> BTreeMap<St
         distinct.dedup();
         entry.duplicated = (copies.len() - distinct.len()) as u64;
         let acked = acked.get(name.as_str());
-        entry.lost = acked.map_or(0, |ids| {
-            ids.iter()
+        entry.lost = acked.map_or(0, |seqs| {
+            seqs.iter()
                 .filter(|seq| distinct.binary_search(seq).is_err())
                 .count() as u64
         });
         entry.unacknowledged_present = distinct
             .iter()
-            .filter(|seq| acked.is_none_or(|ids| !ids.contains(seq)))
+            .filter(|seq| acked.is_none_or(|seqs| !seqs.contains(**seq)))
             .count() as u64;
     }
     out

@@ -1,12 +1,14 @@
 //! Events -> facts: every count, offset and key placement a scenario can expect, whether or not
 //! it is stable enough to snapshot.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::durability::{Durability, durability};
 use crate::run::barrier::group_of;
-use crate::run::events::{Event, EventKind, RecordId};
+use crate::run::events::{Event, EventKind, ProducedRecord, RecordId, Records};
+use crate::run::ids::IdSet;
+use crate::run::names::{Names, Sym};
 use crate::run::record::{Checkpoint, Committed, Stored};
 use crate::run::state::Holding;
 use crate::run::state::LiveState;
@@ -56,6 +58,9 @@ pub struct GroupFacts {
     pub rebalances: u64,
 }
 
+/// A topic and a key (or none), by their symbols.
+type Placement = (Sym, Option<Sym>);
+
 /// Folds the events into facts; `stored` is what the topics held when read back, if they were.
 pub fn facts(
     plan: &Plan,
@@ -81,46 +86,41 @@ pub fn facts(
         .iter()
         .filter_map(|(name, a)| Some((name.as_str(), (a.group()?, a.consumed_topics()))))
         .collect();
-    // Group -> record id -> times consumed.
-    let mut consumed_ids: BTreeMap<&str, HashMap<RecordId, u64>> = BTreeMap::new();
+    // Group -> consumptions, and the distinct record ids among them.
+    let mut consumed_ids: BTreeMap<&str, (u64, IdSet)> = BTreeMap::new();
     // Topic -> acknowledged record ids.
-    let mut produced_ids: BTreeMap<Arc<str>, HashSet<RecordId>> = BTreeMap::new();
+    let mut produced_ids: BTreeMap<Arc<str>, IdSet> = BTreeMap::new();
+    // Topic -> key -> partitions, by symbol, named once at the end.
+    let mut placed: HashMap<Placement, (Arc<Names>, BTreeSet<i32>)> = HashMap::new();
     for event in events {
         let actor = event.actor.to_string();
         match &event.kind {
-            EventKind::Consumed { id, .. } => {
-                *f.consumed.entry(actor).or_default() += 1;
+            EventKind::Consumed(records) => {
+                *f.consumed.entry(actor).or_default() += records.len() as u64;
                 if let Some((group, _)) = member_of.get(&*event.actor) {
-                    *consumed_ids
-                        .entry(group)
-                        .or_default()
-                        .entry(id.clone())
-                        .or_default() += 1;
+                    let (times, ids) = consumed_ids.entry(group).or_default();
+                    *times += records.len() as u64;
+                    for record in records.iter() {
+                        ids.insert(record.id());
+                    }
                 }
             }
             EventKind::PollBatch(n) => {
                 let max = f.max_poll_batch.entry(actor).or_default();
                 *max = (*max).max(*n as u64);
             }
-            EventKind::Produced { at, key, id } => {
-                *f.produced.entry(actor).or_default() += 1;
-                produced_ids
-                    .entry(Arc::clone(&at.topic))
-                    .or_default()
-                    .insert(id.clone());
-                let topic = at.topic.to_string();
-                match key {
-                    Some(key) => {
-                        f.keyed
-                            .entry(topic)
-                            .or_default()
-                            .entry(key.to_string())
-                            .or_default()
-                            .insert(at.partition);
-                    }
-                    None => {
-                        f.unkeyed.entry(topic).or_default().insert(at.partition);
-                    }
+            EventKind::Produced(records) => {
+                *f.produced.entry(actor).or_default() += records.len() as u64;
+                let names = records.names();
+                for record in records.iter() {
+                    let place = (record.topic, record.key);
+                    let (_, partitions) = placed
+                        .entry(place)
+                        .or_insert_with(|| (Arc::clone(names), BTreeSet::new()));
+                    partitions.insert(record.partition);
+                }
+                for (topic, ids) in by_topic(records) {
+                    produced_ids.entry(topic).or_default().extend(ids);
                 }
             }
             EventKind::ProduceFailed { .. } => *f.failed.entry(actor).or_default() += 1,
@@ -129,10 +129,25 @@ pub fn facts(
             _ => {}
         }
     }
+    for ((topic, key), (names, partitions)) in placed {
+        let topic = names.text(topic).to_string();
+        match key {
+            Some(key) => f
+                .keyed
+                .entry(topic)
+                .or_default()
+                .entry(names.text(key).to_string())
+                .or_default()
+                .extend(partitions),
+            None => f.unkeyed.entry(topic).or_default().extend(partitions),
+        }
+    }
     for (group, topics) in member_of.values() {
-        let ids = consumed_ids.get(group);
-        let records = ids.map_or(0, |ids| ids.len() as u64);
-        let duplicates = ids.map_or(0, |ids| ids.values().map(|n| n - 1).sum());
+        let (times, ids) = consumed_ids
+            .get(group)
+            .map_or((0, None), |(times, ids)| (*times, Some(ids)));
+        let records = ids.map_or(0, IdSet::len);
+        let duplicates = times - records;
         let subscribed: BTreeSet<&str> = plan
             .actors
             .values()
@@ -143,9 +158,8 @@ pub fn facts(
         let lost = produced_ids
             .iter()
             .filter(|(topic, _)| subscribed.contains(&***topic))
-            .flat_map(|(_, ids)| ids.iter())
-            .filter(|id| ids.is_none_or(|seen| !seen.contains_key(*id)))
-            .count() as u64;
+            .map(|(_, produced)| produced.missing_from(ids))
+            .sum();
         f.groups.insert(
             (*group).to_owned(),
             GroupFacts {
@@ -157,4 +171,20 @@ pub fn facts(
         );
     }
     f
+}
+
+/// The records' ids by the name of their topic (a producer's records are of one topic).
+fn by_topic(
+    records: &Records<ProducedRecord>,
+) -> impl Iterator<Item = (Arc<str>, Vec<RecordId>)> + '_ {
+    let mut topics: Vec<(Sym, Vec<RecordId>)> = Vec::new();
+    for record in records.iter() {
+        match topics.iter_mut().find(|(topic, _)| *topic == record.topic) {
+            Some((_, ids)) => ids.push(record.id()),
+            None => topics.push((record.topic, vec![record.id()])),
+        }
+    }
+    topics
+        .into_iter()
+        .map(|(topic, ids)| (records.names().text(topic), ids))
 }

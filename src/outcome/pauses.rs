@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::timing::seconds;
-use crate::run::events::{Event, EventKind, RecordId, TopicPartition};
+use crate::run::events::{Event, EventKind, ProducedRecord, RecordId, Records, TopicPartition};
+use crate::run::ids::{IdSet, SeqIndex};
+use crate::run::names::Sym;
 use crate::run::state::RebalanceSpan;
 
 /// The cost of one rebalance.
@@ -222,7 +224,7 @@ fn largest_gap(
     until: Duration,
     is_member: &impl Fn(&str) -> bool,
 ) -> Option<PartitionGap> {
-    let mut acked: HashMap<&RecordId, Duration> = HashMap::new();
+    let mut acked = Acks::default();
     let mut holding: HashMap<&str, Vec<&TopicPartition>> = HashMap::new();
     let mut lost_at: BTreeMap<&TopicPartition, Duration> = BTreeMap::new();
     let mut gaps: Vec<(&TopicPartition, Duration)> = Vec::new();
@@ -231,9 +233,7 @@ fn largest_gap(
             break;
         }
         match &event.kind {
-            EventKind::Produced { id, .. } => {
-                acked.insert(id, event.at);
-            }
+            EventKind::Produced(records) => acked.add(event.at, records),
             _ if !is_member(&event.actor) => {}
             EventKind::Assigned(parts) => {
                 holding.insert(&event.actor, parts.iter().collect());
@@ -251,11 +251,16 @@ fn largest_gap(
                     lost_at.entry(part).or_insert(event.at);
                 }
             }
-            EventKind::Consumed { at, id, .. } => {
-                if let Some(lost) = lost_at.remove(at) {
-                    let waiting_since = acked.get(id).map_or(lost, |ack| lost.max(*ack));
+            // Only while a partition waits for its next owner is each record looked at.
+            EventKind::Consumed(records) if !lost_at.is_empty() => {
+                for record in records.iter() {
+                    let at = record.at(records.names());
+                    let Some((part, lost)) = lost_at.remove_entry(&at) else {
+                        continue;
+                    };
+                    let waiting_since = acked.get(record.id()).map_or(lost, |ack| lost.max(ack));
                     if event.at >= from && waiting_since <= until {
-                        gaps.push((at, event.at.saturating_sub(waiting_since)));
+                        gaps.push((part, event.at.saturating_sub(waiting_since)));
                     }
                 }
             }
@@ -270,29 +275,57 @@ fn largest_gap(
         })
 }
 
+/// When records were acknowledged: the time of each acknowledging event, and per producer
+/// which event acknowledged each sequence number (4 bytes a record).
+#[derive(Default)]
+struct Acks {
+    times: Vec<Duration>,
+    events: HashMap<Sym, SeqIndex>,
+}
+
+impl Acks {
+    fn add(&mut self, at: Duration, records: &Records<ProducedRecord>) {
+        let event = u32::try_from(self.times.len()).unwrap_or(u32::MAX - 1);
+        self.times.push(at);
+        for record in records.iter() {
+            self.events
+                .entry(record.producer)
+                .or_default()
+                .set(record.seq, event);
+        }
+    }
+
+    fn get(&self, id: RecordId) -> Option<Duration> {
+        let event = self.events.get(&id.producer)?.get(id.seq)?;
+        self.times.get(event as usize).copied()
+    }
+}
+
 /// For every record the group consumed: when it was acknowledged, and how long until the
 /// group first consumed it.
 fn latencies(events: &[Event], is_member: &impl Fn(&str) -> bool) -> Vec<(Duration, Duration)> {
-    let mut acked: HashMap<&RecordId, Duration> = HashMap::new();
-    let mut consumed: HashMap<&RecordId, Duration> = HashMap::new();
+    let mut acked = Acks::default();
     for event in events {
-        match &event.kind {
-            EventKind::Produced { id, .. } => {
-                acked.insert(id, event.at);
-            }
-            EventKind::Consumed { id, .. } if is_member(&event.actor) => {
-                consumed.entry(id).or_insert(event.at);
-            }
-            _ => {}
+        if let EventKind::Produced(records) = &event.kind {
+            acked.add(event.at, records);
         }
     }
-    acked
-        .into_iter()
-        .filter_map(|(id, at)| {
-            let first = consumed.get(id)?;
-            Some((at, first.saturating_sub(at)))
-        })
-        .collect()
+    // A record can be consumed before its acknowledgement is logged: its latency is then 0.
+    let mut consumed = IdSet::default();
+    let mut out = Vec::new();
+    for event in events.iter().filter(|e| is_member(&e.actor)) {
+        if let EventKind::Consumed(records) = &event.kind {
+            for record in records.iter() {
+                let id = record.id();
+                if consumed.insert(id)
+                    && let Some(at) = acked.get(id)
+                {
+                    out.push((at, event.at.saturating_sub(at)));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn summary(mut latencies: Vec<Duration>) -> Option<Latency> {

@@ -12,7 +12,9 @@ use serde::Serialize;
 use super::pauses::{Latency, Pause, members_of, pauses, steady_latency, whole_run};
 use super::timing::seconds;
 use crate::run::barrier::group_of;
-use crate::run::events::{Event, EventKind, RecordId};
+use crate::run::events::{ConsumedRecord, Event, EventKind, RecordId};
+use crate::run::ids::IdSet;
+use crate::run::names::Sym;
 use crate::run::state::LiveState;
 use crate::scenario::plan::Plan;
 
@@ -109,12 +111,18 @@ pub fn stalls(plan: &Plan, events: &[Event]) -> BTreeMap<String, Stall> {
         .filter_map(|(name, a)| Some((name.as_str(), a.group()?)))
         .collect();
     let mut end = Duration::ZERO;
+    let mut topics: HashMap<Sym, Arc<str>> = HashMap::new();
     for event in events {
         end = end.max(event.at);
         match &event.kind {
-            EventKind::Produced { at, id, .. } => {
-                for progress in groups.values_mut().filter(|g| g.topics.contains(&at.topic)) {
-                    progress.acknowledged(id, event.at);
+            EventKind::Produced(records) => {
+                for record in records.iter() {
+                    let topic = topics
+                        .entry(record.topic)
+                        .or_insert_with(|| records.names().text(record.topic));
+                    for progress in groups.values_mut().filter(|g| g.topics.contains(topic)) {
+                        progress.acknowledged(record.id(), event.at);
+                    }
                 }
             }
             kind => {
@@ -147,8 +155,8 @@ pub fn stalls(plan: &Plan, events: &[Event]) -> BTreeMap<String, Stall> {
 #[derive(Default)]
 struct Progress {
     topics: HashSet<Arc<str>>,
-    acknowledged: HashSet<RecordId>,
-    processed: HashSet<RecordId>,
+    acknowledged: IdSet,
+    processed: IdSet,
     /// Acknowledged records not processed yet.
     waiting: usize,
     /// Running members.
@@ -162,8 +170,8 @@ struct Progress {
 }
 
 impl Progress {
-    fn acknowledged(&mut self, id: &RecordId, at: Duration) {
-        if !self.processed.contains(id) && self.acknowledged.insert(id.clone()) {
+    fn acknowledged(&mut self, id: RecordId, at: Duration) {
+        if !self.processed.contains(id) && self.acknowledged.insert(id) {
             self.waiting += 1;
         }
         self.watch(at);
@@ -176,11 +184,11 @@ impl Progress {
                 self.running = self.running.saturating_sub(1);
                 self.received.remove(actor);
             }
-            EventKind::Consumed { id, .. } => {
+            EventKind::Consumed(records) => {
                 self.received
                     .entry(Arc::clone(actor))
                     .or_default()
-                    .push_back(id.clone());
+                    .extend(records.iter().map(ConsumedRecord::id));
             }
             EventKind::Processed(records) => {
                 let done: Vec<RecordId> = self
@@ -193,9 +201,9 @@ impl Progress {
                     .unwrap_or_default();
                 let mut moved = false;
                 for id in done {
-                    if self.processed.insert(id.clone()) {
+                    if self.processed.insert(id) {
                         moved = true;
-                        if self.acknowledged.contains(&id) {
+                        if self.acknowledged.contains(id) {
                             self.waiting = self.waiting.saturating_sub(1);
                         }
                     }

@@ -1,6 +1,7 @@
 //! Which facts depend on timing, and the measurements section where they go with the figures.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -11,6 +12,7 @@ use super::pauses::{Latency, Pause};
 use super::progress::{Rebalance, Stall};
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
 use crate::run::events::{Event, EventKind};
+use crate::run::names::Sym;
 use crate::run::record::RunRecord;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::{ActorPlan, Plan};
@@ -86,13 +88,19 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
             _ => {}
         }
     }
-    let mut unkeyed_counts: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut unkeyed_counts: BTreeMap<Sym, (Arc<str>, u64)> = BTreeMap::new();
     for event in &record.events {
-        if let EventKind::Produced { at, key: None, .. } = &event.kind {
-            *unkeyed_counts.entry(&at.topic).or_default() += 1;
+        if let EventKind::Produced(records) = &event.kind {
+            for unkeyed in records.iter().filter(|r| r.key.is_none()) {
+                let (_, count) = unkeyed_counts
+                    .entry(unkeyed.topic)
+                    .or_insert_with(|| (records.names().text(unkeyed.topic), 0));
+                *count += 1;
+            }
         }
     }
-    for (topic, count) in unkeyed_counts {
+    for (topic, count) in unkeyed_counts.into_values() {
+        let topic = &*topic;
         let partitions = plan
             .topics
             .iter()

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::results::{EventView, ScenarioResult, Verdict, figure_cells};
+use super::results::{EventView, KindView, ScenarioResult, Verdict, figure_cells};
 use crate::expect::compare::{Comparison, Held};
 use crate::run::events::{EventKind, TopicPartition};
 
@@ -294,7 +294,17 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
                 owning.insert(event.actor.clone(), (event.at_s, parts));
             }
         };
-        match &event.kind {
+        let kind = match &event.kind {
+            KindView::Record(_) => {
+                let at = x(event.at_s).round();
+                if lane.ticks.last() != Some(&at) {
+                    lane.ticks.push(at);
+                }
+                continue;
+            }
+            KindView::Other(kind) => kind,
+        };
+        match kind {
             EventKind::Assigned(parts) => {
                 close(&mut owning, lane);
                 open(&mut owning, parts.clone());
@@ -307,12 +317,6 @@ fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String
             }
             EventKind::Revoked(_) => {
                 close(&mut owning, lane);
-            }
-            EventKind::Consumed { .. } | EventKind::Produced { .. } => {
-                let at = x(event.at_s).round();
-                if lane.ticks.last() != Some(&at) {
-                    lane.ticks.push(at);
-                }
             }
             EventKind::Started => lane.marks.push((x(event.at_s), "▶")),
             EventKind::Stopped => {

@@ -2,6 +2,7 @@
 //! failures, Outcome and events. Reports are pure functions of a list of these.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -11,7 +12,8 @@ use crate::actor::process::ProcessOutput;
 use crate::expect::compare::Figures;
 use crate::expect::{Failure, Problem};
 use crate::outcome::Outcome;
-use crate::run::events::{Event, EventKind};
+use crate::run::events::{Event, EventKind, RecordId, TopicPartition};
+use crate::run::names::{Names, Sym};
 use crate::scenario::plan::Plan;
 
 /// How one scenario ended on one target.
@@ -85,7 +87,52 @@ pub struct EventView {
     /// Actor name (or `(cluster)`).
     pub actor: String,
     /// What happened.
-    pub kind: EventKind,
+    pub kind: KindView,
+}
+
+/// What happened, as reports show it: a record an event.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum KindView {
+    /// A record consumed or acknowledged.
+    Record(RecordView),
+    /// Anything else, as logged.
+    Other(EventKind),
+}
+
+/// A record consumed or acknowledged, its names spelt out.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordView {
+    /// A consumer received it.
+    Consumed {
+        /// Where it came from.
+        at: TopicPartition,
+        /// Its offset.
+        offset: i64,
+        /// Its key.
+        key: Option<Arc<str>>,
+        /// The harness id header; for a record the harness did not produce, its location.
+        id: IdView,
+    },
+    /// The broker acknowledged it.
+    Produced {
+        /// Where it went.
+        at: TopicPartition,
+        /// Its key.
+        key: Option<Arc<str>>,
+        /// The harness id.
+        id: IdView,
+    },
+}
+
+/// A record id, its producer spelt out.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdView {
+    /// The producer actor, or `@topic/partition` for a record the harness did not produce.
+    pub producer: Arc<str>,
+    /// Its sequence number, or its offset.
+    pub seq: u64,
 }
 
 /// One timeline step as it ran.
@@ -137,7 +184,7 @@ impl ScenarioResult {
             seconds: seconds(record.wall_time),
             failures: finished.failures.iter().map(FailureView::from).collect(),
             outcome: Some(finished.outcome.clone()),
-            events: record.events.iter().map(EventView::from).collect(),
+            events: record.events.iter().flat_map(EventView::of).collect(),
             steps: record
                 .steps
                 .iter()
@@ -197,12 +244,48 @@ impl From<&Failure> for FailureView {
     }
 }
 
-impl From<&Event> for EventView {
-    fn from(event: &Event) -> EventView {
-        EventView {
+impl EventView {
+    /// The views of one event: one per record of a `Consumed` or `Produced` event.
+    fn of(event: &Event) -> Vec<EventView> {
+        let view = |kind| EventView {
             at_s: seconds(event.at),
             actor: event.actor.to_string(),
-            kind: event.kind.clone(),
+            kind,
+        };
+        let id = |names: &Names, id: RecordId| IdView {
+            producer: names.text(id.producer),
+            seq: id.seq,
+        };
+        let key = |names: &Names, key: Option<Sym>| key.map(|key| names.text(key));
+        match &event.kind {
+            EventKind::Consumed(records) => {
+                let names = records.names();
+                records
+                    .iter()
+                    .map(|r| {
+                        view(KindView::Record(RecordView::Consumed {
+                            at: r.at(names),
+                            offset: r.offset,
+                            key: key(names, r.key),
+                            id: id(names, r.id()),
+                        }))
+                    })
+                    .collect()
+            }
+            EventKind::Produced(records) => {
+                let names = records.names();
+                records
+                    .iter()
+                    .map(|r| {
+                        view(KindView::Record(RecordView::Produced {
+                            at: r.at(names),
+                            key: key(names, r.key),
+                            id: id(names, r.id()),
+                        }))
+                    })
+                    .collect()
+            }
+            other => vec![view(KindView::Other(other.clone()))],
         }
     }
 }

@@ -77,13 +77,12 @@ fn unmet(
             .collect();
         let consumed = state.consumed_ids.get(group);
         let (mut total, mut missing) = (0, 0);
-        for topic in topics {
-            for id in state.produced_ids.get(topic).into_iter().flatten() {
-                total += 1;
-                if consumed.is_none_or(|seen| !seen.contains(id)) {
-                    missing += 1;
-                }
-            }
+        for produced in topics
+            .into_iter()
+            .filter_map(|topic| state.produced_to(topic))
+        {
+            total += produced.len();
+            missing += produced.missing_from(consumed);
         }
         if missing > 0 {
             unmet.push(format!(

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::names::{Names, Sym};
 use crate::scenario::plan::{Fault, PartitionRef};
 
 /// The actor name under which the cluster's own events are logged (fault steps, leaders, ISR).
@@ -27,11 +28,12 @@ impl TopicPartition {
 }
 
 /// The id every harness-produced record carries: its producer actor and a sequence number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RecordId {
-    /// The producer actor.
-    pub producer: Arc<str>,
-    /// Position in that actor's output.
+    /// The producer actor; for a record the harness did not produce, its partition
+    /// (`@topic/partition`).
+    pub producer: Sym,
+    /// Position in that actor's output; for a foreign record, its offset.
     pub seq: u64,
 }
 
@@ -39,21 +41,125 @@ impl RecordId {
     /// The id of a record the harness did not produce (a process's), named by where it is:
     /// every observer of it, a consumer's poll, a process's output, the read-back of a topic,
     /// names it alike.
-    pub fn located(at: &TopicPartition, offset: i64) -> RecordId {
+    pub fn located(names: &Names, at: &TopicPartition, offset: i64) -> RecordId {
         RecordId {
-            producer: Arc::from(format!("@{}/{}", at.topic, at.partition)),
+            producer: names.intern(&format!("@{}/{}", at.topic, at.partition)),
             seq: u64::try_from(offset).unwrap_or_default(),
         }
     }
 
-    /// Reads the `producer:seq` header value; `intern` shares one allocation per producer name.
-    pub fn parse(header: &[u8], intern: impl FnOnce(&str) -> Arc<str>) -> Option<RecordId> {
-        let text = std::str::from_utf8(header).ok()?;
-        let (producer, seq) = text.rsplit_once(':')?;
+    /// Reads the `producer:seq` header value; `intern` names the producer.
+    pub fn parse(header: &[u8], intern: impl FnOnce(&str) -> Sym) -> Option<RecordId> {
+        let (producer, seq) = split_id(header)?;
         Some(RecordId {
             producer: intern(producer),
-            seq: seq.parse().ok()?,
+            seq,
         })
+    }
+}
+
+/// The producer name and sequence number of a `producer:seq` header value.
+pub fn split_id(header: &[u8]) -> Option<(&str, u64)> {
+    let text = std::str::from_utf8(header).ok()?;
+    let (producer, seq) = text.rsplit_once(':')?;
+    Some((producer, seq.parse().ok()?))
+}
+
+/// A record a consumer received, in 32 bytes: names are symbols of the run's `Names`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    /// Its offset.
+    pub offset: i64,
+    /// The sequence number of its id.
+    pub seq: u64,
+    /// Its topic, by the scenario's name.
+    pub topic: Sym,
+    /// Its partition.
+    pub partition: i32,
+    /// Its key, if it has one that is text.
+    pub key: Option<Sym>,
+    /// The producer of its id.
+    pub producer: Sym,
+}
+
+/// A record the broker acknowledged, in 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducedRecord {
+    /// The sequence number of its id.
+    pub seq: u64,
+    /// Its topic, by the scenario's name.
+    pub topic: Sym,
+    /// Its partition.
+    pub partition: i32,
+    /// Its key, if it has one that is text.
+    pub key: Option<Sym>,
+    /// The producer of its id.
+    pub producer: Sym,
+}
+
+/// The records of one event, with the names their symbols refer to.
+#[derive(Debug, Clone)]
+pub struct Records<T> {
+    names: Arc<Names>,
+    records: Arc<[T]>,
+}
+
+impl<T> Records<T> {
+    /// `records`, whose symbols are of `names`.
+    pub fn new(names: &Arc<Names>, records: impl Into<Arc<[T]>>) -> Records<T> {
+        Records {
+            names: Arc::clone(names),
+            records: records.into(),
+        }
+    }
+
+    /// The names the records' symbols refer to.
+    pub fn names(&self) -> &Arc<Names> {
+        &self.names
+    }
+}
+
+impl<T> std::ops::Deref for Records<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.records
+    }
+}
+
+impl ConsumedRecord {
+    /// Its id.
+    pub fn id(&self) -> RecordId {
+        RecordId {
+            producer: self.producer,
+            seq: self.seq,
+        }
+    }
+
+    /// Its partition, named.
+    pub fn at(&self, names: &Names) -> TopicPartition {
+        TopicPartition {
+            topic: names.text(self.topic),
+            partition: self.partition,
+        }
+    }
+}
+
+impl ProducedRecord {
+    /// Its id.
+    pub fn id(&self) -> RecordId {
+        RecordId {
+            producer: self.producer,
+            seq: self.seq,
+        }
+    }
+
+    /// Its partition, named.
+    pub fn at(&self, names: &Names) -> TopicPartition {
+        TopicPartition {
+            topic: names.text(self.topic),
+            partition: self.partition,
+        }
     }
 }
 
@@ -83,17 +189,10 @@ pub enum EventKind {
     /// The consumer gave back these partitions and goes on consuming the rest: an incremental
     /// protocol moves only what changes owner.
     Released(Vec<TopicPartition>),
-    /// The consumer received a record.
-    Consumed {
-        /// Where it came from.
-        at: TopicPartition,
-        /// Its offset.
-        offset: i64,
-        /// Its key.
-        key: Option<Arc<str>>,
-        /// The harness id header; for a record the harness did not produce, its location.
-        id: RecordId,
-    },
+    /// The consumer received these records, in order (one poll's, or one line's of a
+    /// process). Reports show a record an event.
+    #[serde(skip)]
+    Consumed(Records<ConsumedRecord>),
     /// The broker accepted a commit of these offsets (any commit: automatic, per record or poll,
     /// a `commit` step, or the final commit of a graceful close).
     Committed(Vec<(TopicPartition, i64)>),
@@ -105,15 +204,10 @@ pub enum EventKind {
     /// librdkafka left the group because the consumer did not poll within
     /// `max.poll.interval.ms` (the slow handler of course section 2.3).
     MaxPollExceeded,
-    /// The broker acknowledged a record.
-    Produced {
-        /// Where it went.
-        at: TopicPartition,
-        /// Its key.
-        key: Option<Arc<str>>,
-        /// The harness id.
-        id: RecordId,
-    },
+    /// The broker acknowledged these records, in order (the delivery reports one poll of
+    /// the producer served). Reports show a record an event.
+    #[serde(skip)]
+    Produced(Records<ProducedRecord>),
     /// A record could not be delivered.
     ProduceFailed {
         /// The kind of error librdkafka reported, e.g. `NotEnoughReplicas` or `MessageTimedOut`
@@ -145,6 +239,17 @@ pub enum EventKind {
     Brokers(Vec<i32>),
 }
 
+impl EventKind {
+    /// How many records a `Produced` or `Consumed` event holds; 0 for any other event.
+    pub fn records(&self) -> u64 {
+        match self {
+            EventKind::Consumed(records) => records.len() as u64,
+            EventKind::Produced(records) => records.len() as u64,
+            _ => 0,
+        }
+    }
+}
+
 /// One log entry.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -168,11 +273,62 @@ impl Event {
     }
 }
 
+/// Single records for the tests of what is made of the log, all named in one table.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::{Arc, LazyLock};
+
+    use super::{ConsumedRecord, EventKind, ProducedRecord, RecordId, Records};
+    use crate::run::names::Names;
+
+    /// The names every test record is interned in.
+    pub(crate) static NAMES: LazyLock<Arc<Names>> = LazyLock::new(Names::new);
+
+    /// The id `producer:seq`.
+    pub(crate) fn id(producer: &str, seq: u64) -> RecordId {
+        RecordId {
+            producer: NAMES.intern(producer),
+            seq,
+        }
+    }
+
+    /// One record of `id` consumed from `topic`/`partition` at `offset`.
+    pub(crate) fn consumed(topic: &str, partition: i32, offset: i64, id: RecordId) -> EventKind {
+        let record = ConsumedRecord {
+            offset,
+            seq: id.seq,
+            topic: NAMES.intern(topic),
+            partition,
+            key: None,
+            producer: id.producer,
+        };
+        EventKind::Consumed(Records::new(&NAMES, [record]))
+    }
+
+    /// One record of `id` acknowledged on `topic`/`partition`, with `key`.
+    pub(crate) fn produced(
+        topic: &str,
+        partition: i32,
+        key: Option<&str>,
+        id: RecordId,
+    ) -> EventKind {
+        let record = ProducedRecord {
+            seq: id.seq,
+            topic: NAMES.intern(topic),
+            partition,
+            key: key.map(|key| NAMES.intern(key)),
+            producer: id.producer,
+        };
+        EventKind::Produced(Records::new(&NAMES, [record]))
+    }
+}
+
 /// Append-only, shared by every actor of one run.
 #[derive(Debug)]
 pub struct EventLog {
     started: Instant,
     events: Mutex<Vec<Event>>,
+    names: Arc<Names>,
 }
 
 impl EventLog {
@@ -181,7 +337,13 @@ impl EventLog {
         Arc::new(EventLog {
             started: Instant::now(),
             events: Mutex::new(Vec::new()),
+            names: Names::new(),
         })
+    }
+
+    /// The names the per-record events refer to.
+    pub fn names(&self) -> &Arc<Names> {
+        &self.names
     }
 
     /// Time since the run started.
@@ -236,14 +398,14 @@ impl EventLog {
         self.lock().len()
     }
 
-    /// How many events from index `from` on satisfy `wanted`, and the log's length then:
+    /// The sum of `count` over the events from index `from` on, and the log's length then:
     /// follows a step without copying events.
-    pub fn count_since(&self, from: usize, wanted: impl Fn(&Event) -> bool) -> (u64, usize) {
+    pub fn count_since(&self, from: usize, count: impl Fn(&Event) -> u64) -> (u64, usize) {
         let events = self.lock();
-        let count = events
+        let sum = events
             .get(from..)
-            .map_or(0, |new| new.iter().filter(|e| wanted(e)).count() as u64);
-        (count, events.len())
+            .map_or(0, |new| new.iter().map(&count).sum());
+        (sum, events.len())
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Event>> {

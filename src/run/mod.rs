@@ -8,6 +8,8 @@ pub mod cluster_view;
 pub mod cluster_watch;
 pub mod events;
 pub mod faults;
+pub mod ids;
+pub mod names;
 pub mod record;
 pub mod state;
 
@@ -149,14 +151,11 @@ pub async fn run(
             missing,
         });
     }
-    let names = Arc::new(
-        TopicNames::suffixed(
-            plan.topics.iter().map(|t| t.name.as_str()),
-            plan.groups(),
-            cluster.run_suffix().as_deref(),
-        )
-        .with_actors(plan.actors.keys().map(String::as_str)),
-    );
+    let names = Arc::new(TopicNames::suffixed(
+        plan.topics.iter().map(|t| t.name.as_str()),
+        plan.groups(),
+        cluster.run_suffix().as_deref(),
+    ));
     let created = create_topics(plan, cluster).await;
     let outcome = match created {
         Ok(()) => run_timeline(plan, cluster, names, observer).await,
@@ -312,7 +311,7 @@ impl Runner<'_> {
                 _ = ticks.tick() => {
                     if let Some(actor) = &producer {
                         let (count, length) = log.count_since(seen, |e| {
-                            *e.actor == **actor && matches!(e.kind, events::EventKind::Produced { .. })
+                            if *e.actor == **actor { e.kind.records() } else { 0 }
                         });
                         acknowledged += count;
                         seen = length;

@@ -1,11 +1,13 @@
 //! What the run knows right now, folded from the event log as it grows: who is running, who
 //! holds which partitions, how much each actor has consumed and produced.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::events::{Event, EventKind, EventLog, RecordId, TopicPartition};
+use super::events::{Event, EventKind, EventLog, TopicPartition};
+use super::ids::IdSet;
+use super::names::{Names, Sym};
 use crate::scenario::plan::{Fault, PartitionRef};
 
 /// The partitions a consumer holds; `None` between a revocation and the next assignment.
@@ -66,9 +68,11 @@ pub struct LiveState {
     /// Consumer -> times it left its group for exceeding `max.poll.interval.ms`.
     pub max_poll_exceeded: BTreeMap<Arc<str>, u64>,
     /// Topic -> ids of acknowledged records.
-    pub produced_ids: HashMap<Arc<str>, HashSet<RecordId>>,
+    produced_ids: HashMap<Sym, IdSet>,
     /// Group -> ids of records its members consumed.
-    pub consumed_ids: HashMap<String, HashSet<RecordId>>,
+    pub consumed_ids: HashMap<String, IdSet>,
+    /// The names the log's records refer to.
+    names: Arc<Names>,
     /// Producer -> records whose delivery failed.
     pub failed: BTreeMap<Arc<str>, u64>,
     /// Partitions of the scenario's topics, as the cluster watch last saw them.
@@ -185,21 +189,26 @@ impl LiveState {
                     self.track_rebalance(&group, event.at, group_of);
                 }
             }
-            EventKind::Consumed { id, .. } => {
-                *self.consumed.entry(Arc::clone(&event.actor)).or_default() += 1;
+            EventKind::Consumed(records) => {
+                *self.consumed.entry(Arc::clone(&event.actor)).or_default() += records.len() as u64;
                 if let Some(group) = group_of(&event.actor) {
-                    self.consumed_ids
-                        .entry(group)
-                        .or_default()
-                        .insert(id.clone());
+                    let ids = self.consumed_ids.entry(group).or_default();
+                    for record in records.iter() {
+                        ids.insert(record.id());
+                    }
                 }
             }
-            EventKind::Produced { at, id, .. } => {
-                *self.produced.entry(Arc::clone(&event.actor)).or_default() += 1;
-                self.produced_ids
-                    .entry(Arc::clone(&at.topic))
-                    .or_default()
-                    .insert(id.clone());
+            EventKind::Produced(records) => {
+                if !Arc::ptr_eq(&self.names, records.names()) {
+                    self.names = Arc::clone(records.names());
+                }
+                *self.produced.entry(Arc::clone(&event.actor)).or_default() += records.len() as u64;
+                for record in records.iter() {
+                    self.produced_ids
+                        .entry(record.topic)
+                        .or_default()
+                        .insert(record.id());
+                }
             }
             EventKind::MaxPollExceeded => {
                 *self
@@ -285,6 +294,11 @@ impl LiveState {
                 && m.assigned_at.is_some_and(|at| at > since)
                 && group_of(name).as_deref() == Some(group)
         })
+    }
+
+    /// The ids of the records acknowledged to `topic` (its scenario name).
+    pub fn produced_to(&self, topic: &str) -> Option<&IdSet> {
+        self.produced_ids.get(&self.names.find(topic)?)
     }
 
     /// How many events of the log this state has folded in.

@@ -86,12 +86,17 @@ async fn fills_in_its_files_and_environment_and_reports_consumed_lines() {
         .all()
         .into_iter()
         .map(|e| e.kind)
-        .filter(|k| matches!(k, EventKind::Consumed { .. }))
+        .filter(|k| matches!(k, EventKind::Consumed(_)))
         .collect();
     match consumed.as_slice() {
-        [EventKind::Consumed { at, offset, id, .. }] => {
-            assert_eq!((&*at.topic, at.partition, *offset), ("orders", 2, 41));
-            assert_eq!(*id, RecordId::located(at, 41));
+        [EventKind::Consumed(records)] if records.len() == 1 => {
+            let names = records.names();
+            let at = records[0].at(names);
+            assert_eq!(
+                (&*at.topic, at.partition, records[0].offset),
+                ("orders", 2, 41)
+            );
+            assert_eq!(records[0].id(), RecordId::located(names, &at, 41));
         }
         other => panic!("expected one consumed record, got {other:?}"),
     }

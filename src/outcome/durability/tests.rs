@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::run::events::{RecordId, TopicPartition};
+use crate::run::events::testing;
 use crate::scenario::plan::Keys;
 
 fn producer(properties: &[(&str, &str)]) -> ProducerPlan {
@@ -50,17 +50,7 @@ fn event(kind: EventKind) -> Event {
 }
 
 fn acked(seq: u64) -> Event {
-    event(EventKind::Produced {
-        at: TopicPartition {
-            topic: Arc::from("orders"),
-            partition: 0,
-        },
-        key: None,
-        id: RecordId {
-            producer: Arc::from("p"),
-            seq,
-        },
-    })
+    event(testing::produced("orders", 0, None, testing::id("p", seq)))
 }
 
 fn failed(kind: &str) -> Event {

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::run::events::testing;
 
 fn at(ms: u64, actor: &str, kind: EventKind) -> Event {
     Event::at_ms(ms, actor, kind)
@@ -13,23 +14,11 @@ fn part(n: i32) -> TopicPartition {
     }
 }
 
-fn id(seq: u64) -> RecordId {
-    RecordId {
-        producer: Arc::from("p"),
-        seq,
-    }
-}
-
 fn consumed(ms: u64, actor: &str, partition: i32, seq: u64) -> Event {
     at(
         ms,
         actor,
-        EventKind::Consumed {
-            at: part(partition),
-            offset: 0,
-            key: None,
-            id: id(seq),
-        },
+        testing::consumed("t", partition, 0, testing::id("p", seq)),
     )
 }
 
@@ -37,11 +26,7 @@ fn acked(ms: u64, partition: i32, seq: u64) -> Event {
     at(
         ms,
         "p",
-        EventKind::Produced {
-            at: part(partition),
-            key: None,
-            id: id(seq),
-        },
+        testing::produced("t", partition, None, testing::id("p", seq)),
     )
 }
 

@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::run::events::TopicPartition;
+use crate::run::events::{TopicPartition, testing};
 use crate::scenario;
 
 fn plan() -> Plan {
@@ -25,13 +25,6 @@ fn at(ms: u64, actor: &str, kind: EventKind) -> Event {
     Event::at_ms(ms, actor, kind)
 }
 
-fn id(seq: u64) -> RecordId {
-    RecordId {
-        producer: Arc::from("p"),
-        seq,
-    }
-}
-
 fn orders() -> TopicPartition {
     TopicPartition {
         topic: Arc::from("orders"),
@@ -43,24 +36,16 @@ fn acked(ms: u64, seq: u64) -> Event {
     at(
         ms,
         "p",
-        EventKind::Produced {
-            at: orders(),
-            key: None,
-            id: id(seq),
-        },
+        testing::produced("orders", 0, None, testing::id("p", seq)),
     )
 }
 
 fn consumed(ms: u64, actor: &str, seq: u64) -> Event {
+    let offset = i64::try_from(seq).expect("small");
     at(
         ms,
         actor,
-        EventKind::Consumed {
-            at: orders(),
-            offset: i64::try_from(seq).expect("small"),
-            key: None,
-            id: id(seq),
-        },
+        testing::consumed("orders", 0, offset, testing::id("p", seq)),
     )
 }
 

@@ -7,7 +7,7 @@ fn event(at_s: f64, actor: &str, kind: EventKind) -> EventView {
     EventView {
         at_s,
         actor: actor.into(),
-        kind,
+        kind: KindView::Other(kind),
     }
 }
 

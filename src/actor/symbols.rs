@@ -1,0 +1,52 @@
+//! A client thread's own cache of the run's symbols for the bytes it reads with every record
+//! (topic names, the producer in an id header, keys): a record then costs a local lookup, no
+//! allocation and no shared lock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::TopicNames;
+use crate::run::names::{Names, Sym};
+
+/// Symbols already looked up by one client thread.
+#[derive(Debug)]
+pub struct SymbolCache {
+    names: Arc<Names>,
+    /// Cluster topic name -> the symbol of its scenario name.
+    topics: HashMap<String, Sym>,
+    texts: HashMap<Vec<u8>, Sym>,
+}
+
+impl SymbolCache {
+    /// An empty cache of `names`.
+    pub fn new(names: Arc<Names>) -> SymbolCache {
+        SymbolCache {
+            names,
+            topics: HashMap::new(),
+            texts: HashMap::new(),
+        }
+    }
+
+    /// The symbol of the scenario name of the cluster topic `physical`.
+    pub fn topic(&mut self, physical: &str, topics: &TopicNames) -> Sym {
+        if let Some(sym) = self.topics.get(physical) {
+            return *sym;
+        }
+        let sym = self.names.intern(&topics.logical(physical));
+        self.topics.insert(physical.to_owned(), sym);
+        sym
+    }
+
+    /// The symbol of `bytes` as text; `None` when they are not UTF-8.
+    pub fn text(&mut self, bytes: &[u8]) -> Option<Sym> {
+        if let Some(sym) = self.texts.get(bytes) {
+            return Some(*sym);
+        }
+        let sym = self.names.intern(std::str::from_utf8(bytes).ok()?);
+        self.texts.insert(bytes.to_vec(), sym);
+        Some(sym)
+    }
+}
+
+#[cfg(test)]
+mod tests;
