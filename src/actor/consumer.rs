@@ -22,6 +22,7 @@ use super::relay::Relay;
 use super::symbols::SymbolCache;
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
 use crate::run::events::{ConsumedRecord, EventKind, RecordId, Records, TopicPartition, split_id};
+use crate::run::names::Sym;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::ConsumerPlan;
 
@@ -172,12 +173,13 @@ impl ConsumerActor {
         if let Some(relay) = &relay {
             config.set("bootstrap.servers", relay.bootstrap());
         }
-        // Offsets are stored as records reach the poll loop (`consumed`), never by librdkafka:
+        // Offsets are stored as records reach the poll loop (`store_offsets`), never by librdkafka:
         // rust-rdkafka's close polls the consumer until it is closed and drops what that poll
         // returns, and librdkafka would store those records' offsets on the way, so the final
         // commit would skip records nobody consumed (seen under KIP-848, whose revocation on
         // close leaves the fetched records in the queue).
         config.set("enable.auto.offset.store", "false");
+
         let consumer: BaseConsumer<GroupMember> = config
             .create_with_context(GroupMember {
                 env: env.clone(),
@@ -415,6 +417,8 @@ impl Poller {
     /// Returns a command that arrived while processing, for the loop to handle next.
     fn poll_once(&self) -> Option<Command> {
         let mut records = Vec::new();
+        // Per partition, the last offset this poll took: stored once the poll has ended.
+        let mut reached: Vec<(Sym, i32, i64)> = Vec::new();
         // With `commit: per-record`, where each record was, to commit once it is processed.
         let mut received = Vec::new();
         let mut wait = POLL_WAIT;
@@ -434,12 +438,14 @@ impl Poller {
                     break;
                 }
                 Some(Ok(message)) => {
-                    records.push(self.consumed(&message));
-                    if let Err(e) = self.consumer.store_offset_from_message(&message) {
-                        // Its partition was revoked meanwhile: the new owner starts from the
-                        // last offset stored.
-                        tracing::debug!(actor = %self.env.name, "offset store: {e}");
+                    let record = self.consumed(&message);
+                    match reached.iter_mut().find(|(topic, partition, _)| {
+                        *topic == record.topic && *partition == record.partition
+                    }) {
+                        Some((_, _, offset)) => *offset = record.offset,
+                        None => reached.push((record.topic, record.partition, record.offset)),
                     }
+                    records.push(record);
                     if self.commit == CommitMode::PerRecord {
                         received.push((message.partition(), message.offset()));
                     }
@@ -451,6 +457,7 @@ impl Poller {
             }
             wait = Duration::ZERO;
         }
+        self.store_offsets(&reached);
         if records.is_empty() {
             return None;
         }
@@ -598,6 +605,20 @@ impl Poller {
                 .map_err(|e| e.to_string())?;
         }
         Ok(valid.count())
+    }
+
+    /// Stores the offsets after what the poll took, one call per partition rather than per
+    /// record: nothing commits between the poll's records.
+    fn store_offsets(&self, reached: &[(Sym, i32, i64)]) {
+        for (topic, partition, offset) in reached {
+            let logical = self.env.log.names().text(*topic);
+            let physical = self.env.topics.physical(&logical);
+            if let Err(e) = self.consumer.store_offset(physical, *partition, *offset) {
+                // Its partition was revoked meanwhile: the new owner starts from the last
+                // offset stored.
+                tracing::debug!(actor = %self.env.name, "offset store: {e}");
+            }
+        }
     }
 
     fn consumed(&self, message: &BorrowedMessage<'_>) -> ConsumedRecord {

@@ -65,10 +65,10 @@ pub fn pauses(
         .iter()
         .map(|span| {
             let until = span.ended.unwrap_or(end);
-            let during: Vec<Duration> = latencies
+            let during: Vec<u64> = latencies
                 .iter()
-                .filter(|(acked, latency)| waited_through(*acked, *latency, span.began, until))
-                .map(|(_, latency)| *latency)
+                .filter(|wait| wait.through(span.began, until))
+                .map(|wait| wait.latency_ns)
                 .collect();
             Pause {
                 stop_the_world_s: seconds(stop_the_world(events, span.began, until, is_member)),
@@ -105,12 +105,12 @@ pub fn steady_latency(
     let end = events.last().map_or(Duration::ZERO, |e| e.at);
     let outside = latencies(events, is_member)
         .into_iter()
-        .filter(|(acked, latency)| {
+        .filter(|wait| {
             !spans
                 .iter()
-                .any(|s| waited_through(*acked, *latency, s.began, s.ended.unwrap_or(end)))
+                .any(|s| wait.through(s.began, s.ended.unwrap_or(end)))
         })
-        .map(|(_, latency)| latency)
+        .map(|wait| wait.latency_ns)
         .collect();
     summary(outside)
 }
@@ -301,9 +301,36 @@ impl Acks {
     }
 }
 
+/// A record the group consumed: when it was acknowledged, and how long until the group first
+/// consumed it, in nanoseconds (16 bytes a record, for a million-record run).
+struct Wait {
+    acked_ns: u64,
+    latency_ns: u64,
+}
+
+impl Wait {
+    fn new(acked: Duration, latency: Duration) -> Wait {
+        let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        Wait {
+            acked_ns: ns(acked),
+            latency_ns: ns(latency),
+        }
+    }
+
+    /// Whether the record was waiting at some moment of `[from, until]`.
+    fn through(&self, from: Duration, until: Duration) -> bool {
+        waited_through(
+            Duration::from_nanos(self.acked_ns),
+            Duration::from_nanos(self.latency_ns),
+            from,
+            until,
+        )
+    }
+}
+
 /// For every record the group consumed: when it was acknowledged, and how long until the
 /// group first consumed it.
-fn latencies(events: &[Event], is_member: &impl Fn(&str) -> bool) -> Vec<(Duration, Duration)> {
+fn latencies(events: &[Event], is_member: &impl Fn(&str) -> bool) -> Vec<Wait> {
     let mut acked = Acks::default();
     for event in events {
         if let EventKind::Produced(records) = &event.kind {
@@ -320,7 +347,7 @@ fn latencies(events: &[Event], is_member: &impl Fn(&str) -> bool) -> Vec<(Durati
                 if consumed.insert(id)
                     && let Some(at) = acked.get(id)
                 {
-                    out.push((at, event.at.saturating_sub(at)));
+                    out.push(Wait::new(at, event.at.saturating_sub(at)));
                 }
             }
         }
@@ -328,13 +355,15 @@ fn latencies(events: &[Event], is_member: &impl Fn(&str) -> bool) -> Vec<(Durati
     out
 }
 
-fn summary(mut latencies: Vec<Duration>) -> Option<Latency> {
+/// Count, largest and 99th percentile of latencies in nanoseconds.
+fn summary(mut latencies: Vec<u64>) -> Option<Latency> {
     if latencies.is_empty() {
         return None;
     }
     latencies.sort_unstable();
-    let p99 = latencies[(latencies.len() * 99).div_ceil(100).saturating_sub(1)];
-    let max = latencies[latencies.len() - 1];
+    let p99 =
+        Duration::from_nanos(latencies[(latencies.len() * 99).div_ceil(100).saturating_sub(1)]);
+    let max = Duration::from_nanos(latencies[latencies.len() - 1]);
     let ms = |d: Duration| (d.as_secs_f64() * 10_000.0).round() / 10.0;
     Some(Latency {
         records: latencies.len(),
