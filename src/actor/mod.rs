@@ -3,6 +3,7 @@
 
 pub mod consumer;
 pub mod group_watch;
+mod main_queue;
 pub mod offsets;
 pub mod places;
 pub mod process;

@@ -19,6 +19,7 @@ use rdkafka::statistics::Statistics;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::main_queue::MainQueue;
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
 use crate::run::events::{EventKind, ProducedRecord, Records};
 use crate::run::names::Sym;
@@ -30,8 +31,12 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(120);
 const STATS_WAIT: Duration = Duration::from_secs(3);
 /// How long a producer may take to see partitions added to its topic.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long one poll of the delivery-report thread waits for a report.
-const POLL_WAIT: Duration = Duration::from_millis(100);
+/// How long the delivery-report thread sleeps at most when no event woke it: events are
+/// expected to wake it, this is only a safety net.
+const IDLE_WAIT: Duration = Duration::from_millis(100);
+/// How long a sender serves delivery reports before it tries again to queue a record that
+/// did not fit.
+const QUEUE_FULL_WAIT: Duration = Duration::from_millis(1);
 /// Statistics interval, so produce request counts can be read after each burst.
 pub const STATISTICS_INTERVAL_MS: &str = "100";
 
@@ -133,8 +138,8 @@ impl ProducerContext for Deliveries {
     }
 }
 
-/// The thread that serves the producer's delivery reports, as rdkafka's `ThreadedProducer`
-/// does, and logs each poll's acknowledgements as one event.
+/// The thread that serves the producer's delivery reports when no burst does (between bursts,
+/// and for a paced sender), and logs the acknowledgements of each wake-up as one event.
 struct Poller {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -147,9 +152,12 @@ impl Poller {
         let thread = std::thread::Builder::new()
             .name(format!("producer {}", shared.env.name))
             .spawn(move || {
+                polled.main.serve_from_this_thread();
                 while !stopped.load(Ordering::Relaxed) {
-                    polled.producer.poll(POLL_WAIT);
-                    polled.producer.context().record();
+                    if !polled.main.is_quiet() {
+                        polled.serve();
+                    }
+                    std::thread::park_timeout(IDLE_WAIT);
                 }
             })
             .map_err(|e| shared.error(format!("cannot start its poll thread: {e}")))?;
@@ -159,10 +167,11 @@ impl Poller {
         })
     }
 
-    /// Ends the thread once its current poll returns.
+    /// Ends the thread once it has served what it was serving.
     fn end(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
             let _ = thread.join();
         }
     }
@@ -170,13 +179,18 @@ impl Poller {
 
 impl Drop for Poller {
     fn drop(&mut self) {
-        // Not joined here: the poll returns within POLL_WAIT, and the thread holds its client.
+        // Not joined here: the thread holds its client and ends as soon as it wakes.
         self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
     }
 }
 
 struct Shared {
     env: ActorEnv,
+    /// Declared before the producer, so it is dropped before the client it watches.
+    main: MainQueue,
     producer: BaseProducer<Deliveries>,
     topic: String,
     next_seq: AtomicU64,
@@ -210,18 +224,24 @@ impl ProducerActor {
             stats_seen: AtomicU64::new(0),
             pending: Mutex::default(),
         };
-        let producer = config
-            .create_with_context(context)
-            .map_err(|e| ActorError {
-                actor: env.name.to_string(),
-                message: format!("cannot create the producer: {e}"),
-            })?;
+        let producer: BaseProducer<Deliveries> =
+            config
+                .create_with_context(context)
+                .map_err(|e| ActorError {
+                    actor: env.name.to_string(),
+                    message: format!("cannot create the producer: {e}"),
+                })?;
+        let main = MainQueue::watch(producer.client()).ok_or_else(|| ActorError {
+            actor: env.name.to_string(),
+            message: "librdkafka gave the producer no event queue".into(),
+        })?;
         let topic = env.topics.physical(&plan.topic).to_owned();
         let statistics = config
             .get("statistics.interval.ms")
             .is_some_and(|ms| ms.parse::<u64>().is_ok_and(|ms| ms > 0));
         let shared = Arc::new(Shared {
             env,
+            main,
             producer,
             topic,
             next_seq: AtomicU64::new(0),
@@ -312,9 +332,8 @@ impl ProducerActor {
             .producer
             .purge(PurgeConfig::default().queue().inflight());
         self.poller.end();
-        // The purged records' reports, served by the poll thread's last poll or by this one.
-        self.shared.producer.poll(Duration::ZERO);
-        self.shared.producer.context().record();
+        // The purged records' reports that the poll thread did not serve.
+        self.shared.serve();
         self.log_end(EventKind::Killed);
     }
 
@@ -348,9 +367,18 @@ impl Shared {
         let requests_before = self.fresh_produce_requests();
         let started = Instant::now();
         let mut id = String::new();
-        for n in 0..count {
-            self.send(keys.key_for(n), &body, &mut id)?;
+        {
+            // This thread serves the reports while it sends, as a raw client does; the
+            // acknowledgements of each report are logged as they are served.
+            let _quiet = self.main.quiet();
+            for n in 0..count {
+                self.send(keys.key_for(n), &body, &mut id)?;
+                self.producer.poll(Duration::ZERO);
+                self.producer.context().record();
+            }
         }
+        // The report thread serves the rest, woken as the quiet guard ends, while the flush
+        // below makes librdkafka send what lingers.
         self.settle()?;
         let took = started.elapsed();
         let produce_requests = self
@@ -383,6 +411,14 @@ impl Shared {
             sent += 1;
         }
         Ok(())
+    }
+
+    /// Serves every event on the queue and logs the acknowledgements among them as one event.
+    fn serve(&self) {
+        while !self.main.is_empty() {
+            self.producer.poll(Duration::ZERO);
+        }
+        self.producer.context().record();
     }
 
     fn learn_partitions(&self, partitions: i32) -> Result<(), ActorError> {
@@ -429,7 +465,8 @@ impl Shared {
         }
     }
 
-    /// Sends one record, waiting while librdkafka's queue is full.
+    /// Sends one record, serving delivery reports while librdkafka's queue is full (which only
+    /// the reports empty).
     fn send(&self, key: Option<&str>, body: &[u8], id: &mut String) -> Result<(), ActorError> {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         id.clear();
@@ -451,7 +488,8 @@ impl Shared {
                 Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
-                    std::thread::sleep(Duration::from_millis(1));
+                    self.producer.poll(QUEUE_FULL_WAIT);
+                    self.producer.context().record();
                 }
                 Err((e, _)) => return Err(self.error(format!("send: {e}"))),
             }
