@@ -51,6 +51,8 @@ enum Flow {
 
 /// How long one poll waits for a first record before the loop checks for stop or kill.
 const POLL_WAIT: Duration = Duration::from_millis(100);
+/// The most records room is made for at the start of a poll (`max_poll_records` can be huge).
+const MAX_BATCH_RESERVED: usize = 4096;
 /// How long a watermark query may take.
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -416,7 +418,7 @@ impl Poller {
     /// `max.poll.records`; then spend the processing time on each record, as a handler would.
     /// Returns a command that arrived while processing, for the loop to handle next.
     fn poll_once(&self) -> Option<Command> {
-        let mut records = Vec::new();
+        let mut records = Vec::with_capacity(self.max_poll_records.min(MAX_BATCH_RESERVED));
         // Per partition, the last offset this poll took: stored once the poll has ended.
         let mut reached: Vec<(Sym, i32, i64)> = Vec::new();
         // With `commit: per-record`, where each record was, to commit once it is processed.
@@ -439,12 +441,7 @@ impl Poller {
                 }
                 Some(Ok(message)) => {
                     let record = self.consumed(&message);
-                    match reached.iter_mut().find(|(topic, partition, _)| {
-                        *topic == record.topic && *partition == record.partition
-                    }) {
-                        Some((_, _, offset)) => *offset = record.offset,
-                        None => reached.push((record.topic, record.partition, record.offset)),
-                    }
+                    reach(&mut reached, &record);
                     records.push(record);
                     if self.commit == CommitMode::PerRecord {
                         received.push((message.partition(), message.offset()));
@@ -461,11 +458,9 @@ impl Poller {
         if records.is_empty() {
             return None;
         }
-        let polled = records.len();
-        let records = Records::new(self.env.log.names(), records);
         let batch = [
-            EventKind::Consumed(records.clone()),
-            EventKind::PollBatch(polled),
+            EventKind::Consumed(Records::new(self.env.log.names(), records.iter().copied())),
+            EventKind::PollBatch(records.len()),
         ];
         self.env.log.extend(&self.env.name, batch);
         if let Some(command) = self.process(&records, &received) {
@@ -630,7 +625,7 @@ impl Poller {
                 let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
                 let (producer, seq) = split_id(value)?;
                 Some(RecordId {
-                    producer: symbols.text(producer.as_bytes())?,
+                    producer: symbols.text(producer)?,
                     seq,
                 })
             })
@@ -664,6 +659,23 @@ impl Poller {
             tracing::warn!(actor = %self.env.name, "commit: {e}");
         }
     }
+}
+
+/// Notes that a poll took `record`: its partition's entry in `reached` moves to its offset.
+/// Records come in runs from one partition, so the entry touched last is kept at the end and
+/// looked at first.
+fn reach(reached: &mut Vec<(Sym, i32, i64)>, record: &ConsumedRecord) {
+    let same = |(topic, partition, _): &(Sym, i32, i64)| {
+        *topic == record.topic && *partition == record.partition
+    };
+    if let Some(last) = reached.last_mut().filter(|entry| same(entry)) {
+        last.2 = record.offset;
+        return;
+    }
+    if let Some(found) = reached.iter().position(same) {
+        reached.swap_remove(found);
+    }
+    reached.push((record.topic, record.partition, record.offset));
 }
 
 fn nanos(time: Duration) -> u64 {

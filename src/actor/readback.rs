@@ -83,6 +83,7 @@ pub fn read_back(
         let id = message.headers().and_then(|headers| {
             let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
             let (producer, seq) = split_id(value)?;
+            let producer = std::str::from_utf8(producer).ok()?;
             let producer = Arc::clone(
                 interned
                     .entry(producer.to_owned())

@@ -1,9 +1,11 @@
 //! A client thread's own cache of the run's symbols for the bytes it reads with every record
 //! (topic names, the producer in an id header, keys): a record then costs a local lookup, no
-//! allocation and no shared lock.
+//! allocation and no shared lock. The maps hash with FxHash: the keys are a few short names,
+//! looked up with every record, and SipHash's protection against chosen keys buys nothing here.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use super::TopicNames;
 use crate::run::names::{Names, Sym};
@@ -13,8 +15,8 @@ use crate::run::names::{Names, Sym};
 pub struct SymbolCache {
     names: Arc<Names>,
     /// Cluster topic name -> the symbol of its scenario name.
-    topics: HashMap<String, Sym>,
-    texts: HashMap<Vec<u8>, Sym>,
+    topics: FxHashMap<String, Sym>,
+    texts: FxHashMap<Vec<u8>, Sym>,
 }
 
 impl SymbolCache {
@@ -22,8 +24,8 @@ impl SymbolCache {
     pub fn new(names: Arc<Names>) -> SymbolCache {
         SymbolCache {
             names,
-            topics: HashMap::new(),
-            texts: HashMap::new(),
+            topics: FxHashMap::default(),
+            texts: FxHashMap::default(),
         }
     }
 

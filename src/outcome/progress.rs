@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::pauses::{Latency, Pause, members_of, pauses, steady_latency, whole_run};
 use super::timing::seconds;
 use crate::run::barrier::group_of;
-use crate::run::events::{ConsumedRecord, Event, EventKind, RecordId};
+use crate::run::events::{Event, EventKind, RecordId};
 use crate::run::ids::IdSet;
 use crate::run::names::Sym;
 use crate::run::state::LiveState;
@@ -188,7 +188,7 @@ impl Progress {
                 self.received
                     .entry(Arc::clone(actor))
                     .or_default()
-                    .extend(records.iter().map(ConsumedRecord::id));
+                    .extend(records.iter().map(|record| record.id()));
             }
             EventKind::Processed(records) => {
                 let done: Vec<RecordId> = self

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub use super::batch::Records;
+use super::batch::RunRecord;
 use super::names::{Names, Sym};
 use crate::scenario::plan::{Fault, PartitionRef};
 
@@ -52,17 +54,19 @@ impl RecordId {
     pub fn parse(header: &[u8], intern: impl FnOnce(&str) -> Sym) -> Option<RecordId> {
         let (producer, seq) = split_id(header)?;
         Some(RecordId {
-            producer: intern(producer),
+            producer: intern(std::str::from_utf8(producer).ok()?),
             seq,
         })
     }
 }
 
-/// The producer name and sequence number of a `producer:seq` header value.
-pub fn split_id(header: &[u8]) -> Option<(&str, u64)> {
-    let text = std::str::from_utf8(header).ok()?;
-    let (producer, seq) = text.rsplit_once(':')?;
-    Some((producer, seq.parse().ok()?))
+/// The producer name (as bytes: a consumer looks them up as they are) and sequence number of a
+/// `producer:seq` header value.
+pub fn split_id(header: &[u8]) -> Option<(&[u8], u64)> {
+    let colon = header.iter().rposition(|byte| *byte == b':')?;
+    let (producer, seq) = header.split_at(colon);
+    let seq = std::str::from_utf8(seq.get(1..)?).ok()?.parse().ok()?;
+    Some((producer, seq))
 }
 
 /// A record a consumer received, in 32 bytes: names are symbols of the run's `Names`.
@@ -97,36 +101,6 @@ pub struct ProducedRecord {
     pub producer: Sym,
 }
 
-/// The records of one event, with the names their symbols refer to.
-#[derive(Debug, Clone)]
-pub struct Records<T> {
-    names: Arc<Names>,
-    records: Arc<[T]>,
-}
-
-impl<T> Records<T> {
-    /// `records`, whose symbols are of `names`.
-    pub fn new(names: &Arc<Names>, records: impl Into<Arc<[T]>>) -> Records<T> {
-        Records {
-            names: Arc::clone(names),
-            records: records.into(),
-        }
-    }
-
-    /// The names the records' symbols refer to.
-    pub fn names(&self) -> &Arc<Names> {
-        &self.names
-    }
-}
-
-impl<T> std::ops::Deref for Records<T> {
-    type Target = [T];
-
-    fn deref(&self) -> &[T] {
-        &self.records
-    }
-}
-
 impl ConsumedRecord {
     /// Its id.
     pub fn id(&self) -> RecordId {
@@ -141,6 +115,48 @@ impl ConsumedRecord {
         TopicPartition {
             topic: names.text(self.topic),
             partition: self.partition,
+        }
+    }
+}
+
+impl RunRecord for ConsumedRecord {
+    fn follows(&self, previous: &ConsumedRecord) -> bool {
+        (self.topic, self.partition, self.producer, self.key)
+            == (
+                previous.topic,
+                previous.partition,
+                previous.producer,
+                previous.key,
+            )
+            && previous.offset.checked_add(1) == Some(self.offset)
+            && previous.seq.checked_add(1) == Some(self.seq)
+    }
+
+    fn advanced(&self, n: u32) -> ConsumedRecord {
+        ConsumedRecord {
+            offset: self.offset.saturating_add(i64::from(n)),
+            seq: self.seq.saturating_add(u64::from(n)),
+            ..*self
+        }
+    }
+}
+
+impl RunRecord for ProducedRecord {
+    fn follows(&self, previous: &ProducedRecord) -> bool {
+        (self.topic, self.partition, self.producer, self.key)
+            == (
+                previous.topic,
+                previous.partition,
+                previous.producer,
+                previous.key,
+            )
+            && previous.seq.checked_add(1) == Some(self.seq)
+    }
+
+    fn advanced(&self, n: u32) -> ProducedRecord {
+        ProducedRecord {
+            seq: self.seq.saturating_add(u64::from(n)),
+            ..*self
         }
     }
 }

@@ -4,6 +4,7 @@
 //! from what each step's note carries).
 
 pub mod barrier;
+mod batch;
 pub mod cluster_view;
 pub mod cluster_watch;
 pub mod events;

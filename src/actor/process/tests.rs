@@ -91,12 +91,10 @@ async fn fills_in_its_files_and_environment_and_reports_consumed_lines() {
     match consumed.as_slice() {
         [EventKind::Consumed(records)] if records.len() == 1 => {
             let names = records.names();
-            let at = records[0].at(names);
-            assert_eq!(
-                (&*at.topic, at.partition, records[0].offset),
-                ("orders", 2, 41)
-            );
-            assert_eq!(records[0].id(), RecordId::located(names, &at, 41));
+            let record = records.iter().next().expect("one record");
+            let at = record.at(names);
+            assert_eq!((&*at.topic, at.partition, record.offset), ("orders", 2, 41));
+            assert_eq!(record.id(), RecordId::located(names, &at, 41));
         }
         other => panic!("expected one consumed record, got {other:?}"),
     }
