@@ -21,7 +21,9 @@ use tokio::sync::oneshot;
 use super::relay::Relay;
 use super::symbols::SymbolCache;
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
-use crate::run::events::{ConsumedRecord, EventKind, RecordId, Records, TopicPartition, split_id};
+use crate::run::events::{
+    ConsumedRecord, EventKind, ProducedRecord, RecordId, Records, TopicPartition, split_id,
+};
 use crate::run::names::Sym;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::ConsumerPlan;
@@ -524,7 +526,7 @@ impl Poller {
                     ended = Some(end);
                     break;
                 }
-                let logical = self.env.log.names().text(record.topic);
+                let logical = self.env.log.names().text(record.sent.topic);
                 self.commit_after(self.env.topics.physical(&logical), *partition, *offset);
             }
         }
@@ -638,11 +640,13 @@ impl Poller {
             });
         ConsumedRecord {
             offset: message.offset(),
-            seq: id.seq,
-            topic,
-            partition: message.partition(),
-            key: message.key().and_then(|key| symbols.text(key)),
-            producer: id.producer,
+            sent: ProducedRecord {
+                seq: id.seq,
+                topic,
+                partition: message.partition(),
+                key: message.key().and_then(|key| symbols.text(key)),
+                producer: id.producer,
+            },
         }
     }
 
@@ -666,7 +670,7 @@ impl Poller {
 /// looked at first.
 fn reach(reached: &mut Vec<(Sym, i32, i64)>, record: &ConsumedRecord) {
     let same = |(topic, partition, _): &(Sym, i32, i64)| {
-        *topic == record.topic && *partition == record.partition
+        *topic == record.sent.topic && *partition == record.sent.partition
     };
     if let Some(last) = reached.last_mut().filter(|entry| same(entry)) {
         last.2 = record.offset;
@@ -675,7 +679,7 @@ fn reach(reached: &mut Vec<(Sym, i32, i64)>, record: &ConsumedRecord) {
     if let Some(found) = reached.iter().position(same) {
         reached.swap_remove(found);
     }
-    reached.push((record.topic, record.partition, record.offset));
+    reached.push((record.sent.topic, record.sent.partition, record.offset));
 }
 
 fn nanos(time: Duration) -> u64 {

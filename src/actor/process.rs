@@ -17,7 +17,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
 
 use super::{ActorEnv, ActorError};
-use crate::run::events::{ConsumedRecord, EventKind, Records, TopicPartition};
+use crate::run::events::{ConsumedRecord, EventKind, ProducedRecord, Records, TopicPartition};
 use crate::scenario::plan::{ConsumedLine, ProcessPlan};
 use crate::scenario::template::{Slot, Template};
 
@@ -448,11 +448,13 @@ async fn read_lines(
             let id = env.places.id_at(names, &at, offset).await;
             let consumed = ConsumedRecord {
                 offset,
-                seq: id.seq,
-                topic: names.intern(&at.topic),
-                partition: at.partition,
-                key: None,
-                producer: id.producer,
+                sent: ProducedRecord {
+                    seq: id.seq,
+                    topic: names.intern(&at.topic),
+                    partition: at.partition,
+                    key: None,
+                    producer: id.producer,
+                },
             };
             env.log.push(
                 &env.name,

@@ -12,8 +12,8 @@ use crate::actor::process::ProcessOutput;
 use crate::expect::compare::Figures;
 use crate::expect::{Failure, Problem};
 use crate::outcome::Outcome;
-use crate::run::events::{Event, EventKind, RecordId, TopicPartition};
-use crate::run::names::{Names, Sym};
+use crate::run::events::{Event, EventKind, RecordId, Records, RunRecord, TopicPartition};
+use crate::run::names::Names;
 use crate::scenario::plan::Plan;
 
 /// How one scenario ended on one target.
@@ -247,45 +247,53 @@ impl From<&Failure> for FailureView {
 impl EventView {
     /// The views of one event: one per record of a `Consumed` or `Produced` event.
     fn of(event: &Event) -> Vec<EventView> {
-        let view = |kind| EventView {
+        match &event.kind {
+            EventKind::Consumed(records) => {
+                EventView::per_record(event, records, |names, r| RecordView::Consumed {
+                    at: r.at(names),
+                    offset: r.offset,
+                    key: r.sent.key.map(|key| names.text(key)),
+                    id: IdView::of(names, r.id()),
+                })
+            }
+            EventKind::Produced(records) => {
+                EventView::per_record(event, records, |names, r| RecordView::Produced {
+                    at: r.at(names),
+                    key: r.key.map(|key| names.text(key)),
+                    id: IdView::of(names, r.id()),
+                })
+            }
+            other => vec![EventView::new(event, KindView::Other(other.clone()))],
+        }
+    }
+
+    /// One view of `event` for each of its `records`, as `record` spells it out.
+    fn per_record<T: RunRecord>(
+        event: &Event,
+        records: &Records<T>,
+        record: impl Fn(&Names, T) -> RecordView,
+    ) -> Vec<EventView> {
+        let names = records.names();
+        records
+            .iter()
+            .map(|r| EventView::new(event, KindView::Record(record(names, r))))
+            .collect()
+    }
+
+    fn new(event: &Event, kind: KindView) -> EventView {
+        EventView {
             at_s: seconds(event.at),
             actor: event.actor.to_string(),
             kind,
-        };
-        let id = |names: &Names, id: RecordId| IdView {
+        }
+    }
+}
+
+impl IdView {
+    fn of(names: &Names, id: RecordId) -> IdView {
+        IdView {
             producer: names.text(id.producer),
             seq: id.seq,
-        };
-        let key = |names: &Names, key: Option<Sym>| key.map(|key| names.text(key));
-        match &event.kind {
-            EventKind::Consumed(records) => {
-                let names = records.names();
-                records
-                    .iter()
-                    .map(|r| {
-                        view(KindView::Record(RecordView::Consumed {
-                            at: r.at(names),
-                            offset: r.offset,
-                            key: key(names, r.key),
-                            id: id(names, r.id()),
-                        }))
-                    })
-                    .collect()
-            }
-            EventKind::Produced(records) => {
-                let names = records.names();
-                records
-                    .iter()
-                    .map(|r| {
-                        view(KindView::Record(RecordView::Produced {
-                            at: r.at(names),
-                            key: key(names, r.key),
-                            id: id(names, r.id()),
-                        }))
-                    })
-                    .collect()
-            }
-            other => vec![view(KindView::Other(other.clone()))],
         }
     }
 }

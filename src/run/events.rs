@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use super::batch::Records;
-use super::batch::RunRecord;
+pub use super::batch::{Records, RunRecord};
 use super::names::{Names, Sym};
 use crate::scenario::plan::{Fault, PartitionRef};
 
@@ -69,24 +68,9 @@ pub fn split_id(header: &[u8]) -> Option<(&[u8], u64)> {
     Some((producer, seq))
 }
 
-/// A record a consumer received, in 32 bytes: names are symbols of the run's `Names`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConsumedRecord {
-    /// Its offset.
-    pub offset: i64,
-    /// The sequence number of its id.
-    pub seq: u64,
-    /// Its topic, by the scenario's name.
-    pub topic: Sym,
-    /// Its partition.
-    pub partition: i32,
-    /// Its key, if it has one that is text.
-    pub key: Option<Sym>,
-    /// The producer of its id.
-    pub producer: Sym,
-}
-
-/// A record the broker acknowledged, in 24 bytes.
+/// A record as its producer sent it, in 24 bytes: its id, its partition and its key, as
+/// symbols of the run's `Names`. An acknowledgement logs it as it is; a consumer's read adds the
+/// offset (`ConsumedRecord`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProducedRecord {
     /// The sequence number of its id.
@@ -101,7 +85,16 @@ pub struct ProducedRecord {
     pub producer: Sym,
 }
 
-impl ConsumedRecord {
+/// A record a consumer received, in 32 bytes: the record as sent, and its offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    /// Its offset.
+    pub offset: i64,
+    /// The record as its producer sent it.
+    pub sent: ProducedRecord,
+}
+
+impl ProducedRecord {
     /// Its id.
     pub fn id(&self) -> RecordId {
         RecordId {
@@ -119,25 +112,15 @@ impl ConsumedRecord {
     }
 }
 
-impl RunRecord for ConsumedRecord {
-    fn follows(&self, previous: &ConsumedRecord) -> bool {
-        (self.topic, self.partition, self.producer, self.key)
-            == (
-                previous.topic,
-                previous.partition,
-                previous.producer,
-                previous.key,
-            )
-            && previous.offset.checked_add(1) == Some(self.offset)
-            && previous.seq.checked_add(1) == Some(self.seq)
+impl ConsumedRecord {
+    /// Its id.
+    pub fn id(&self) -> RecordId {
+        self.sent.id()
     }
 
-    fn advanced(&self, n: u32) -> ConsumedRecord {
-        ConsumedRecord {
-            offset: self.offset.saturating_add(i64::from(n)),
-            seq: self.seq.saturating_add(u64::from(n)),
-            ..*self
-        }
+    /// Its partition, named.
+    pub fn at(&self, names: &Names) -> TopicPartition {
+        self.sent.at(names)
     }
 }
 
@@ -161,20 +144,15 @@ impl RunRecord for ProducedRecord {
     }
 }
 
-impl ProducedRecord {
-    /// Its id.
-    pub fn id(&self) -> RecordId {
-        RecordId {
-            producer: self.producer,
-            seq: self.seq,
-        }
+impl RunRecord for ConsumedRecord {
+    fn follows(&self, previous: &ConsumedRecord) -> bool {
+        self.sent.follows(&previous.sent) && previous.offset.checked_add(1) == Some(self.offset)
     }
 
-    /// Its partition, named.
-    pub fn at(&self, names: &Names) -> TopicPartition {
-        TopicPartition {
-            topic: names.text(self.topic),
-            partition: self.partition,
+    fn advanced(&self, n: u32) -> ConsumedRecord {
+        ConsumedRecord {
+            offset: self.offset.saturating_add(i64::from(n)),
+            sent: self.sent.advanced(n),
         }
     }
 }
@@ -312,11 +290,13 @@ pub(crate) mod testing {
     pub(crate) fn consumed(topic: &str, partition: i32, offset: i64, id: RecordId) -> EventKind {
         let record = ConsumedRecord {
             offset,
-            seq: id.seq,
-            topic: NAMES.intern(topic),
-            partition,
-            key: None,
-            producer: id.producer,
+            sent: ProducedRecord {
+                seq: id.seq,
+                topic: NAMES.intern(topic),
+                partition,
+                key: None,
+                producer: id.producer,
+            },
         };
         EventKind::Consumed(Records::new(&NAMES, [record]))
     }

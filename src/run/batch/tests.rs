@@ -1,16 +1,18 @@
 use super::*;
-use crate::run::events::ConsumedRecord;
+use crate::run::events::{ConsumedRecord, ProducedRecord};
 use crate::run::names::Names;
 
 /// A record of `producer`'s sequence number `seq`, read at `offset` of partition `partition`.
 fn read(names: &Names, producer: &str, seq: u64, partition: i32, offset: i64) -> ConsumedRecord {
     ConsumedRecord {
         offset,
-        seq,
-        topic: names.intern("orders"),
-        partition,
-        key: None,
-        producer: names.intern(producer),
+        sent: ProducedRecord {
+            seq,
+            topic: names.intern("orders"),
+            partition,
+            key: None,
+            producer: names.intern(producer),
+        },
     }
 }
 
@@ -46,9 +48,10 @@ fn a_gap_another_partition_producer_or_key_starts_a_new_run() {
     written.extend((0..10).map(|n| read(&names, "q", 30 + n, 1, 10 + n as i64)));
     // A key from here on.
     let keyed = names.intern("k");
-    written.extend((0..10).map(|n| ConsumedRecord {
-        key: Some(keyed),
-        ..read(&names, "q", 40 + n, 1, 20 + n as i64)
+    written.extend((0..10).map(|n| {
+        let mut record = read(&names, "q", 40 + n, 1, 20 + n as i64);
+        record.sent.key = Some(keyed);
+        record
     }));
     let records = Records::new(&names, written.iter().copied());
     assert_eq!(runs(&records), Some(5));
