@@ -1,6 +1,7 @@
 //! `scenario-run`: runs scenario files on a cluster and reports PASS / FAIL.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +14,7 @@ use kafka_scenario::cluster::target::TargetError;
 use kafka_scenario::cluster::{Target, TargetOptions};
 use kafka_scenario::expect::compare::{Comparison, compare};
 use kafka_scenario::report::html::index_html;
-use kafka_scenario::report::json::results_json;
+use kafka_scenario::report::json::write_results_json;
 use kafka_scenario::report::junit::junit;
 use kafka_scenario::report::results::ScenarioResult;
 use kafka_scenario::report::terminal;
@@ -274,16 +275,15 @@ fn write_reports(
 ) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let junit = junit(results, comparisons).map_err(|e| format!("junit.xml: {e}"))?;
-    let json = results_json(results, comparisons).map_err(|e| format!("results.json: {e}"))?;
     let html = index_html(results, comparisons);
-    for (name, text) in [
-        ("junit.xml", junit),
-        ("results.json", json),
-        ("index.html", html),
-    ] {
+    for (name, text) in [("junit.xml", junit), ("index.html", html)] {
         std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))?;
     }
-    Ok(())
+    let json = dir.join("results.json");
+    let file = std::fs::File::create(&json).map_err(|e| format!("results.json: {e}"))?;
+    let mut out = std::io::BufWriter::new(file);
+    write_results_json(&mut out, results, comparisons).map_err(|e| format!("results.json: {e}"))?;
+    out.flush().map_err(|e| format!("results.json: {e}"))
 }
 
 /// Prints the KafkaTopics each scenario would apply, with run-unique names; touches nothing.

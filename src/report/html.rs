@@ -155,7 +155,7 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
         .fold(result.seconds, f64::max)
         .max(0.001);
     let x = |t: f64| LEFT + t / end * WIDTH;
-    let lanes = lanes(&result.events, end, &x);
+    let lanes = lanes(result.events.iter(), end, &x);
     let height = TOP + LANE * lanes.len() as f64 + 24.0;
     let _ = write!(
         page,
@@ -268,7 +268,11 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
 }
 
 /// A lane per actor, in the order they first appear.
-fn lanes(events: &[EventView], end: f64, x: &impl Fn(f64) -> f64) -> Vec<(String, Lane)> {
+fn lanes(
+    events: impl Iterator<Item = EventView>,
+    end: f64,
+    x: &impl Fn(f64) -> f64,
+) -> Vec<(String, Lane)> {
     let mut order: Vec<String> = Vec::new();
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
     // Actor -> since when it owns which partitions (never none).

@@ -17,14 +17,19 @@ struct ResultsFile<'a> {
     comparisons: &'a [Comparison],
 }
 
-/// `results.json` for these results and comparisons.
-pub fn results_json(
+/// Writes `results.json` for these results and comparisons to `out`, as it is made: a
+/// million-record run spells out two million events, which are never held whole.
+pub fn write_results_json(
+    out: impl std::io::Write,
     results: &[ScenarioResult],
     comparisons: &[Comparison],
-) -> Result<String, serde_json::Error> {
-    serde_json::to_string_pretty(&ResultsFile {
-        version: env!("CARGO_PKG_VERSION"),
-        scenarios: results,
-        comparisons,
-    })
+) -> Result<(), serde_json::Error> {
+    serde_json::to_writer_pretty(
+        out,
+        &ResultsFile {
+            version: env!("CARGO_PKG_VERSION"),
+            scenarios: results,
+            comparisons,
+        },
+    )
 }

@@ -39,8 +39,8 @@ pub struct ScenarioResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
     /// Every event the run logged, when it ran.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<EventView>,
+    #[serde(skip_serializing_if = "EventViews::is_empty")]
+    pub events: EventViews,
     /// Where each step of the timeline started and ended, when it ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepView>,
@@ -184,7 +184,7 @@ impl ScenarioResult {
             seconds: seconds(record.wall_time),
             failures: finished.failures.iter().map(FailureView::from).collect(),
             outcome: Some(finished.outcome.clone()),
-            events: record.events.iter().flat_map(EventView::of).collect(),
+            events: EventViews::from(record.events.clone()),
             steps: record
                 .steps
                 .iter()
@@ -216,7 +216,7 @@ impl ScenarioResult {
             seconds: 0.0,
             failures: Vec::new(),
             outcome: None,
-            events: Vec::new(),
+            events: EventViews::default(),
             steps: Vec::new(),
             processes: BTreeMap::new(),
         }
@@ -241,6 +241,36 @@ impl From<&Failure> for FailureView {
             expected,
             actual,
         }
+    }
+}
+
+/// Every event a run logged, as the log keeps them (a poll's records in one event). Reports
+/// see one view per record, made as they read or write them: a million-record run is not held
+/// a second time, spelt out.
+#[derive(Debug, Clone, Default)]
+pub struct EventViews(Vec<Event>);
+
+impl EventViews {
+    /// Whether the run logged nothing (it did not run).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The views, one per record of a `Consumed` or `Produced` event, one per other event.
+    pub fn iter(&self) -> impl Iterator<Item = EventView> + '_ {
+        self.0.iter().flat_map(EventView::of)
+    }
+}
+
+impl From<Vec<Event>> for EventViews {
+    fn from(events: Vec<Event>) -> EventViews {
+        EventViews(events)
+    }
+}
+
+impl Serialize for EventViews {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 

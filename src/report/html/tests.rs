@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::run::events::TopicPartition;
+use crate::run::events::{Event, TopicPartition};
 
 fn event(at_s: f64, actor: &str, kind: EventKind) -> EventView {
     EventView {
@@ -18,7 +18,7 @@ fn partition(n: i32) -> TopicPartition {
     }
 }
 
-fn result(name: &str, events: Vec<EventView>) -> ScenarioResult {
+fn result(name: &str, events: Vec<Event>) -> ScenarioResult {
     ScenarioResult {
         scenario: name.into(),
         variant: None,
@@ -28,7 +28,7 @@ fn result(name: &str, events: Vec<EventView>) -> ScenarioResult {
         seconds: 10.0,
         failures: Vec::new(),
         outcome: None,
-        events,
+        events: events.into(),
         steps: Vec::new(),
         processes: Default::default(),
     }
@@ -51,7 +51,7 @@ fn ownership_becomes_bars_from_assignment_to_revocation_or_the_end() {
         event(5.0, "c1", EventKind::Assigned(vec![partition(0)])),
         event(2.0, "(cluster)", EventKind::Brokers(vec![1])),
     ];
-    let lanes = lanes(&events, 10.0, &|t| t * 10.0);
+    let lanes = lanes(events.into_iter(), 10.0, &|t| t * 10.0);
     assert_eq!(lanes.len(), 1, "the cluster has no lane");
     let (name, lane) = &lanes[0];
     assert_eq!(name, "c1");
@@ -67,7 +67,7 @@ fn ownership_becomes_bars_from_assignment_to_revocation_or_the_end() {
 
 #[test]
 fn one_timeline_per_scenario_that_ran_and_names_are_escaped() {
-    let ran = result("a<b", vec![event(0.0, "c&1", EventKind::Started)]);
+    let ran = result("a<b", vec![Event::at_ms(0, "c&1", EventKind::Started)]);
     let skipped = ScenarioResult {
         verdict: Verdict::NotRunnable("needs create-partitions".into()),
         ..result("growth", Vec::new())
@@ -90,7 +90,7 @@ fn a_release_ends_the_bar_and_one_goes_on_with_what_was_kept() {
         event(3.0, "c1", EventKind::Released(vec![partition(1)])),
         event(6.0, "c1", EventKind::Released(vec![partition(0)])),
     ];
-    let lanes = lanes(&events, 10.0, &|t| t * 10.0);
+    let lanes = lanes(events.into_iter(), 10.0, &|t| t * 10.0);
     assert_eq!(
         lanes[0].1.bars,
         vec![

@@ -12,7 +12,7 @@ fn result(name: &str, verdict: Verdict, failures: Vec<FailureView>) -> ScenarioR
         seconds: 1.5,
         failures,
         outcome: None,
-        events: Vec::new(),
+        events: Default::default(),
         steps: Vec::new(),
         processes: Default::default(),
     }
