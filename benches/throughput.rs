@@ -1,7 +1,7 @@
 //! The harness's own clients against raw rdkafka on the same embedded cluster, in one run:
 //! the producer actor against a `BaseProducer`, and the consumer actor against a
 //! `BaseConsumer`, for 50,000 and for 1,000,000 records of 10 bytes on 32 partitions. Each pair
-//! runs 7 rounds, and the side that goes first alternates from round to round. The run prints
+//! runs 11 rounds, and the side that goes first alternates from round to round. The run prints
 //! the median and the spread (min-max) of each side, and the ratio of the medians
 //! (harness / raw; issue 11 asks for at least 0.95). Run with `cargo bench --bench throughput`.
 //!
@@ -38,7 +38,9 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 const SIZES: [u64; 2] = [50_000, 1_000_000];
 const PAYLOAD: usize = 10;
 const PARTITIONS: i32 = 32;
-const ROUNDS: usize = 7;
+/// Rounds per pair. Issue 11 asks for at least 7; a 50,000-record read lasts some 25 ms, and
+/// each side's rounds spread over ±20 %, so the medians need more.
+const ROUNDS: usize = 11;
 /// How long a fetch that finds nothing new waits on the broker, for both consumers. At
 /// librdkafka's 500 ms, whether a 50,000-record read hit such a wait decided its time: both
 /// sides jumped between 0.1 and 3 million records/s from round to round.

@@ -425,6 +425,9 @@ impl Poller {
         let mut reached: Vec<(Sym, i32, i64)> = Vec::new();
         // With `commit: per-record`, where each record was, to commit once it is processed.
         let mut received = Vec::new();
+        // The record before, kept alive so that its topic is too: a record of the same topic
+        // object needs no lookup of its name.
+        let mut previous: Option<(BorrowedMessage<'_>, Sym)> = None;
         let mut wait = POLL_WAIT;
         while records.len() < self.max_poll_records {
             match self.consumer.poll(wait) {
@@ -442,12 +445,22 @@ impl Poller {
                     break;
                 }
                 Some(Ok(message)) => {
-                    let record = self.consumed(&message);
+                    let topic = match &previous {
+                        Some((before, topic)) if before.topic_ptr() == message.topic_ptr() => {
+                            *topic
+                        }
+                        _ => self
+                            .symbols
+                            .borrow_mut()
+                            .topic(message.topic(), &self.env.topics),
+                    };
+                    let record = self.consumed(&message, topic);
                     reach(&mut reached, &record);
                     records.push(record);
                     if self.commit == CommitMode::PerRecord {
                         received.push((message.partition(), message.offset()));
                     }
+                    previous = Some((message, topic));
                 }
             }
             if self.freezing.load(Ordering::Acquire) {
@@ -618,9 +631,9 @@ impl Poller {
         }
     }
 
-    fn consumed(&self, message: &BorrowedMessage<'_>) -> ConsumedRecord {
+    /// The record `message` is, its topic being the symbol `topic`.
+    fn consumed(&self, message: &BorrowedMessage<'_>, topic: Sym) -> ConsumedRecord {
         let mut symbols = self.symbols.borrow_mut();
-        let topic = symbols.topic(message.topic(), &self.env.topics);
         let id = message
             .headers()
             .and_then(|headers| {
