@@ -469,6 +469,8 @@ impl Poller {
             }
             wait = Duration::ZERO;
         }
+        // Not held while the records are processed, nor through a freeze.
+        drop(previous);
         self.store_offsets(&reached);
         if records.is_empty() {
             return None;
