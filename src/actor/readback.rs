@@ -2,7 +2,7 @@
 //! from the earliest offset to the high watermark of each partition: what the cluster really
 //! kept, to be set against what each producer was told.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,7 +56,7 @@ pub fn read_back(
     reader
         .assign(&list)
         .map_err(|e| format!("cannot assign: {e}"))?;
-    let mut interned: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let mut interned: BTreeSet<Arc<str>> = BTreeSet::new();
     while !ends.is_empty() {
         if Instant::now() > deadline {
             let left: Vec<String> = ends
@@ -84,11 +84,15 @@ pub fn read_back(
             let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
             let (producer, seq) = split_id(value)?;
             let producer = std::str::from_utf8(producer).ok()?;
-            let producer = Arc::clone(
-                interned
-                    .entry(producer.to_owned())
-                    .or_insert_with(|| Arc::from(producer)),
-            );
+            // Looked up before anything is allocated: a known producer costs no copy.
+            let producer = match interned.get(producer) {
+                Some(known) => Arc::clone(known),
+                None => {
+                    let new = Arc::<str>::from(producer);
+                    interned.insert(Arc::clone(&new));
+                    new
+                }
+            };
             Some((producer, seq))
         });
         if let Some((producer, seq)) = id {

@@ -148,12 +148,7 @@ struct Lane {
 }
 
 fn timeline(page: &mut String, result: &ScenarioResult) {
-    let end = result
-        .events
-        .iter()
-        .map(|e| e.at_s)
-        .fold(result.seconds, f64::max)
-        .max(0.001);
+    let end = result.events.last_s().max(result.seconds).max(0.001);
     let x = |t: f64| LEFT + t / end * WIDTH;
     let lanes = lanes(result.events.iter(), end, &x);
     let height = TOP + LANE * lanes.len() as f64 + 24.0;

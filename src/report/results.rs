@@ -256,6 +256,11 @@ impl EventViews {
         self.0.is_empty()
     }
 
+    /// When the last event was logged, in seconds (0 when none was), without spelling any out.
+    pub fn last_s(&self) -> f64 {
+        self.0.iter().map(|e| seconds(e.at)).fold(0.0, f64::max)
+    }
+
     /// The views, one per record of a `Consumed` or `Produced` event, one per other event.
     pub fn iter(&self) -> impl Iterator<Item = EventView> + '_ {
         self.0.iter().flat_map(EventView::of)
