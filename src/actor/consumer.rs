@@ -14,13 +14,14 @@ use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
-use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use tokio::sync::oneshot;
 
+use super::id_header::id_header;
 use super::relay::Relay;
 use super::symbols::SymbolCache;
-use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
+use super::{ActorEnv, ActorError};
 use crate::run::events::{
     ConsumedRecord, EventKind, ProducedRecord, RecordId, Records, TopicPartition, split_id,
 };
@@ -639,10 +640,9 @@ impl Poller {
         let id = message
             .headers()
             .and_then(|headers| {
-                let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
-                let (producer, seq) = split_id(value)?;
+                let (producer, seq) = split_id(id_header(headers)?)?;
                 Some(RecordId {
-                    producer: symbols.text(producer)?,
+                    producer: symbols.producer(producer)?,
                     seq,
                 })
             })

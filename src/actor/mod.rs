@@ -3,6 +3,7 @@
 
 pub mod consumer;
 pub mod group_watch;
+pub mod id_header;
 mod main_queue;
 pub mod offsets;
 pub mod places;
@@ -24,7 +25,10 @@ pub use consumer::ConsumerActor;
 pub use producer::ProducerActor;
 
 /// Header carrying the harness's record id (`<producer actor>:<sequence>`).
-pub const RECORD_ID_HEADER: &str = "ks-id";
+pub const RECORD_ID_HEADER: &str = match id_header::NAME.to_str() {
+    Ok(name) => name,
+    Err(_) => panic!("the id header's name is UTF-8"),
+};
 
 /// Scenario topic and group names and the names used on the cluster.
 #[derive(Debug, Clone, Default)]

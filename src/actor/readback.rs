@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use rdkafka::Offset;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::Message;
 use rdkafka::topic_partition_list::TopicPartitionList;
 
-use super::{RECORD_ID_HEADER, TopicNames};
+use super::TopicNames;
+use super::id_header::id_header;
 use crate::run::events::split_id;
 use crate::run::record::Stored;
 
@@ -81,8 +82,7 @@ pub fn read_back(
         }
         stored.records += 1;
         let id = message.headers().and_then(|headers| {
-            let value = headers.iter().find(|h| h.key == RECORD_ID_HEADER)?.value?;
-            let (producer, seq) = split_id(value)?;
+            let (producer, seq) = split_id(id_header(headers)?)?;
             let producer = std::str::from_utf8(producer).ok()?;
             // Looked up before anything is allocated: a known producer costs no copy.
             let producer = match interned.get(producer) {

@@ -17,6 +17,9 @@ pub struct SymbolCache {
     /// Cluster topic name -> the symbol of its scenario name.
     topics: FxHashMap<String, Sym>,
     texts: FxHashMap<Vec<u8>, Sym>,
+    /// The producer named last and its symbol: records come in runs from one producer, so a
+    /// comparison of a few bytes usually spares the hashing.
+    last_producer: (Vec<u8>, Option<Sym>),
 }
 
 impl SymbolCache {
@@ -26,6 +29,7 @@ impl SymbolCache {
             names,
             topics: FxHashMap::default(),
             texts: FxHashMap::default(),
+            last_producer: (Vec::new(), None),
         }
     }
 
@@ -37,6 +41,20 @@ impl SymbolCache {
         let sym = self.names.intern(&topics.logical(physical));
         self.topics.insert(physical.to_owned(), sym);
         sym
+    }
+
+    /// The symbol of the producer named `bytes` in an id header; `None` when they are not UTF-8.
+    pub fn producer(&mut self, bytes: &[u8]) -> Option<Sym> {
+        let (last, sym) = &mut self.last_producer;
+        if let Some(sym) = sym.filter(|_| last.as_slice() == bytes) {
+            return Some(sym);
+        }
+        let found = self.text(bytes)?;
+        let (last, sym) = &mut self.last_producer;
+        last.clear();
+        last.extend_from_slice(bytes);
+        *sym = Some(found);
+        Some(found)
     }
 
     /// The symbol of `bytes` as text; `None` when they are not UTF-8.

@@ -9,11 +9,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 
-use super::{ActorError, RECORD_ID_HEADER, TopicNames, client_config};
+use super::id_header::id_header;
+use super::{ActorError, TopicNames, client_config};
 use crate::run::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};
 
 /// How long one poll of the tail waits.
@@ -222,9 +223,7 @@ impl Tail {
     }
 
     fn delivered(&self, message: &rdkafka::message::BorrowedMessage<'_>) {
-        let harness = message
-            .headers()
-            .is_some_and(|h| h.iter().any(|h| h.key == RECORD_ID_HEADER));
+        let harness = message.headers().is_some_and(|h| id_header(h).is_some());
         if harness {
             return;
         }

@@ -19,3 +19,17 @@ fn text_is_interned_in_the_shared_names() {
     assert_eq!(cache.text(b"key1"), Some(key));
     assert_eq!(cache.text(&[0xff, 0xfe]), None);
 }
+
+#[test]
+fn a_producer_is_found_again_after_another() {
+    let names = Names::new();
+    let mut cache = SymbolCache::new(Arc::clone(&names));
+    let first = cache.producer(b"p1").expect("UTF-8");
+    let second = cache.producer(b"p2").expect("UTF-8");
+    assert_ne!(first, second);
+    assert_eq!(cache.producer(b"p2"), Some(second));
+    assert_eq!(cache.producer(b"p1"), Some(first));
+    assert_eq!(names.find("p1"), Some(first));
+    assert_eq!(cache.producer(&[0xff]), None);
+    assert_eq!(cache.producer(b"p1"), Some(first));
+}
