@@ -23,7 +23,7 @@ use super::relay::Relay;
 use super::symbols::SymbolCache;
 use super::{ActorEnv, ActorError};
 use crate::run::events::{
-    ConsumedRecord, EventKind, ProducedRecord, RecordId, Records, TopicPartition, split_id,
+    ConsumedRecord, EventKind, ProducedRecord, RecordId, RunsBuilder, TopicPartition, split_id,
 };
 use crate::run::names::Sym;
 use crate::scenario::model::CommitMode;
@@ -54,8 +54,6 @@ enum Flow {
 
 /// How long one poll waits for a first record before the loop checks for stop or kill.
 const POLL_WAIT: Duration = Duration::from_millis(100);
-/// The most records room is made for at the start of a poll (`max_poll_records` can be huge).
-const MAX_BATCH_RESERVED: usize = 4096;
 /// How long a watermark query may take.
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -213,6 +211,7 @@ impl ConsumerActor {
                 .is_some_and(|v| matches!(v, "earliest" | "smallest" | "beginning")),
             inbox,
             symbols: RefCell::new(SymbolCache::new(Arc::clone(env.log.names()))),
+            batch: RefCell::default(),
         };
         let thread = std::thread::Builder::new()
             .name(format!("consumer-{}", env.name))
@@ -340,6 +339,8 @@ struct Poller {
     reset_to_earliest: bool,
     inbox: mpsc::Receiver<Command>,
     symbols: RefCell<SymbolCache>,
+    /// The records of the poll under way, gathered into runs as they come; reused by every poll.
+    batch: RefCell<RunsBuilder<ConsumedRecord>>,
 }
 
 impl Poller {
@@ -421,16 +422,16 @@ impl Poller {
     /// `max.poll.records`; then spend the processing time on each record, as a handler would.
     /// Returns a command that arrived while processing, for the loop to handle next.
     fn poll_once(&self) -> Option<Command> {
-        let mut records = Vec::with_capacity(self.max_poll_records.min(MAX_BATCH_RESERVED));
+        let mut batch = self.batch.borrow_mut();
         // Per partition, the last offset this poll took: stored once the poll has ended.
         let mut reached: Vec<(Sym, i32, i64)> = Vec::new();
         // With `commit: per-record`, where each record was, to commit once it is processed.
-        let mut received = Vec::new();
+        let mut received: Vec<(Sym, i32, i64)> = Vec::new();
         // The record before, kept alive so that its topic is too: a record of the same topic
         // object needs no lookup of its name.
         let mut previous: Option<(BorrowedMessage<'_>, Sym)> = None;
         let mut wait = POLL_WAIT;
-        while records.len() < self.max_poll_records {
+        while batch.len() < self.max_poll_records {
             match self.consumer.poll(wait) {
                 None => break,
                 Some(Err(KafkaError::MessageConsumption(RDKafkaErrorCode::PollExceeded))) => {
@@ -457,9 +458,9 @@ impl Poller {
                     };
                     let record = self.consumed(&message, topic);
                     reach(&mut reached, &record);
-                    records.push(record);
+                    batch.push(record);
                     if self.commit == CommitMode::PerRecord {
-                        received.push((message.partition(), message.offset()));
+                        received.push((topic, message.partition(), message.offset()));
                     }
                     previous = Some((message, topic));
                 }
@@ -473,15 +474,17 @@ impl Poller {
         // Not held while the records are processed, nor through a freeze.
         drop(previous);
         self.store_offsets(&reached);
-        if records.is_empty() {
+        if batch.is_empty() {
             return None;
         }
-        let batch = [
-            EventKind::Consumed(Records::new(self.env.log.names(), records.iter().copied())),
-            EventKind::PollBatch(records.len()),
+        let count = batch.len();
+        let events = [
+            EventKind::Consumed(batch.take(self.env.log.names())),
+            EventKind::PollBatch(count),
         ];
-        self.env.log.extend(&self.env.name, batch);
-        if let Some(command) = self.process(&records, &received) {
+        drop(batch);
+        self.env.log.extend(&self.env.name, events);
+        if let Some(command) = self.process(count, &received) {
             return Some(command);
         }
         if let Some(command) = self.hold_if_frozen() {
@@ -512,16 +515,16 @@ impl Poller {
         None
     }
 
-    /// Spends the processing time on each of `records`, as a slow handler between two polls
-    /// does, committing each one after it when `received` says where it was (`per-record`). A
-    /// commit or freeze asked for meanwhile is carried out and processing goes on where it
-    /// stopped (a freeze's time does not count as processing); a stop or kill ends it and is
-    /// returned.
-    fn process(&self, records: &[ConsumedRecord], received: &[(i32, i64)]) -> Option<Command> {
+    /// Spends the processing time on each of the poll's `count` records, as a slow handler
+    /// between two polls does, committing each one after it when `received` says where it was
+    /// (`per-record`). A commit or freeze asked for meanwhile is carried out and processing goes
+    /// on where it stopped (a freeze's time does not count as processing); a stop or kill ends
+    /// it and is returned.
+    fn process(&self, count: usize, received: &[(Sym, i32, i64)]) -> Option<Command> {
         // Records processed in no time and not yet logged: one event covers them.
         let mut quick = 0;
         let mut ended = None;
-        for (index, record) in records.iter().enumerate() {
+        for index in 0..count {
             if let Some(end) = self.pause_point(&mut quick) {
                 ended = Some(end);
                 break;
@@ -537,12 +540,12 @@ impl Poller {
                 }
                 self.log_processed(1);
             }
-            if let Some((partition, offset)) = received.get(index) {
+            if let Some((topic, partition, offset)) = received.get(index) {
                 if let Some(end) = self.pause_point(&mut quick) {
                     ended = Some(end);
                     break;
                 }
-                let logical = self.env.log.names().text(record.sent.topic);
+                let logical = self.env.log.names().text(*topic);
                 self.commit_after(self.env.topics.physical(&logical), *partition, *offset);
             }
         }

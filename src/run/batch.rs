@@ -40,37 +40,90 @@ pub struct Records<T> {
     len: usize,
 }
 
-impl<T: RunRecord> Records<T> {
-    /// `records`, in this order, whose symbols are of `names`.
-    pub fn new(names: &Arc<Names>, records: impl IntoIterator<Item = T>) -> Records<T> {
-        let mut runs: Vec<Run<T>> = Vec::new();
-        let mut len = 0;
-        for record in records {
-            len += 1;
-            match runs.last_mut() {
-                Some(run)
-                    if run.count < u32::MAX
-                        && record.follows(&run.first.advanced(run.count - 1)) =>
-                {
-                    run.count += 1;
-                }
-                _ => runs.push(Run {
-                    first: record,
-                    count: 1,
-                }),
-            }
+/// Records gathered one by one as they come, for a poll loop: each is written once to a list
+/// that is reused from one batch to the next, and the runs are counted on the way, so that the
+/// batch is kept in whichever layout is smaller; the runs themselves are made only when they
+/// are the smaller one.
+#[derive(Debug)]
+pub struct RunsBuilder<T> {
+    each: Vec<T>,
+    runs: usize,
+}
+
+impl<T> Default for RunsBuilder<T> {
+    fn default() -> Self {
+        RunsBuilder {
+            each: Vec::new(),
+            runs: 0,
         }
-        let as_runs = runs.len() * size_of::<Run<T>>();
-        let layout = if as_runs < len * size_of::<T>() {
-            Layout::Runs(Arc::from(runs))
+    }
+}
+
+impl<T: RunRecord> RunsBuilder<T> {
+    /// Adds `record` after those pushed so far.
+    #[inline]
+    pub fn push(&mut self, record: T) {
+        if !self.each.last().is_some_and(|last| record.follows(last)) {
+            self.runs += 1;
+        }
+        self.each.push(record);
+    }
+
+    /// How many records were pushed since the last `take`.
+    pub fn len(&self) -> usize {
+        self.each.len()
+    }
+
+    /// Whether none was.
+    pub fn is_empty(&self) -> bool {
+        self.each.is_empty()
+    }
+
+    /// The records pushed so far, whose symbols are of `names`; the builder is empty again.
+    pub fn take(&mut self, names: &Arc<Names>) -> Records<T> {
+        let len = self.each.len();
+        let layout = if self.runs * size_of::<Run<T>>() < len * size_of::<T>() {
+            Layout::Runs(runs(&self.each).into())
         } else {
-            Layout::Each(runs.iter().flat_map(Run::records).collect())
+            Layout::Each(Arc::from(self.each.as_slice()))
         };
+        self.each.clear();
+        self.runs = 0;
         Records {
             names: Arc::clone(names),
             layout,
             len,
         }
+    }
+}
+
+/// `records` as runs.
+fn runs<T: RunRecord>(records: &[T]) -> Vec<Run<T>> {
+    let mut runs: Vec<Run<T>> = Vec::new();
+    let mut last: Option<&T> = None;
+    for record in records {
+        match runs.last_mut() {
+            Some(run) if run.count < u32::MAX && last.is_some_and(|last| record.follows(last)) => {
+                run.count += 1;
+            }
+            _ => runs.push(Run {
+                first: *record,
+                count: 1,
+            }),
+        }
+        last = Some(record);
+    }
+    runs
+}
+
+impl<T: RunRecord> Records<T> {
+    /// `records`, in this order, whose symbols are of `names`.
+    pub fn new(names: &Arc<Names>, records: impl IntoIterator<Item = T>) -> Records<T> {
+        let mut builder = RunsBuilder::default();
+        for record in records {
+            builder.push(record);
+        }
+        builder.take(names)
     }
 
     /// The records, in order.

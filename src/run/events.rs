@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use super::batch::{Records, RunRecord};
+pub use super::batch::{Records, RunRecord, RunsBuilder};
 use super::names::{Names, Sym};
 use crate::scenario::plan::{Fault, PartitionRef};
 

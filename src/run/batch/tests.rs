@@ -78,3 +78,36 @@ fn no_records_make_an_empty_batch() {
     assert!(records.is_empty());
     assert_eq!(records.iter().count(), 0);
 }
+
+#[test]
+fn a_builder_starts_afresh_after_each_take() {
+    let names = Names::new();
+    let mut builder = RunsBuilder::default();
+    let first: Vec<ConsumedRecord> = (0..100)
+        .map(|n| read(&names, "p", n, 0, n as i64))
+        .collect();
+    first
+        .iter()
+        .copied()
+        .for_each(|record| builder.push(record));
+    let taken = builder.take(&names);
+    assert!(builder.is_empty());
+    // Offsets that go on from the first batch's, ids that skip: kept one by one.
+    let second: Vec<ConsumedRecord> = (100..110)
+        .map(|n| read(&names, "p", 3 * n, 0, n as i64))
+        .collect();
+    second
+        .iter()
+        .copied()
+        .for_each(|record| builder.push(record));
+    assert_eq!(builder.len(), 10);
+    let again = builder.take(&names);
+    assert_eq!(
+        (runs(&taken), taken.iter().collect::<Vec<_>>()),
+        (Some(1), first)
+    );
+    assert_eq!(
+        (runs(&again), again.iter().collect::<Vec<_>>()),
+        (None, second)
+    );
+}
