@@ -339,7 +339,7 @@ struct Poller {
     reset_to_earliest: bool,
     inbox: mpsc::Receiver<Command>,
     symbols: RefCell<SymbolCache>,
-    /// The records of the poll under way, gathered into runs as they come; reused by every poll.
+    /// The records of the poll under way, gathered as they come; reused by every poll.
     batch: RefCell<RunsBuilder<ConsumedRecord>>,
 }
 
