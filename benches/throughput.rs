@@ -32,9 +32,11 @@ use std::time::{Duration, Instant};
 
 use kafka_scenario::actor::consumer::ConsumerActor;
 use kafka_scenario::actor::places::RecordPlaces;
-use kafka_scenario::actor::{ActorEnv, ProducerActor, RECORD_ID_HEADER, TopicNames, client_config};
+use kafka_scenario::actor::{ActorEnv, ProducerActor, RECORD_ID_HEADER};
+use kafka_scenario::cluster::client::client_config;
+use kafka_scenario::cluster::names::TopicNames;
 use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
-use kafka_scenario::run::events::{EventKind, EventLog};
+use kafka_scenario::record::events::{EventKind, EventLog};
 use kafka_scenario::scenario::model::CommitMode;
 use kafka_scenario::scenario::plan::{ConsumerPlan, GroupProtocol, Keys, ProducerPlan, TopicPlan};
 use rdkafka::config::ClientConfig;
@@ -245,7 +247,7 @@ async fn harness_consume(bootstrap: &str, name: &str, topic: &str, records: u64)
     let log = Arc::clone(&env.log);
     let config = client_config(&consumer_config(bootstrap, &plan.group));
     let consumer = ConsumerActor::start(env, &plan, config, None).expect("consumer");
-    let consumed = |e: &kafka_scenario::run::events::Event| match &e.kind {
+    let consumed = |e: &kafka_scenario::record::events::Event| match &e.kind {
         EventKind::Consumed(records) => records.len() as u64,
         _ => 0,
     };

@@ -19,6 +19,7 @@ pub mod actor;
 pub mod cluster;
 pub mod expect;
 pub mod outcome;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod scenario;
@@ -36,7 +37,7 @@ pub struct Finished {
     /// Everything that made it fail; empty when it passed.
     pub failures: Vec<Failure>,
     /// What the run recorded, from which both were made (for reports that need the events).
-    pub record: run::record::RunRecord,
+    pub record: record::run_record::RunRecord,
 }
 
 impl Finished {

@@ -295,7 +295,7 @@ fn dry_run(plans: &[Plan], target: &Target) -> u8 {
         return exit::BAD_INPUT;
     };
     for plan in plans {
-        let suffix = (!settings.keep_names).then(kafka_scenario::cluster::bootstrap::run_suffix);
+        let suffix = (!settings.keep_names).then(kafka_scenario::cluster::names::draw_suffix);
         for manifest in dry_run_manifests(
             &plan.topics,
             &settings.namespace,

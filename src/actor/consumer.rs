@@ -22,10 +22,10 @@ use super::id_header::id_header;
 use super::relay::Relay;
 use super::symbols::SymbolCache;
 use super::{ActorEnv, ActorError};
-use crate::run::events::{
+use crate::record::events::{
     ConsumedRecord, EventKind, ProducedRecord, RecordId, RunsBuilder, TopicPartition, split_id,
 };
-use crate::run::names::Sym;
+use crate::record::names::Sym;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::ConsumerPlan;
 

@@ -18,8 +18,10 @@ use kafka_protocol::messages::ConsumerProtocolAssignment;
 use kafka_protocol::protocol::Decodable;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-use super::{ActorError, TopicNames, client_config};
-use crate::run::events::{EventKind, EventLog, TopicPartition};
+use super::ActorError;
+use crate::cluster::client::client_config;
+use crate::cluster::names::TopicNames;
+use crate::record::events::{EventKind, EventLog, TopicPartition};
 
 /// How often the groups are described.
 const EVERY: Duration = Duration::from_millis(150);

@@ -8,7 +8,9 @@ use rdkafka::Offset;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::topic_partition_list::TopicPartitionList;
 
-use super::{ActorError, TopicNames};
+use super::ActorError;
+use crate::cluster::client::client_config;
+use crate::cluster::names::TopicNames;
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -28,7 +30,7 @@ pub fn committed(
         actor: format!("offset reader for {group}"),
         message,
     };
-    let reader: BaseConsumer = super::client_config(connection)
+    let reader: BaseConsumer = client_config(connection)
         .set("group.id", names.group(group))
         .set("enable.auto.commit", "false")
         .create()

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::run::events::{ProducedRecord, RecordId, TopicPartition};
-use crate::run::names::{Names, Sym};
+use crate::record::events::{ProducedRecord, RecordId, TopicPartition};
+use crate::record::names::{Names, Sym};
 
 /// How long a consumer's line waits for the delivery report of a harness record it names (the
 /// record can be read as soon as it is acknowledged, a moment before the report is handled).

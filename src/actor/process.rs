@@ -4,20 +4,20 @@
 //! reporting a consumed record become `Consumed` events. How it ends is an event too, and an
 //! end the timeline did not ask for is reported to the runner at once.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
 
 use super::{ActorEnv, ActorError};
-use crate::run::events::{ConsumedRecord, EventKind, ProducedRecord, Records, TopicPartition};
+use crate::record::events::{ConsumedRecord, EventKind, ProducedRecord, Records, TopicPartition};
+use crate::record::process_output::ProcessOutput;
 use crate::scenario::plan::{ConsumedLine, ProcessPlan};
 use crate::scenario::template::{Slot, Template};
 
@@ -25,41 +25,6 @@ use crate::scenario::template::{Slot, Template};
 pub const KEPT_LINES: usize = 200;
 /// Characters kept of one output line.
 const LINE_LIMIT: usize = 1_000;
-
-/// What a process printed and how it ended, for reports and failure messages.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ProcessOutput {
-    /// The command line as run.
-    pub command: Vec<String>,
-    /// How it ended, e.g. `exit status 0` or `killed by SIGKILL`; `None` while it runs.
-    pub ended: Option<String>,
-    /// Lines it wrote to standard output, all of them counted.
-    pub stdout_lines: u64,
-    /// The last `KEPT_LINES` of them.
-    pub stdout: VecDeque<String>,
-    /// Lines it wrote to standard error, all of them counted.
-    pub stderr_lines: u64,
-    /// The last `KEPT_LINES` of them.
-    pub stderr: VecDeque<String>,
-}
-
-impl ProcessOutput {
-    /// The last `n` lines of standard error (of standard output when it wrote no error), for a
-    /// failure message.
-    pub fn tail(&self, n: usize) -> String {
-        let (name, lines) = if self.stderr.is_empty() {
-            ("stdout", &self.stdout)
-        } else {
-            ("stderr", &self.stderr)
-        };
-        if lines.is_empty() {
-            return "it printed nothing".to_owned();
-        }
-        let skip = lines.len().saturating_sub(n);
-        let shown: Vec<&str> = lines.iter().skip(skip).map(String::as_str).collect();
-        format!("last {name} lines:\n  {}", shown.join("\n  "))
-    }
-}
 
 /// A process that ended while the timeline still counted on it.
 #[derive(Debug, Clone)]

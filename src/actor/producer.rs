@@ -21,8 +21,8 @@ use tokio::task::JoinHandle;
 
 use super::main_queue::MainQueue;
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
-use crate::run::events::{EventKind, ProducedRecord, Records};
-use crate::run::names::Sym;
+use crate::record::events::{EventKind, ProducedRecord, Records};
+use crate::record::names::Sym;
 use crate::scenario::plan::{Keys, ProducerPlan};
 
 /// How long a flush may take before the run is declared broken.

@@ -11,10 +11,11 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::TopicPartitionList;
 
-use super::TopicNames;
+use crate::cluster::client::client_config;
+use crate::cluster::names::TopicNames;
 use super::id_header::id_header;
-use crate::run::events::split_id;
-use crate::run::record::Stored;
+use crate::record::events::split_id;
+use crate::record::run_record::Stored;
 
 /// How long one watermark query may take.
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,7 +29,7 @@ pub fn read_back(
     timeout: Duration,
 ) -> Result<Stored, String> {
     let deadline = Instant::now() + timeout;
-    let reader: BaseConsumer = super::client_config(connection)
+    let reader: BaseConsumer = client_config(connection)
         .set("group.id", "kafka-scenario-readback")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::TopicNames;
-use crate::run::names::{Names, Sym};
+use crate::cluster::names::TopicNames;
+use crate::record::names::{Names, Sym};
 
 /// Symbols already looked up by one client thread.
 #[derive(Debug)]

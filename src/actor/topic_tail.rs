@@ -14,8 +14,10 @@ use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 
 use super::id_header::id_header;
-use super::{ActorError, TopicNames, client_config};
-use crate::run::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};
+use super::ActorError;
+use crate::cluster::client::client_config;
+use crate::cluster::names::TopicNames;
+use crate::record::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};
 
 /// How long one poll of the tail waits.
 const POLL: Duration = Duration::from_millis(100);

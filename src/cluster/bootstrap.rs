@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
@@ -14,7 +14,9 @@ use rdkafka::producer::{BaseProducer, Producer};
 
 use super::api_versions;
 use super::{Cluster, ClusterError};
-use crate::actor::{client_config, setting};
+use super::client::client_config;
+use super::names::{draw_suffix, run_name};
+use crate::scenario::properties::setting;
 use crate::scenario::plan::{Capability, TopicPlan};
 
 /// How long the cluster may take to answer at all before the run is declared broken.
@@ -177,7 +179,7 @@ impl BootstrapCluster {
             .as_ref()
             .map(api_versions::capabilities)
             .unwrap_or_default();
-        let suffix = (!settings.keep_names).then(run_suffix);
+        let suffix = (!settings.keep_names).then(draw_suffix);
         Ok(BootstrapCluster {
             brokers: metadata.brokers().len() as i32,
             settings,
@@ -196,7 +198,7 @@ impl BootstrapCluster {
     }
 
     fn physical(&self, topic: &str) -> String {
-        crate::actor::run_name(topic, self.suffix.as_deref())
+        run_name(topic, self.suffix.as_deref())
     }
 
     fn topic_error(topic: &str, message: String) -> ClusterError {
@@ -242,21 +244,6 @@ impl BootstrapCluster {
     }
 }
 
-/// Four characters from the clock and the process id, e.g. `r7k2`.
-pub fn run_suffix() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mut seed = nanos ^ (u128::from(std::process::id()) << 64);
-    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    (0..4)
-        .map(|_| {
-            let c = alphabet[(seed % alphabet.len() as u128) as usize] as char;
-            seed /= alphabet.len() as u128;
-            c
-        })
-        .collect()
-}
 
 /// Polls metadata at `bootstrap` until `expected` brokers are registered and every address in
 /// `bootstrap` answers ApiVersions, running `check` between polls (it may give up early, e.g.

@@ -226,7 +226,7 @@ async fn start_kraft_cluster(
     image: &str,
     brokers: usize,
 ) -> Result<(Vec<ContainerAsync<GenericImage>>, String), ClusterError> {
-    let run = super::bootstrap::run_suffix();
+    let run = super::names::draw_suffix();
     let network = format!("kafka-scenario-{run}");
     let node = |id: usize| format!("kafka-scenario-{run}-{id}");
     let voters: Vec<String> = (1..=brokers)

@@ -3,11 +3,13 @@
 
 pub mod api_versions;
 pub mod bootstrap;
+pub mod client;
 pub mod container;
 pub mod embedded;
 pub mod kubernetes;
 pub mod local;
 pub mod metadata;
+pub mod names;
 pub mod process;
 pub mod profiles;
 pub mod target;

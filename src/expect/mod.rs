@@ -7,9 +7,9 @@ pub mod compare;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-use crate::outcome::{AssignmentView, Facts, assignment_view};
-use crate::run::events::Event;
-use crate::run::record::{Checkpoint, RunRecord};
+use crate::outcome::{AssignmentView, Facts, assignment_view, sorted_views};
+use crate::record::events::Event;
+use crate::record::run_record::{Checkpoint, RunRecord};
 use crate::scenario::model::{AssignmentExpect, Expectations};
 use crate::scenario::plan::{Action, ActorPlan, Plan};
 
@@ -44,13 +44,6 @@ fn includes(have: &[AssignmentView], wanted: &[AssignmentView]) -> bool {
             }
             None => false,
         })
-}
-
-/// Assignments of alike consumers in a fixed order, e.g. `[[], [1], [2]]`.
-pub fn sorted_views(views: &[AssignmentView]) -> String {
-    let mut shown: Vec<String> = views.iter().map(ToString::to_string).collect();
-    shown.sort();
-    format!("[{}]", shown.join(", "))
 }
 
 /// Compares every expectation with the facts.

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::actor::setting;
-use crate::run::events::{Event, EventKind};
-use crate::run::ids::SeqSet;
-use crate::run::record::Stored;
+use crate::scenario::properties::setting;
+use crate::record::events::{Event, EventKind};
+use crate::record::ids::SeqSet;
+use crate::record::run_record::Stored;
 use crate::scenario::plan::{ActorPlan, Plan, ProducerPlan};
 
 /// Delivery errors that mean "dropped by a kill before any answer", not a broker's refusal.

@@ -5,13 +5,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::durability::{Durability, durability};
-use crate::run::barrier::group_of;
-use crate::run::events::{Event, EventKind, ProducedRecord, RecordId, Records};
-use crate::run::ids::IdSet;
-use crate::run::names::{Names, Sym};
-use crate::run::record::{Checkpoint, Committed, Stored};
-use crate::run::state::Holding;
-use crate::run::state::LiveState;
+use crate::record::events::{Event, EventKind, ProducedRecord, RecordId, Records};
+use crate::record::ids::IdSet;
+use crate::record::names::{Names, Sym};
+use crate::record::run_record::{Checkpoint, Committed, Stored};
+use crate::record::state::Holding;
+use crate::record::state::LiveState;
 use crate::scenario::plan::Plan;
 
 /// What the run did, in full.
@@ -69,7 +68,7 @@ pub fn facts(
     checkpoint: Option<&Checkpoint>,
     stored: Option<&Stored>,
 ) -> Facts {
-    let live = LiveState::of(events, group_of(plan));
+    let live = LiveState::of(events, |actor| plan.group_of(actor).map(str::to_owned));
     let mut f = Facts {
         frozen: checkpoint.map(|c| c.frozen.clone()).unwrap_or_default(),
         durability: stored.map_or_else(BTreeMap::new, |stored| durability(plan, events, stored)),

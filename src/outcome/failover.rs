@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::timing::seconds;
-use crate::run::events::{Event, EventKind, TopicPartition};
+use crate::record::events::{Event, EventKind, TopicPartition};
 use crate::scenario::plan::Fault;
 
 /// One partition losing its leader to a fault.

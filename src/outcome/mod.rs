@@ -15,9 +15,9 @@ use serde::Serialize;
 
 pub use facts::{Facts, GroupFacts, facts};
 
-use crate::run::events::TopicPartition;
-use crate::run::record::{Checkpoint, RunRecord};
-use crate::run::state::Holding;
+use crate::record::events::TopicPartition;
+use crate::record::run_record::{Checkpoint, RunRecord};
+use crate::record::state::Holding;
 use crate::scenario::model::AssignmentDetail;
 use crate::scenario::plan::{ActorPlan, Plan};
 
@@ -76,6 +76,14 @@ pub enum AssignmentView {
     Alike(Vec<AssignmentView>),
 }
 
+/// Assignments of alike consumers in a fixed order, e.g. `[[], [1], [2]]`: who holds which of
+/// them may differ from run to run, the set of what they hold may not.
+pub fn sorted_views(views: &[AssignmentView]) -> String {
+    let mut shown: Vec<String> = views.iter().map(ToString::to_string).collect();
+    shown.sort();
+    format!("[{}]", shown.join(", "))
+}
+
 impl std::fmt::Display for AssignmentView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let list = |parts: &[i32]| {
@@ -94,7 +102,7 @@ impl std::fmt::Display for AssignmentView {
             AssignmentView::Status(word) => f.write_str(word),
             AssignmentView::Count(1) => f.write_str("1 partition"),
             AssignmentView::Count(n) => write!(f, "{n} partitions"),
-            AssignmentView::Alike(views) => f.write_str(&crate::expect::sorted_views(views)),
+            AssignmentView::Alike(views) => f.write_str(&sorted_views(views)),
         }
     }
 }

@@ -10,10 +10,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::timing::seconds;
-use crate::run::events::{Event, EventKind, ProducedRecord, RecordId, Records, TopicPartition};
-use crate::run::ids::{IdSet, SeqIndex};
-use crate::run::names::Sym;
-use crate::run::state::RebalanceSpan;
+use crate::record::events::{Event, EventKind, ProducedRecord, RecordId, Records, TopicPartition};
+use crate::record::ids::{IdSet, SeqIndex};
+use crate::record::names::Sym;
+use crate::record::state::RebalanceSpan;
 
 /// The cost of one rebalance.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -11,11 +11,10 @@ use serde::Serialize;
 
 use super::pauses::{Latency, Pause, members_of, pauses, steady_latency, whole_run};
 use super::timing::seconds;
-use crate::run::barrier::group_of;
-use crate::run::events::{Event, EventKind, RecordId};
-use crate::run::ids::IdSet;
-use crate::run::names::Sym;
-use crate::run::state::LiveState;
+use crate::record::events::{Event, EventKind, RecordId};
+use crate::record::ids::IdSet;
+use crate::record::names::Sym;
+use crate::record::state::LiveState;
 use crate::scenario::plan::Plan;
 
 /// One rebalance of a group, as its members saw it.
@@ -47,7 +46,7 @@ pub struct Stall {
 
 /// Every group's rebalances, in order of their start.
 pub fn rebalances(plan: &Plan, events: &[Event]) -> Vec<Rebalance> {
-    let live = LiveState::of(events, group_of(plan));
+    let live = LiveState::of(events, |actor| plan.group_of(actor).map(str::to_owned));
     let mut out = Vec::new();
     for (group, spans) in &live.rebalances {
         let costs = pauses(events, spans, &members_of(plan, group));
@@ -79,7 +78,7 @@ pub fn whole_runs(plan: &Plan, events: &[Event]) -> BTreeMap<String, Pause> {
 /// Per group, the acknowledgement-to-consumption latency of the records acknowledged outside
 /// its rebalances, to compare each rebalance's latency with.
 pub fn steady_latencies(plan: &Plan, events: &[Event]) -> BTreeMap<String, Latency> {
-    let live = LiveState::of(events, group_of(plan));
+    let live = LiveState::of(events, |actor| plan.group_of(actor).map(str::to_owned));
     live.rebalances
         .iter()
         .filter_map(|(group, spans)| {

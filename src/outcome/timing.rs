@@ -11,9 +11,9 @@ use super::failover::{Failover, PartitionChange};
 use super::pauses::{Latency, Pause};
 use super::progress::{Rebalance, Stall};
 use super::{ActorCounts, Facts, GroupView, KeyPlacement};
-use crate::run::events::{Event, EventKind};
-use crate::run::names::Sym;
-use crate::run::record::RunRecord;
+use crate::record::events::{Event, EventKind};
+use crate::record::names::Sym;
+use crate::record::run_record::RunRecord;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::{ActorPlan, Plan};
 
@@ -287,7 +287,7 @@ pub fn measurements(
 }
 
 fn departures(plan: &Plan, record: &RunRecord) -> Vec<Departure> {
-    let group_of = |actor: &str| plan.actors.get(actor).and_then(ActorPlan::group);
+    let group_of = |actor: &str| plan.group_of(actor);
     let mut out = Vec::new();
     for (i, event) in record.events.iter().enumerate() {
         let how = match event.kind {

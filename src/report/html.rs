@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::results::{EventView, KindView, ScenarioResult, Verdict, figure_cells};
 use crate::expect::compare::{Comparison, Held};
-use crate::run::events::{EventKind, TopicPartition};
+use crate::record::events::{EventKind, TopicPartition};
 
 /// Width of the time axis, pixels.
 const WIDTH: f64 = 960.0;

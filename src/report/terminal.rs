@@ -10,7 +10,7 @@ use super::results::figure_cells;
 use crate::expect::compare::{Comparison, Held};
 use crate::expect::{Failure, Problem, at_checkpoint};
 use crate::outcome::assignment_view;
-use crate::run::record::Checkpoint;
+use crate::record::run_record::Checkpoint;
 use crate::run::{Observer, StepNote, StepProgress};
 use crate::scenario::plan::{Action, PlannedStep};
 use crate::{Outcome, Plan};

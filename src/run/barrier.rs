@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::events::{EventLog, TopicPartition};
-use super::state::LiveState;
+use crate::record::events::{EventLog, TopicPartition};
+use crate::record::state::LiveState;
 use crate::scenario::plan::{ActorPlan, Barrier, GroupProtocol, Plan};
 
 /// How often the barrier looks at the log again.
@@ -21,16 +21,6 @@ pub struct BarrierTimeout {
     pub unmet: Vec<String>,
 }
 
-/// The group a consumer actor belongs to.
-pub fn group_of(plan: &Plan) -> impl Fn(&str) -> Option<String> + '_ {
-    move |actor| {
-        plan.actors
-            .get(actor)
-            .and_then(ActorPlan::group)
-            .map(str::to_owned)
-    }
-}
-
 /// Waits for the barrier; `partitions` is each topic's current partition count.
 pub async fn wait(
     barrier: &Barrier,
@@ -41,7 +31,7 @@ pub async fn wait(
 ) -> Result<(), BarrierTimeout> {
     let started = tokio::time::Instant::now();
     loop {
-        state.refresh(log, group_of(plan));
+        state.refresh(log, |actor| plan.group_of(actor).map(str::to_owned));
         let unmet = unmet(barrier, plan, partitions, state);
         if unmet.is_empty() {
             return Ok(());

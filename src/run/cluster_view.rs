@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::events::TopicPartition;
-use crate::actor::TopicNames;
+use crate::record::events::TopicPartition;
+use crate::cluster::names::TopicNames;
 use crate::cluster::metadata::{self, BrokerView};
 
 /// One partition's metadata.
@@ -46,7 +46,7 @@ impl ClusterView {
         connection: &[(String, String)],
         names: Arc<TopicNames>,
     ) -> Result<ClusterView, String> {
-        let addresses: Vec<String> = crate::actor::setting(connection, "bootstrap.servers")
+        let addresses: Vec<String> = crate::scenario::properties::setting(connection, "bootstrap.servers")
             .map(|v| {
                 v.split(',')
                     .map(|a| a.trim().to_owned())

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::cluster_view::{ClusterView, Snapshot};
-use super::events::{CLUSTER, EventKind, EventLog};
+use crate::record::events::{CLUSTER, EventKind, EventLog};
 
 /// Time between two metadata reads.
 const INTERVAL: Duration = Duration::from_millis(100);

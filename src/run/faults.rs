@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::cluster_view::Snapshot;
-use super::state::LiveState;
+use crate::record::state::LiveState;
 use crate::scenario::plan::{BrokerRef, Fault, PartitionRef};
 
 /// The node ids `broker` means now, and the role that chose them (for the terminal).

@@ -4,15 +4,9 @@
 //! from what each step's note carries).
 
 pub mod barrier;
-mod batch;
 pub mod cluster_view;
 pub mod cluster_watch;
-pub mod events;
 pub mod faults;
-pub mod ids;
-pub mod names;
-pub mod record;
-pub mod state;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,11 +18,16 @@ use crate::actor::process::{ProcessActor, RunValues, UnexpectedExit};
 use crate::actor::producer::STATISTICS_INTERVAL_MS;
 use crate::actor::relay::Relay;
 use crate::actor::topic_tail::TopicTail;
-use crate::actor::{
-    ActorEnv, ActorError, ConsumerActor, ProducerActor, TopicNames, client_config, offsets,
-    readback, setting,
-};
+use crate::actor::{ActorEnv, ActorError, ConsumerActor, ProducerActor, offsets, readback};
+use crate::cluster::client::client_config;
+use crate::cluster::names::TopicNames;
 use crate::cluster::{Cluster, ClusterError};
+use crate::record::events::{self, Event, EventLog};
+use crate::record::run_record::{
+    self, BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming,
+};
+use crate::record::state::LiveState;
+use crate::scenario::properties::setting;
 use crate::scenario::plan::{
     Action, ActorPlan, BrokerRef, Capability, FaultStep, GroupProtocol, Plan, PlannedStep,
     ProcessPlan, ProcessRole,
@@ -36,9 +35,6 @@ use crate::scenario::plan::{
 
 use cluster_view::ClusterView;
 use cluster_watch::ClusterWatch;
-use events::{Event, EventLog};
-use record::{BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming};
-use state::LiveState;
 
 /// How long reading the topics back after a run with its own brokers may take.
 const READ_BACK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -816,7 +812,9 @@ impl Runner<'_> {
     }
 
     fn refresh(&mut self) {
-        self.state.refresh(&self.log, barrier::group_of(self.plan));
+        let plan = self.plan;
+        self.state
+            .refresh(&self.log, |actor| plan.group_of(actor).map(str::to_owned));
     }
 
     /// Records a checkpoint at `step` and returns it.
@@ -874,7 +872,7 @@ impl Runner<'_> {
     }
 
     /// Every record of the scenario's topics, read back from the cluster.
-    async fn read_back(&self) -> Result<record::Stored, String> {
+    async fn read_back(&self) -> Result<run_record::Stored, String> {
         let connection = self.cluster.connection();
         let names = Arc::clone(&self.names);
         let topics: Vec<(String, i32)> = self

@@ -3,6 +3,7 @@
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod properties;
 pub mod source;
 pub mod template;
 pub mod validate;

@@ -102,6 +102,11 @@ pub struct Variant {
 }
 
 impl Plan {
+    /// The group an actor consumes in, when it is a consumer (a client or a process).
+    pub fn group_of(&self, actor: &str) -> Option<&str> {
+        self.actors.get(actor).and_then(ActorPlan::group)
+    }
+
     /// The name in reports and snapshots: the scenario's, with `@variant` when it has one
     /// (insta's convention for several snapshots of one test).
     pub fn label(&self) -> String {
@@ -167,13 +172,12 @@ impl Plan {
     /// after the leader's, which librdkafka's mock refuses with INVALID_REQUEST (Kafka does
     /// not), and the group then goes through rejoin rounds of seconds each.
     pub fn behind_relay(&self, actor: &str) -> bool {
-        let group_of = |name: &str| self.actors.get(name).and_then(ActorPlan::group);
-        let Some(group) = group_of(actor) else {
+        let Some(group) = self.group_of(actor) else {
             return false;
         };
         self.actors
             .keys()
-            .any(|other| group_of(other) == Some(group) && self.freezes(other))
+            .any(|other| self.group_of(other) == Some(group) && self.freezes(other))
     }
 }
 

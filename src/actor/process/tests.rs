@@ -3,9 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::actor::TopicNames;
-use crate::run::events::EventLog;
-use crate::run::events::RecordId;
+use crate::cluster::names::TopicNames;
+use crate::record::events::EventLog;
+use crate::record::events::RecordId;
 use crate::scenario::plan::ProcessRole;
 use crate::scenario::template::Template;
 
@@ -186,14 +186,4 @@ async fn frozen_it_prints_nothing_until_thawed() {
         "nothing after thawing"
     );
     process.kill().await;
-}
-
-#[test]
-fn output_keeps_the_last_lines_and_counts_all() {
-    let mut output = ProcessOutput::default();
-    output
-        .stderr
-        .extend(["a".to_owned(), "b".to_owned(), "c".to_owned()]);
-    assert_eq!(output.tail(2), "last stderr lines:\n  b\n  c");
-    assert_eq!(ProcessOutput::default().tail(2), "it printed nothing");
 }

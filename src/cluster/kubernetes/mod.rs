@@ -14,7 +14,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 
 use super::api_versions;
-use super::bootstrap::run_suffix;
+use super::names::draw_suffix;
 use super::{Cluster, ClusterError};
 use crate::cluster::local::scram::COURSE_USER;
 use crate::scenario::plan::{Capability, TopicPlan};
@@ -118,7 +118,7 @@ impl KubeCluster {
         let server = config.cluster_url.to_string();
         let client = kube::Client::try_from(config)
             .map_err(|e| unavailable(format!("Kubernetes client: {e}")))?;
-        let run = run_suffix();
+        let run = draw_suffix();
         let strimzi = Strimzi::discover(client, &settings.namespace, &settings.kafka, &run)
             .await
             .map_err(|e| refused(e, &context, &server, &settings))?;
@@ -164,7 +164,7 @@ impl KubeCluster {
     }
 
     fn physical(&self, topic: &str) -> String {
-        crate::actor::run_name(topic, self.suffix.as_deref())
+        crate::cluster::names::run_name(topic, self.suffix.as_deref())
     }
 
     async fn apply_and_wait(&self, topic: &TopicPlan, partitions: i32) -> Result<(), ClusterError> {
@@ -215,7 +215,7 @@ pub fn dry_run_manifests(
     topics
         .iter()
         .map(|t| {
-            let name = crate::actor::run_name(&t.name, suffix);
+            let name = crate::cluster::names::run_name(&t.name, suffix);
             strimzi::topic_manifest(
                 OFFLINE_API_VERSION,
                 namespace,

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::run::events::testing;
+use crate::record::events::testing;
 use crate::scenario::plan::Keys;
 
 fn producer(properties: &[(&str, &str)]) -> ProducerPlan {

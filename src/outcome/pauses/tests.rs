@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::run::events::testing;
+use crate::record::events::testing;
 
 fn at(ms: u64, actor: &str, kind: EventKind) -> Event {
     Event::at_ms(ms, actor, kind)

@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::run::events::{TopicPartition, testing};
+use crate::record::events::{TopicPartition, testing};
 use crate::scenario;
 
 fn plan() -> Plan {

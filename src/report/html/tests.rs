@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::run::events::{Event, TopicPartition};
+use crate::record::events::{Event, TopicPartition};
 
 fn event(at_s: f64, actor: &str, kind: EventKind) -> EventView {
     EventView {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::run::cluster_view::PartitionMetadata;
-use crate::run::events::TopicPartition;
+use crate::record::events::TopicPartition;
 
 fn snapshot(brokers: &[i32], leader: Option<i32>, isr: &[i32]) -> Snapshot {
     Snapshot {

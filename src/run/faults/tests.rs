@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::run::cluster_view::PartitionMetadata;
-use crate::run::events::TopicPartition;
-use crate::run::state::PartitionView;
+use crate::record::events::TopicPartition;
+use crate::record::state::PartitionView;
 
 fn orders() -> PartitionRef {
     PartitionRef {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::run::names::Names;
+use crate::record::names::Names;
 
 #[test]
 fn insert_says_whether_a_seq_is_new() {

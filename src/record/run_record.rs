@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::events::Event;
 use super::state::Holding;
-use crate::actor::process::ProcessOutput;
+use super::process_output::ProcessOutput;
 
 /// Group -> topic -> partition -> committed offset, as the broker reports it.
 pub type Committed = BTreeMap<String, BTreeMap<String, BTreeMap<i32, i64>>>;

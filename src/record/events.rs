@@ -280,7 +280,7 @@ pub(crate) mod testing {
     use std::sync::{Arc, LazyLock};
 
     use super::{ConsumedRecord, EventKind, ProducedRecord, RecordId, Records};
-    use crate::run::names::Names;
+    use crate::record::names::Names;
 
     /// The names every test record is interned in.
     pub(crate) static NAMES: LazyLock<Arc<Names>> = LazyLock::new(Names::new);

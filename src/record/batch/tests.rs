@@ -1,6 +1,6 @@
 use super::*;
-use crate::run::events::{ConsumedRecord, ProducedRecord};
-use crate::run::names::Names;
+use crate::record::events::{ConsumedRecord, ProducedRecord};
+use crate::record::names::Names;
 
 /// A record of `producer`'s sequence number `seq`, read at `offset` of partition `partition`.
 fn read(names: &Names, producer: &str, seq: u64, partition: i32, offset: i64) -> ConsumedRecord {
