@@ -11,9 +11,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::TopicPartitionList;
 
+use super::id_header::id_header;
 use crate::cluster::client::client_config;
 use crate::cluster::names::TopicNames;
-use super::id_header::id_header;
 use crate::record::events::split_id;
 use crate::record::run_record::Stored;
 

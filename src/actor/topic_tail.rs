@@ -13,8 +13,8 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 
-use super::id_header::id_header;
 use super::ActorError;
+use super::id_header::id_header;
 use crate::cluster::client::client_config;
 use crate::cluster::names::TopicNames;
 use crate::record::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};

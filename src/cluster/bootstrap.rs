@@ -13,11 +13,11 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, Producer};
 
 use super::api_versions;
-use super::{Cluster, ClusterError};
 use super::client::client_config;
 use super::names::{draw_suffix, run_name};
-use crate::scenario::properties::setting;
+use super::{Cluster, ClusterError};
 use crate::scenario::plan::{Capability, TopicPlan};
+use crate::scenario::properties::setting;
 
 /// How long the cluster may take to answer at all before the run is declared broken.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
@@ -243,7 +243,6 @@ impl BootstrapCluster {
         }
     }
 }
-
 
 /// Polls metadata at `bootstrap` until `expected` brokers are registered and every address in
 /// `bootstrap` answers ApiVersions, running `check` between polls (it may give up early, e.g.

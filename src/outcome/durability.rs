@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::scenario::properties::setting;
 use crate::record::events::{Event, EventKind};
 use crate::record::ids::SeqSet;
 use crate::record::run_record::Stored;
 use crate::scenario::plan::{ActorPlan, Plan, ProducerPlan};
+use crate::scenario::properties::setting;
 
 /// Delivery errors that mean "dropped by a kill before any answer", not a broker's refusal.
 const PURGED: &[&str] = &["PurgeQueue", "PurgeInflight"];

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::events::Event;
-use super::state::Holding;
 use super::process_output::ProcessOutput;
+use super::state::Holding;
 
 /// Group -> topic -> partition -> committed offset, as the broker reports it.
 pub type Committed = BTreeMap<String, BTreeMap<String, BTreeMap<i32, i64>>>;

@@ -8,12 +8,12 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::Finished;
-use crate::record::process_output::ProcessOutput;
 use crate::expect::compare::Figures;
 use crate::expect::{Failure, Problem};
 use crate::outcome::Outcome;
 use crate::record::events::{Event, EventKind, RecordId, Records, RunRecord, TopicPartition};
 use crate::record::names::Names;
+use crate::record::process_output::ProcessOutput;
 use crate::scenario::plan::Plan;
 
 /// How one scenario ended on one target.

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::record::events::TopicPartition;
-use crate::cluster::names::TopicNames;
 use crate::cluster::metadata::{self, BrokerView};
+use crate::cluster::names::TopicNames;
+use crate::record::events::TopicPartition;
 
 /// One partition's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +46,15 @@ impl ClusterView {
         connection: &[(String, String)],
         names: Arc<TopicNames>,
     ) -> Result<ClusterView, String> {
-        let addresses: Vec<String> = crate::scenario::properties::setting(connection, "bootstrap.servers")
-            .map(|v| {
-                v.split(',')
-                    .map(|a| a.trim().to_owned())
-                    .filter(|a| !a.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let addresses: Vec<String> =
+            crate::scenario::properties::setting(connection, "bootstrap.servers")
+                .map(|v| {
+                    v.split(',')
+                        .map(|a| a.trim().to_owned())
+                        .filter(|a| !a.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
         if addresses.is_empty() {
             return Err("no bootstrap.servers to read metadata from".into());
         }

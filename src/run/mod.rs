@@ -27,11 +27,11 @@ use crate::record::run_record::{
     self, BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming,
 };
 use crate::record::state::LiveState;
-use crate::scenario::properties::setting;
 use crate::scenario::plan::{
     Action, ActorPlan, BrokerRef, Capability, FaultStep, GroupProtocol, Plan, PlannedStep,
     ProcessPlan, ProcessRole,
 };
+use crate::scenario::properties::setting;
 
 use cluster_view::ClusterView;
 use cluster_watch::ClusterWatch;

@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::*;
-use crate::run::cluster_view::PartitionMetadata;
 use crate::record::events::TopicPartition;
+use crate::run::cluster_view::PartitionMetadata;
 
 fn snapshot(brokers: &[i32], leader: Option<i32>, isr: &[i32]) -> Snapshot {
     Snapshot {

@@ -3,9 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::run::cluster_view::PartitionMetadata;
 use crate::record::events::TopicPartition;
 use crate::record::state::PartitionView;
+use crate::run::cluster_view::PartitionMetadata;
 
 fn orders() -> PartitionRef {
     PartitionRef {
