@@ -7,22 +7,12 @@ pub mod compare;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-use crate::outcome::{AssignmentView, Facts, assignment_view, sorted_views};
+use crate::outcome::{self, AssignmentView, Facts, assignment_view, sorted_views};
+pub use crate::record::difference::Difference;
 use crate::record::events::Event;
 use crate::record::run_record::{Checkpoint, RunRecord};
 use crate::scenario::model::{AssignmentExpect, Expectations};
-use crate::scenario::plan::{Action, ActorPlan, Plan};
-
-/// One expectation that did not hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// What was checked, e.g. `assignment of consumer1`.
-    pub what: String,
-    /// The expected value, rendered.
-    pub expected: String,
-    /// The actual value, rendered.
-    pub actual: String,
-}
+use crate::scenario::plan::{ActorPlan, Plan};
 
 fn differ(what: String, expected: impl Debug, actual: impl Debug) -> Difference {
     Difference {
@@ -292,31 +282,22 @@ pub fn at_checkpoint(
 ) -> Vec<Difference> {
     let upto = &events[..checkpoint.events.min(events.len())];
     let committed = checkpoint.committed.clone().unwrap_or_default();
-    let facts = crate::outcome::facts(plan, upto, &committed, Some(checkpoint), None);
+    let facts = outcome::facts(plan, upto, &committed, Some(checkpoint), None);
     check(plan, expectations, &facts)
 }
 
-/// Every failure of a finished run: inline differences, a failed step, final expectations.
-pub fn verdict(plan: &Plan, record: &RunRecord) -> Vec<Failure> {
+/// The `expect` steps of a run, each judged once as it ended: step line -> what did not hold.
+pub type Judged = BTreeMap<usize, Vec<Difference>>;
+
+/// Every failure of a finished run: the `expect` steps' differences as judged at their steps,
+/// a failed step, the final expectations on the whole run's `facts`.
+pub fn verdict(plan: &Plan, record: &RunRecord, judged: &Judged, facts: &Facts) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for checkpoint in &record.checkpoints {
-        let Some(line) = checkpoint.line else {
-            continue;
-        };
-        let expected = plan.steps.iter().find_map(|s| match &s.action {
-            Action::Expect(e) if s.line == line => Some(e),
-            _ => None,
-        });
-        if let Some(expectations) = expected {
-            failures.extend(
-                at_checkpoint(plan, expectations, checkpoint, &record.events)
-                    .into_iter()
-                    .map(|d| Failure {
-                        line: Some(line),
-                        problem: Problem::Differs(d),
-                    }),
-            );
-        }
+    for (line, differences) in judged {
+        failures.extend(differences.iter().map(|d| Failure {
+            line: Some(*line),
+            problem: Problem::Differs(d.clone()),
+        }));
     }
     if let Some(failure) = &record.failure {
         failures.push(Failure {
@@ -331,11 +312,8 @@ pub fn verdict(plan: &Plan, record: &RunRecord) -> Vec<Failure> {
         });
     }
     if let Some(final_expect) = &plan.final_expect {
-        let end = record.checkpoints.last();
-        let stored = record.stored.as_ref().and_then(|s| s.as_ref().ok());
-        let facts = crate::outcome::facts(plan, &record.events, &record.committed, end, stored);
         failures.extend(
-            check(plan, final_expect, &facts)
+            check(plan, final_expect, facts)
                 .into_iter()
                 .map(|d| Failure {
                     line: None,

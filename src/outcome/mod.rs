@@ -190,15 +190,20 @@ pub enum Partitions {
     Many(Vec<i32>),
 }
 
-/// Builds the Outcome of a finished run.
-pub fn build(plan: &Plan, record: &RunRecord) -> Outcome {
+/// The facts of a whole run (at its end, with the topics as read back): built once and shared
+/// by the Outcome, the final expectations and the reports.
+pub fn run_facts(plan: &Plan, record: &RunRecord) -> Facts {
     let end = record.checkpoints.last();
     let stored = record.stored.as_ref().and_then(|s| s.as_ref().ok());
-    let all = facts(plan, &record.events, &record.committed, end, stored);
-    let timing_dependent = timing::classify(plan, record, &all);
-    let (actors, moved_actors) = split_actors(&all, &timing_dependent);
-    let (groups, moved_groups) = split_groups(plan, &all, &timing_dependent);
-    let (keys, moved_keys) = split_keys(key_placement(&all), &timing_dependent);
+    facts(plan, &record.events, &record.committed, end, stored)
+}
+
+/// Builds the Outcome of a finished run.
+pub fn build(plan: &Plan, record: &RunRecord, all: &Facts) -> Outcome {
+    let timing_dependent = timing::classify(plan, record, all);
+    let (actors, moved_actors) = split_actors(all, &timing_dependent);
+    let (groups, moved_groups) = split_groups(plan, all, &timing_dependent);
+    let (keys, moved_keys) = split_keys(key_placement(all), &timing_dependent);
     Outcome {
         scenario: plan.name.clone(),
         variant: plan.variant.as_ref().map(|v| v.name.clone()),

@@ -384,6 +384,12 @@ impl EventLog {
             .unwrap_or_default()
     }
 
+    /// Reads the events so far in place, under the log's lock (writers wait meanwhile): for a
+    /// judgement at a step, without copying a long run's events.
+    pub fn read<R>(&self, read: impl FnOnce(&[Event]) -> R) -> R {
+        read(&self.lock())
+    }
+
     /// Every event so far.
     pub fn all(&self) -> Vec<Event> {
         self.since(0)

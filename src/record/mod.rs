@@ -5,6 +5,7 @@
 //!
 //! - [`events`]: the log itself, its event kinds and the record ids carried in a header;
 //! - [`batch`]: records of one poll or one delivery report, kept in runs;
+//! - [`difference`]: an expectation that did not hold, judged once at its step;
 //! - [`names`]: the run's symbol table (actors, topics, keys as 4-byte symbols);
 //! - [`ids`]: sets of record ids per producer, for duplicates and losses;
 //! - [`state`]: who holds what, folded from the log as it grows;
@@ -12,6 +13,7 @@
 //! - [`run_record`]: everything a run leaves behind, checkpoints and timings included.
 
 pub mod batch;
+pub mod difference;
 pub mod events;
 pub mod ids;
 pub mod names;

@@ -8,11 +8,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::results::figure_cells;
 use crate::expect::compare::{Comparison, Held};
-use crate::expect::{Failure, Problem, at_checkpoint};
+use crate::expect::{Failure, Problem};
 use crate::outcome::assignment_view;
 use crate::record::run_record::Checkpoint;
 use crate::run::{Observer, StepNote, StepProgress};
-use crate::scenario::plan::{Action, PlannedStep};
+use crate::scenario::plan::PlannedStep;
 use crate::{Outcome, Plan};
 
 /// Prints one line per finished step to a writer (stdout in the CLI), with the assignment
@@ -93,14 +93,12 @@ impl<W: Write + Send> Observer for StepPrinter<'_, W> {
             let _ = write!(line, "  | {assignment}");
         }
         let _ = writeln!(self.out, "{line}");
-        if let Action::Expect(expectations) = &step.action {
-            for d in at_checkpoint(self.plan, expectations, &note.after, &note.events) {
-                let _ = writeln!(
-                    self.out,
-                    "            ✗ {}: expected {}, got {}",
-                    d.what, d.expected, d.actual
-                );
-            }
+        for d in &note.judged {
+            let _ = writeln!(
+                self.out,
+                "            ✗ {}: expected {}, got {}",
+                d.what, d.expected, d.actual
+            );
         }
         if let Some(failure) = &note.failure {
             let _ = writeln!(self.out, "            ✗ {failure}");
@@ -344,3 +342,6 @@ pub fn comparison(comparison: &Comparison) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests;

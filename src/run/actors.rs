@@ -1,0 +1,371 @@
+//! The actors on the timeline, as one type: the harness's consumers and producers and external
+//! programs are started, stopped, killed, frozen and thawed through `LiveActor`, so that a step
+//! names an actor and the kind of actor decides what the step means for it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::RunError;
+use super::observer::StepNote;
+use super::runner::Runner;
+use crate::actor::group_watch::GroupWatch;
+use crate::actor::process::ProcessActor;
+use crate::actor::producer::STATISTICS_INTERVAL_MS;
+use crate::actor::relay::Relay;
+use crate::actor::topic_tail::TopicTail;
+use crate::actor::{ActorEnv, ActorError, ConsumerActor, ProducerActor};
+use crate::cluster::client::client_config;
+use crate::scenario::plan::{ActorPlan, GroupProtocol, ProcessPlan, ProcessRole};
+use crate::scenario::properties::setting;
+
+/// How long a process consumer may take from its start to its member's appearance in its group.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the topic of a process producer may take to be read up to its end.
+const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An actor the timeline started: one of the harness's clients, or an external program.
+pub(super) enum LiveActor {
+    /// A harness consumer in its group.
+    Consumer(ConsumerActor),
+    /// A harness producer.
+    Producer(ProducerActor),
+    /// An external program; kept once it has ended, for its output.
+    Process(ProcessActor),
+}
+
+/// What is left of an actor the timeline ended.
+pub(super) struct Ending {
+    /// What a program said of its end (how it ended, the lines it printed last).
+    said: Option<String>,
+    /// A program, kept ended for its output; a client is gone.
+    kept: Option<ProcessActor>,
+}
+
+impl LiveActor {
+    /// Ends it gracefully: a client closes (a consumer leaves its group, a producer flushes),
+    /// a program gets Ctrl+C.
+    pub(super) async fn stop(self) -> Result<Ending, ActorError> {
+        Ok(match self {
+            LiveActor::Consumer(consumer) => {
+                consumer.stop().await;
+                Ending::gone()
+            }
+            LiveActor::Producer(producer) => {
+                producer.stop().await?;
+                Ending::gone()
+            }
+            LiveActor::Process(mut process) => Ending {
+                said: process.stop().await,
+                kept: Some(process),
+            },
+        })
+    }
+
+    /// Ends it as a crash would: nothing is closed, nothing flushed.
+    pub(super) async fn kill(self) -> Ending {
+        match self {
+            LiveActor::Consumer(consumer) => consumer.kill().await,
+            LiveActor::Producer(producer) => producer.kill().await,
+            LiveActor::Process(mut process) => {
+                process.kill().await;
+                return Ending {
+                    said: None,
+                    kept: Some(process),
+                };
+            }
+        }
+        Ending::gone()
+    }
+
+    /// Stops it where it stands, as a stop-the-world pause would; a producer is not frozen.
+    pub(super) async fn freeze(&self) -> Result<(), ActorError> {
+        match self {
+            LiveActor::Consumer(consumer) => consumer.freeze().await,
+            LiveActor::Process(process) => {
+                process.freeze();
+                Ok(())
+            }
+            LiveActor::Producer(_) => Ok(()),
+        }
+    }
+
+    /// Lets a frozen actor go on.
+    pub(super) fn thaw(&self) {
+        match self {
+            LiveActor::Consumer(consumer) => consumer.thaw(),
+            LiveActor::Process(process) => process.thaw(),
+            LiveActor::Producer(_) => {}
+        }
+    }
+}
+
+impl Ending {
+    fn gone() -> Ending {
+        Ending {
+            said: None,
+            kept: None,
+        }
+    }
+}
+
+impl Runner<'_> {
+    /// Ends an actor gracefully; says what a program said of its end.
+    pub(super) async fn stop(&mut self, actor: &str) -> Result<Option<String>, RunError> {
+        let Some(live) = self.actors.remove(actor) else {
+            return Ok(None);
+        };
+        let ending = live.stop().await?;
+        Ok(self.keep(actor, ending))
+    }
+
+    /// Ends an actor as a crash would.
+    pub(super) async fn kill(&mut self, actor: &str) {
+        if let Some(live) = self.actors.remove(actor) {
+            let ending = live.kill().await;
+            self.keep(actor, ending);
+        }
+    }
+
+    /// Keeps what is left of an ended actor (a program, for its output; its member is no
+    /// longer followed) and passes on what it said.
+    fn keep(&mut self, actor: &str, ending: Ending) -> Option<String> {
+        if let Some(process) = ending.kept {
+            self.ended(actor);
+            self.actors
+                .insert(actor.to_owned(), LiveActor::Process(process));
+        }
+        ending.said
+    }
+
+    fn env(&self, actor: &str) -> ActorEnv {
+        ActorEnv {
+            name: Arc::from(actor),
+            log: Arc::clone(&self.log),
+            topics: Arc::clone(&self.names),
+            places: Arc::clone(&self.places),
+        }
+    }
+
+    pub(super) async fn start(&mut self, actor: &str, note: &mut StepNote) -> Result<(), RunError> {
+        match self.plan.actors.get(actor) {
+            Some(ActorPlan::Process(p)) => {
+                if let Some(failure) = self.start_process(actor, p).await? {
+                    note.failure = Some(failure);
+                }
+            }
+            Some(ActorPlan::Consumer(c)) => {
+                let mut harness = self.cluster.connection();
+                harness.push(("group.id".to_owned(), self.names.group(&c.group).to_owned()));
+                // The target's timing is the classic protocol's; under KIP-848 the broker's.
+                let defaults = match c.protocol {
+                    GroupProtocol::Classic => self.cluster.consumer_defaults(),
+                    GroupProtocol::Consumer => Vec::new(),
+                };
+                let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
+                let relay = if self.plan.behind_relay(actor) {
+                    Some(self.relay(actor, &harness)?)
+                } else {
+                    None
+                };
+                let consumer = ConsumerActor::start(self.env(actor), c, config, relay)?;
+                if let Some(time) = self.process_times.get(actor) {
+                    consumer.set_process(*time);
+                }
+                self.actors
+                    .insert(actor.to_owned(), LiveActor::Consumer(consumer));
+            }
+            Some(ActorPlan::Producer(_)) => self.producer(actor)?.start(),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Spawns a process actor. A consumer's start ends when its member has appeared in its
+    /// group, which tells it apart from the next one; a producer's topic is read from then on.
+    /// Returns why the step failed, if it did.
+    async fn start_process(
+        &mut self,
+        actor: &str,
+        plan: &ProcessPlan,
+    ) -> Result<Option<String>, RunError> {
+        let name: Arc<str> = Arc::from(actor);
+        match &plan.role {
+            ProcessRole::Consumer {
+                group, client_id, ..
+            } => {
+                self.group_watch()?.follow(&name, group, client_id.clone());
+            }
+            ProcessRole::Producer { topic } => self.tail(topic)?.owned_by(&name),
+        }
+        let process = ProcessActor::start(self.env(actor), plan, &self.values, self.exits.clone())?;
+        self.actors
+            .insert(actor.to_owned(), LiveActor::Process(process));
+        let ProcessRole::Consumer { group, .. } = &plan.role else {
+            return Ok(None);
+        };
+        let started = tokio::time::Instant::now();
+        loop {
+            let Some(watch) = &self.group_watch else {
+                return Ok(None);
+            };
+            if watch.joined(actor) {
+                return Ok(None);
+            }
+            let Some(LiveActor::Process(process)) = self.actors.get(actor) else {
+                return Ok(None);
+            };
+            if process.has_ended() {
+                let output = process.output();
+                return Ok(Some(format!(
+                    "process `{actor}` ended ({}) before joining group {group}; {}",
+                    output.ended.as_deref().unwrap_or_default(),
+                    output.tail(10)
+                )));
+            }
+            if started.elapsed() >= JOIN_TIMEOUT {
+                let trouble = watch
+                    .last_error()
+                    .map(|e| format!(" (last error: {e})"))
+                    .unwrap_or_default();
+                return Ok(Some(format!(
+                    "process `{actor}` did not join group {group} within {}{trouble}; {}",
+                    humantime::format_duration(JOIN_TIMEOUT),
+                    process.output().tail(10)
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The watch of process consumers' groups, started on first use.
+    fn group_watch(&mut self) -> Result<&GroupWatch, RunError> {
+        if self.group_watch.is_none() {
+            let harness_clients = self
+                .plan
+                .actors
+                .iter()
+                .filter_map(|(name, a)| match a {
+                    ActorPlan::Consumer(c) => Some(
+                        setting(&c.properties, "client.id")
+                            .unwrap_or(name)
+                            .to_owned(),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            let watch = GroupWatch::start(
+                &self.cluster.connection(),
+                Arc::clone(&self.names),
+                Arc::clone(&self.log),
+                harness_clients,
+            )?;
+            self.group_watch = Some(watch);
+        }
+        self.group_watch.as_ref().ok_or_else(|| {
+            RunError::Actor(ActorError {
+                actor: "group watch".into(),
+                message: "vanished".into(),
+            })
+        })
+    }
+
+    /// The reader of `topic` for its process producers, started on first use.
+    fn tail(&mut self, topic: &str) -> Result<&TopicTail, RunError> {
+        if !self.tails.contains_key(topic) {
+            let partitions = self.partitions.get(topic).copied().unwrap_or(1);
+            let tail = TopicTail::start(
+                &self.cluster.connection(),
+                Arc::clone(&self.names),
+                Arc::clone(&self.log),
+                topic,
+                partitions,
+            )?;
+            self.tails.insert(topic.to_owned(), tail);
+        }
+        self.tails.get(topic).ok_or_else(|| {
+            RunError::Actor(ActorError {
+                actor: format!("reader of {topic}"),
+                message: "vanished".into(),
+            })
+        })
+    }
+
+    /// A process has ended: its member is no longer followed.
+    pub(super) fn ended(&self, actor: &str) {
+        if let Some(watch) = &self.group_watch {
+            watch.unfollow(actor);
+        }
+    }
+
+    /// Waits until everything a process producer delivered has been logged.
+    pub(super) async fn caught_up(&self, actor: &str) -> Result<(), String> {
+        let Some(topic) = self
+            .plan
+            .actors
+            .get(actor)
+            .and_then(ActorPlan::produced_topic)
+        else {
+            return Ok(());
+        };
+        let Some(tail) = self.tails.get(topic) else {
+            return Ok(());
+        };
+        match tokio::time::timeout(CATCH_UP_TIMEOUT, tail.caught_up()).await {
+            Ok(caught_up) => caught_up,
+            Err(_) => Err(format!(
+                "{topic} could not be read to its end within {}",
+                humantime::format_duration(CATCH_UP_TIMEOUT)
+            )),
+        }
+    }
+
+    /// A relay to the cluster for a consumer the timeline freezes; it carries plain Kafka
+    /// frames, so the connection must not be encrypted.
+    fn relay(&self, actor: &str, connection: &[(String, String)]) -> Result<Relay, RunError> {
+        let fail = |message: String| {
+            RunError::Actor(ActorError {
+                actor: actor.to_owned(),
+                message,
+            })
+        };
+        if setting(connection, "security.protocol")
+            .is_some_and(|p| p.to_ascii_uppercase().contains("SSL"))
+        {
+            return Err(fail(
+                "cannot be frozen on a TLS listener: the relay that freezes it reads Kafka frames"
+                    .into(),
+            ));
+        }
+        let bootstrap = setting(connection, "bootstrap.servers")
+            .ok_or_else(|| fail("the target gave no bootstrap.servers to relay".into()))?;
+        Relay::start(bootstrap).map_err(|e| fail(format!("cannot start its relay: {e}")))
+    }
+
+    /// The producer actor's client, created on first use.
+    pub(super) fn producer(&mut self, actor: &str) -> Result<&mut ProducerActor, RunError> {
+        let Some(ActorPlan::Producer(p)) = self.plan.actors.get(actor) else {
+            return Err(RunError::Actor(ActorError {
+                actor: actor.to_owned(),
+                message: "is not a producer".into(),
+            }));
+        };
+        if !self.actors.contains_key(actor) {
+            let defaults = [(
+                "statistics.interval.ms".to_owned(),
+                STATISTICS_INTERVAL_MS.to_owned(),
+            )];
+            let harness = self.cluster.connection();
+            let config = client_config(defaults.iter().chain(&p.properties).chain(&harness));
+            let producer = ProducerActor::create(self.env(actor), p, config)?;
+            self.actors
+                .insert(actor.to_owned(), LiveActor::Producer(producer));
+        }
+        match self.actors.get_mut(actor) {
+            Some(LiveActor::Producer(producer)) => Ok(producer),
+            _ => Err(RunError::Actor(ActorError {
+                actor: actor.to_owned(),
+                message: "producer vanished".into(),
+            })),
+        }
+    }
+}
