@@ -6,12 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use kafka_scenario::cluster::Target;
 use kafka_scenario::cluster::bootstrap::BootstrapSettings;
 use kafka_scenario::cluster::kubernetes::dry_run_manifests;
 use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
-use kafka_scenario::cluster::profiles::ProfileError;
-use kafka_scenario::cluster::target::TargetError;
-use kafka_scenario::cluster::{Target, TargetOptions};
 use kafka_scenario::expect::compare::{Comparison, compare};
 use kafka_scenario::report::html::index_html;
 use kafka_scenario::report::json::write_results_json;
@@ -20,9 +18,11 @@ use kafka_scenario::report::results::ScenarioResult;
 use kafka_scenario::report::terminal;
 use kafka_scenario::{LoadError, Outcome, Plan, Scenario, load};
 
-use invocation::{Settings, run_all};
+use cli::invocation::{Settings, run_all};
+use cli::profiles::ProfileError;
+use cli::target_choice::{TargetError, TargetOptions, choose_target};
 
-mod invocation;
+mod cli;
 
 /// Exit codes, most severe first when several scenarios run.
 pub(crate) mod exit {
@@ -195,7 +195,7 @@ fn main() -> ExitCode {
                 clusters: args.clusters.clone(),
                 scram,
             };
-            match Target::choose(&args.cluster, &options) {
+            match choose_target(&args.cluster, &options) {
                 Ok(target) => target,
                 Err(TargetError::Profile(ProfileError::Invalid(e))) => {
                     eprintln!("{:?}", miette::Report::new(*e));

@@ -11,7 +11,6 @@ pub mod local;
 pub mod metadata;
 pub mod names;
 pub mod process;
-pub mod profiles;
 pub mod target;
 pub mod wire;
 
@@ -24,7 +23,7 @@ use crate::scenario::plan::{Capability, Fault, TopicPlan};
 pub use bootstrap::{BootstrapCluster, BootstrapSettings};
 pub use embedded::EmbeddedCluster;
 pub use local::own::OwnKafka;
-pub use target::{Launched, Target, TargetOptions};
+pub use target::{Launched, Target};
 
 /// A cluster could not do what the run asked of it.
 #[derive(Debug, thiserror::Error)]

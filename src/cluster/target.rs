@@ -1,22 +1,19 @@
-//! Which cluster a run uses, chosen in one place for the CLI, cluster profiles and tests, and
-//! what a run started for it (local brokers, containers), behind one owner with one way out.
+//! Which cluster a run uses (the command line chooses it, see the binary's `cli::target_choice`),
+//! and what a run started for it (local brokers, containers), behind one owner with one way out.
 //!
 //! A [`Target`] is what was asked for. [`Target::launch`] starts whatever the target needs once
 //! per invocation and returns [`Launched`]; each scenario then gets its own [`Cluster`] view from
 //! [`Launched::connect`] (run-unique names on shared brokers), and [`Launched::shutdown`] stops
 //! what was started, at the end, after a failure and on a signal alike.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::bootstrap::{BootstrapCluster, BootstrapSettings};
-use super::container::{ContainerCluster, ContainerSettings, Flavour};
+use super::container::{ContainerCluster, ContainerSettings};
 use super::embedded::EmbeddedCluster;
 use super::kubernetes::{KubeCluster, KubeSettings};
 use super::local::own::OwnKafka;
-use super::local::scram::ScramUser;
 use super::local::{LocalKafka, LocalSettings};
-use super::profiles::{self, ProfileError};
 use super::{Cluster, ClusterError};
 use crate::scenario::Plan;
 use crate::scenario::plan::Capability;
@@ -36,84 +33,7 @@ pub enum Target {
     Local(LocalSettings),
 }
 
-/// The command-line settings that shape a named target.
-#[derive(Debug, Clone, Default)]
-pub struct TargetOptions {
-    /// `--image` for container targets.
-    pub image: Option<String>,
-    /// `--brokers` for `kafka` and `kafka-local`.
-    pub brokers: Option<usize>,
-    /// `--kafka-home` for `kafka-local`.
-    pub kafka_home: Option<PathBuf>,
-    /// `--scram` for `kafka-local`: its user, whose password was drawn for this invocation.
-    pub scram: Option<ScramUser>,
-    /// The profile file read for any other name.
-    pub clusters: PathBuf,
-}
-
-/// A target name or its options do not make sense.
-#[derive(Debug, thiserror::Error)]
-pub enum TargetError {
-    /// A profile could not be resolved.
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
-    /// An option was given to a target that has no use for it.
-    #[error("{option} is for {targets}, not for --cluster {name}")]
-    Misplaced {
-        /// The option, e.g. `--brokers`.
-        option: &'static str,
-        /// The targets that take it.
-        targets: &'static str,
-        /// The target named.
-        name: String,
-    },
-}
-
 impl Target {
-    /// The target `--cluster NAME` means: a built-in name, else a profile or kubeconfig.
-    pub fn choose(name: &str, options: &TargetOptions) -> Result<Target, TargetError> {
-        let misplaced = |option, targets| TargetError::Misplaced {
-            option,
-            targets,
-            name: name.to_owned(),
-        };
-        let local = name == "kafka-local";
-        let container = matches!(name, "kafka" | "redpanda");
-        if options.image.is_some() && !container {
-            return Err(misplaced("--image", "kafka and redpanda"));
-        }
-        if options.brokers.is_some() && !matches!(name, "kafka" | "kafka-local") {
-            return Err(misplaced("--brokers", "kafka and kafka-local"));
-        }
-        if options.kafka_home.is_some() && !local {
-            return Err(misplaced("--kafka-home", "kafka-local"));
-        }
-        if options.scram.is_some() && !local {
-            return Err(misplaced("--scram", "kafka-local"));
-        }
-        Ok(match name {
-            "embedded" => Target::Embedded,
-            "kafka-local" => {
-                let settings =
-                    LocalSettings::shared(options.kafka_home.clone(), options.brokers.unwrap_or(1));
-                Target::Local(match &options.scram {
-                    Some(user) => settings.with_scram(user.clone()),
-                    None => settings,
-                })
-            }
-            "kafka" | "redpanda" => Target::Container(ContainerSettings {
-                flavour: if name == "kafka" {
-                    Flavour::Kafka
-                } else {
-                    Flavour::Redpanda
-                },
-                image: options.image.clone(),
-                brokers: options.brokers,
-            }),
-            _ => profiles::resolve(&options.clusters, name)?,
-        })
-    }
-
     /// Starts what the target needs for a whole invocation (nothing for targets that exist
     /// already). Dropping the future half way stops whatever had started.
     pub async fn launch(&self) -> Result<Launched, ClusterError> {

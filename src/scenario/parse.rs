@@ -36,7 +36,7 @@ fn located(source: &SourceText, error: &serde_yaml::Error) -> Box<ScenarioError>
 }
 
 /// serde_yaml appends " at line L column C" to its messages; the location is reported separately.
-pub(crate) fn strip_location(message: &str) -> &str {
+pub fn strip_location(message: &str) -> &str {
     message
         .rfind(" at line ")
         .map_or(message, |i| &message[..i])

@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::bootstrap::BootstrapSettings;
-use super::kubernetes::KubeSettings;
-use super::target::Target;
-use crate::scenario::source::{ScenarioError, SourceText, did_you_mean};
-use crate::scenario::values::PropertyValue;
+use kafka_scenario::cluster::Target;
+use kafka_scenario::cluster::bootstrap::BootstrapSettings;
+use kafka_scenario::cluster::kubernetes::KubeSettings;
+use kafka_scenario::scenario::parse::strip_location;
+use kafka_scenario::scenario::source::{ScenarioError, SourceText, did_you_mean};
+use kafka_scenario::scenario::values::PropertyValue;
 
 /// One profile as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -151,7 +152,7 @@ fn parse(source: &SourceText) -> Result<BTreeMap<String, Profile>, ProfileError>
         ProfileError::Invalid(source.error_at_line(
             line,
             column,
-            crate::scenario::parse::strip_location(&e.to_string()),
+            strip_location(&e.to_string()),
             Some(format!(
                 "profiles found: {}",
                 known_names(source.text()).join(", ")
