@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::timing::seconds;
+use super::rounding::seconds;
 use crate::record::events::{Event, EventKind, TopicPartition};
 use crate::scenario::plan::Fault;
 

@@ -4,8 +4,10 @@
 pub mod durability;
 pub mod facts;
 pub mod failover;
+pub mod measurements;
 pub mod pauses;
 pub mod progress;
+mod rounding;
 mod timing;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,7 +47,7 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub durability: BTreeMap<String, DurabilityView>,
     /// Timings, throughput and the counts that depend on them.
-    pub measurements: timing::Measurements,
+    pub measurements: measurements::Measurements,
 }
 
 /// One checkpoint.
@@ -220,7 +222,7 @@ pub fn build(plan: &Plan, record: &RunRecord, all: &Facts) -> Outcome {
             .iter()
             .map(|(producer, d)| (producer.clone(), guaranteed(plan, producer, d)))
             .collect(),
-        measurements: timing::Measurements {
+        measurements: measurements::Measurements {
             durability: all.durability.clone(),
             failovers: failover::failovers(&record.events),
             partitions: failover::partition_changes(&record.events),
@@ -228,7 +230,7 @@ pub fn build(plan: &Plan, record: &RunRecord, all: &Facts) -> Outcome {
             steady_latency: progress::steady_latencies(plan, &record.events),
             whole_run: progress::whole_runs(plan, &record.events),
             no_progress: progress::stalls(plan, &record.events),
-            ..timing::measurements(plan, record, moved_actors, moved_groups, moved_keys)
+            ..measurements::measurements(plan, record, moved_actors, moved_groups, moved_keys)
         },
     }
 }

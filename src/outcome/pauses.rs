@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::timing::seconds;
+use super::rounding::seconds;
 use crate::record::events::{Event, EventKind, ProducedRecord, RecordId, Records, TopicPartition};
 use crate::record::ids::{IdSet, SeqIndex};
 use crate::record::names::Sym;

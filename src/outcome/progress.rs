@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::pauses::{Latency, Pause, members_of, pauses, steady_latency, whole_run};
-use super::timing::seconds;
+use super::rounding::seconds;
 use crate::record::events::{Event, EventKind, RecordId};
 use crate::record::ids::IdSet;
 use crate::record::names::Sym;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::RunError;
-use super::actors::LiveActor;
+use super::live_actor::LiveActor;
 use super::runner::Runner;
 use crate::actor::{ActorError, offsets, readback};
 use crate::record::run_record::{Committed, Stored};

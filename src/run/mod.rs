@@ -5,8 +5,8 @@
 //!
 //! - [`entry`]: `run`, what a target must offer, the topics created and removed;
 //! - [`observer`]: the contract with whoever watches a run (step notes, progress);
-//! - `runner`: the step loop; `actors`: starting and ending actors of every kind; `finish`:
-//!   stopping what still runs and collecting the record;
+//! - `runner`: the step loop; `live_actor`: one type for every kind of actor; `actors`:
+//!   starting and ending them; `finish`: stopping what still runs and collecting the record;
 //! - [`barrier`]: `await` conditions; [`fault_steps`]: which broker a fault step means;
 //!   [`cluster_view`] and [`cluster_watch`]: the scenario's own brokers, watched.
 
@@ -17,6 +17,7 @@ pub mod cluster_watch;
 pub mod entry;
 pub mod fault_steps;
 mod finish;
+mod live_actor;
 pub mod observer;
 mod runner;
 

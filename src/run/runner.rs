@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::RunError;
-use super::actors::LiveActor;
 use super::barrier;
 use super::cluster_view::ClusterView;
 use super::cluster_watch::ClusterWatch;
 use super::fault_steps;
+use super::live_actor::LiveActor;
 use super::observer::{Observer, StepNote, StepProgress};
 use crate::actor::group_watch::GroupWatch;
 use crate::actor::places::RecordPlaces;
