@@ -34,7 +34,7 @@ use kafka_scenario::actor::consumer::ConsumerActor;
 use kafka_scenario::actor::places::RecordPlaces;
 use kafka_scenario::actor::{ActorEnv, ProducerActor, RECORD_ID_HEADER};
 use kafka_scenario::cluster::client::client_config;
-use kafka_scenario::cluster::names::TopicNames;
+use kafka_scenario::cluster::run_names::RunNames;
 use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
 use kafka_scenario::record::events::{EventKind, EventLog};
 use kafka_scenario::scenario::model::CommitMode;
@@ -103,7 +103,7 @@ fn env(name: &str, topic: &str) -> ActorEnv {
     ActorEnv {
         name: Arc::from(name),
         log: EventLog::new(),
-        topics: Arc::new(TopicNames::identity([topic])),
+        topics: Arc::new(RunNames::identity([topic])),
         places: RecordPlaces::new([]),
     }
 }

@@ -10,6 +10,7 @@ use kafka_scenario::cluster::Target;
 use kafka_scenario::cluster::bootstrap::BootstrapSettings;
 use kafka_scenario::cluster::kubernetes::dry_run_manifests;
 use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
+use kafka_scenario::cluster::run_names::RunId;
 use kafka_scenario::expect::compare::{Comparison, compare};
 use kafka_scenario::report::html::index_html;
 use kafka_scenario::report::json::write_results_json;
@@ -295,12 +296,12 @@ fn dry_run(plans: &[Plan], target: &Target) -> u8 {
         return exit::BAD_INPUT;
     };
     for plan in plans {
-        let suffix = (!settings.keep_names).then(kafka_scenario::cluster::names::draw_suffix);
+        let run = RunId::draw(settings.keep_names);
         for manifest in dry_run_manifests(
             &plan.topics,
             &settings.namespace,
             &settings.kafka,
-            suffix.as_deref(),
+            run.suffix(),
         ) {
             match serde_yaml::to_string(&manifest) {
                 Ok(yaml) => print!("---\n{yaml}"),

@@ -20,7 +20,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use super::ActorError;
 use crate::cluster::client::client_config;
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::record::events::{EventKind, EventLog, TopicPartition};
 
 /// How often the groups are described.
@@ -83,7 +83,7 @@ impl GroupWatch {
     /// consumers, whose members are never a process's.
     pub fn start(
         connection: &[(String, String)],
-        names: Arc<TopicNames>,
+        names: Arc<RunNames>,
         log: Arc<EventLog>,
         harness_clients: BTreeSet<String>,
     ) -> Result<GroupWatch, ActorError> {
@@ -176,7 +176,7 @@ impl Drop for GroupWatch {
 
 struct Watcher {
     consumer: BaseConsumer,
-    names: Arc<TopicNames>,
+    names: Arc<RunNames>,
     log: Arc<EventLog>,
     harness_clients: BTreeSet<String>,
     known: Arc<Mutex<Known>>,

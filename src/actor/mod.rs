@@ -16,7 +16,7 @@ pub mod topic_tail;
 
 use std::sync::Arc;
 
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::record::events::EventLog;
 
 pub use consumer::ConsumerActor;
@@ -36,7 +36,7 @@ pub struct ActorEnv {
     /// The run's event log.
     pub log: Arc<EventLog>,
     /// Topic name mapping.
-    pub topics: Arc<TopicNames>,
+    pub topics: Arc<RunNames>,
     /// Where the harness's records landed, for consumers that name records by place.
     pub places: Arc<places::RecordPlaces>,
 }

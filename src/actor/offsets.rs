@@ -10,7 +10,7 @@ use rdkafka::topic_partition_list::TopicPartitionList;
 
 use super::ActorError;
 use crate::cluster::client::client_config;
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -24,7 +24,7 @@ pub fn committed(
     connection: &[(String, String)],
     group: &str,
     topics: &[(String, i32)],
-    names: &TopicNames,
+    names: &RunNames,
 ) -> Result<GroupOffsets, ActorError> {
     let fail = |message: String| ActorError {
         actor: format!("offset reader for {group}"),

@@ -13,7 +13,7 @@ use rdkafka::topic_partition_list::TopicPartitionList;
 
 use super::id_header::id_header;
 use crate::cluster::client::client_config;
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::record::events::split_id;
 use crate::record::run_record::Stored;
 
@@ -25,7 +25,7 @@ const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn read_back(
     connection: &[(String, String)],
     topics: &[(String, i32)],
-    names: &TopicNames,
+    names: &RunNames,
     timeout: Duration,
 ) -> Result<Stored, String> {
     let deadline = Instant::now() + timeout;

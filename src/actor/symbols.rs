@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::record::names::{Names, Sym};
 
 /// Symbols already looked up by one client thread.
@@ -34,7 +34,7 @@ impl SymbolCache {
     }
 
     /// The symbol of the scenario name of the cluster topic `physical`.
-    pub fn topic(&mut self, physical: &str, topics: &TopicNames) -> Sym {
+    pub fn topic(&mut self, physical: &str, topics: &RunNames) -> Sym {
         if let Some(sym) = self.topics.get(physical) {
             return *sym;
         }

@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use super::ActorError;
 use super::id_header::id_header;
 use crate::cluster::client::client_config;
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::record::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};
 
 /// How long one poll of the tail waits.
@@ -49,7 +49,7 @@ impl TopicTail {
     /// Starts reading `topic` (the scenario's name) from the beginning of its `partitions`.
     pub fn start(
         connection: &[(String, String)],
-        names: Arc<TopicNames>,
+        names: Arc<RunNames>,
         log: Arc<EventLog>,
         topic: &str,
         partitions: i32,
@@ -139,7 +139,7 @@ impl Drop for TopicTail {
 
 struct Tail {
     consumer: BaseConsumer,
-    names: Arc<TopicNames>,
+    names: Arc<RunNames>,
     log: Arc<EventLog>,
     physical: String,
     partitions: i32,

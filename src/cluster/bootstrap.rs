@@ -14,7 +14,7 @@ use rdkafka::producer::{BaseProducer, Producer};
 
 use super::api_versions;
 use super::client::client_config;
-use super::names::{draw_suffix, run_name};
+use super::run_names::{RunId, run_name};
 use super::{Cluster, ClusterError};
 use crate::scenario::plan::{Capability, TopicPlan};
 use crate::scenario::properties::setting;
@@ -141,14 +141,21 @@ pub struct BootstrapCluster {
 }
 
 impl BootstrapCluster {
-    /// Connects, fails fast when nobody answers, and discovers what the brokers support.
-    pub async fn connect(settings: BootstrapSettings) -> Result<BootstrapCluster, ClusterError> {
-        tokio::task::spawn_blocking(move || BootstrapCluster::connect_blocking(settings))
+    /// Connects, fails fast when nobody answers, and discovers what the brokers support; the
+    /// topics and groups of the run `run` get its names.
+    pub async fn connect(
+        settings: BootstrapSettings,
+        run: RunId,
+    ) -> Result<BootstrapCluster, ClusterError> {
+        tokio::task::spawn_blocking(move || BootstrapCluster::connect_blocking(settings, run))
             .await
             .map_err(|e| ClusterError::Unavailable(format!("connection task failed: {e}")))?
     }
 
-    fn connect_blocking(settings: BootstrapSettings) -> Result<BootstrapCluster, ClusterError> {
+    fn connect_blocking(
+        settings: BootstrapSettings,
+        run: RunId,
+    ) -> Result<BootstrapCluster, ClusterError> {
         let unreachable = |detail: String| {
             ClusterError::Unavailable(format!("cannot reach {}: {detail}", settings.bootstrap))
         };
@@ -179,7 +186,7 @@ impl BootstrapCluster {
             .as_ref()
             .map(api_versions::capabilities)
             .unwrap_or_default();
-        let suffix = (!settings.keep_names).then(draw_suffix);
+        let suffix = run.suffix().map(str::to_owned);
         Ok(BootstrapCluster {
             brokers: metadata.brokers().len() as i32,
             settings,

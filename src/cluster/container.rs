@@ -226,7 +226,7 @@ async fn start_kraft_cluster(
     image: &str,
     brokers: usize,
 ) -> Result<(Vec<ContainerAsync<GenericImage>>, String), ClusterError> {
-    let run = super::names::draw_suffix();
+    let run = super::run_names::draw_run_id();
     let network = format!("kafka-scenario-{run}");
     let node = |id: usize| format!("kafka-scenario-{run}-{id}");
     let voters: Vec<String> = (1..=brokers)

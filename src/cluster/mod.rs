@@ -9,8 +9,8 @@ pub mod embedded;
 pub mod kubernetes;
 pub mod local;
 pub mod metadata;
-pub mod names;
 pub mod process;
+pub mod run_names;
 pub mod target;
 pub mod wire;
 

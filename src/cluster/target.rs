@@ -14,6 +14,7 @@ use super::embedded::EmbeddedCluster;
 use super::kubernetes::{KubeCluster, KubeSettings};
 use super::local::own::OwnKafka;
 use super::local::{LocalKafka, LocalSettings};
+use super::run_names::RunId;
 use super::{Cluster, ClusterError};
 use crate::scenario::Plan;
 use crate::scenario::plan::Capability;
@@ -107,29 +108,45 @@ impl Launched {
     /// brokers of its own on `kafka-local` when it has a `brokers:` section (elsewhere the run
     /// then reports it not runnable).
     pub async fn connect(&self, plan: &Plan) -> Result<Box<dyn Cluster>, ClusterError> {
+        let run = RunId::draw(self.keeps_names());
         if let (Launched::Local(kafka), Some(setup)) = (self, &plan.brokers) {
-            return Ok(Box::new(OwnKafka::start(kafka.settings(), setup).await?));
+            return Ok(Box::new(
+                OwnKafka::start(kafka.settings(), setup, run).await?,
+            ));
         }
         Ok(match self {
             Launched::Embedded => Box::new(EmbeddedCluster::start()?),
             Launched::Bootstrap(settings) => {
-                Box::new(BootstrapCluster::connect(settings.clone()).await?)
+                Box::new(BootstrapCluster::connect(settings.clone(), run).await?)
             }
-            Launched::Kube(settings) => Box::new(KubeCluster::connect(settings.clone()).await?),
+            Launched::Kube(settings) => {
+                Box::new(KubeCluster::connect(settings.clone(), run).await?)
+            }
             Launched::Containers(cluster) => Box::new(
-                BootstrapCluster::connect(owned_brokers(cluster.bootstrap(), Vec::new()))
+                BootstrapCluster::connect(owned_brokers(cluster.bootstrap(), Vec::new()), run)
                     .await?
                     .described_as(cluster.describe()),
             ),
             Launched::Local(kafka) => Box::new(
-                BootstrapCluster::connect(owned_brokers(
-                    kafka.bootstrap(),
-                    kafka.client_properties(),
-                ))
+                BootstrapCluster::connect(
+                    owned_brokers(kafka.bootstrap(), kafka.client_properties()),
+                    run,
+                )
                 .await?
                 .described_as(kafka.describe()),
             ),
         })
+    }
+
+    /// Whether runs keep the scenario's own topic and group names (`--keep-names`, a profile's
+    /// `keep_names`); brokers this invocation started are shared by its scenarios, and an
+    /// embedded mock is a scenario's own, so neither needs kept names.
+    fn keeps_names(&self) -> bool {
+        match self {
+            Launched::Bootstrap(settings) => settings.keep_names,
+            Launched::Kube(settings) => settings.keep_names,
+            Launched::Embedded | Launched::Containers(_) | Launched::Local(_) => false,
+        }
     }
 
     /// Resolves when something this invocation started has failed (a local broker ended);

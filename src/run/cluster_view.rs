@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::cluster::metadata::{self, BrokerView};
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::record::events::TopicPartition;
 
 /// One partition's metadata.
@@ -36,7 +36,7 @@ pub struct ClusterView {
     addresses: Vec<String>,
     /// The broker that answered last, asked first next time.
     preferred: AtomicUsize,
-    names: Arc<TopicNames>,
+    names: Arc<RunNames>,
 }
 
 impl ClusterView {
@@ -44,7 +44,7 @@ impl ClusterView {
     /// their scenario names. Only plaintext listeners can be read this way.
     pub fn new(
         connection: &[(String, String)],
-        names: Arc<TopicNames>,
+        names: Arc<RunNames>,
     ) -> Result<ClusterView, String> {
         let addresses: Vec<String> =
             crate::scenario::properties::setting(connection, "bootstrap.servers")

@@ -9,7 +9,7 @@ use super::runner::Runner;
 use crate::actor::ActorError;
 use crate::actor::places::RecordPlaces;
 use crate::actor::process::RunValues;
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::cluster::{Cluster, ClusterError};
 use crate::record::events::EventLog;
 use crate::record::run_record::RunRecord;
@@ -74,7 +74,7 @@ pub async fn run(
             missing,
         });
     }
-    let names = Arc::new(TopicNames::suffixed(
+    let names = Arc::new(RunNames::suffixed(
         plan.topics.iter().map(|t| t.name.as_str()),
         plan.groups(),
         cluster.run_suffix().as_deref(),
@@ -100,7 +100,7 @@ async fn create_topics(plan: &Plan, cluster: &dyn Cluster) -> Result<(), RunErro
 async fn run_timeline(
     plan: &Plan,
     cluster: &dyn Cluster,
-    names: Arc<TopicNames>,
+    names: Arc<RunNames>,
     observer: &mut dyn Observer,
 ) -> Result<RunRecord, RunError> {
     let (exits, exit_notices) = tokio::sync::mpsc::unbounded_channel();

@@ -16,7 +16,7 @@ use crate::actor::group_watch::GroupWatch;
 use crate::actor::places::RecordPlaces;
 use crate::actor::process::{RunValues, UnexpectedExit};
 use crate::actor::topic_tail::TopicTail;
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::cluster::{Cluster, ClusterError};
 use crate::record::events::{self, EventLog};
 use crate::record::run_record::{
@@ -33,7 +33,7 @@ pub(super) struct Runner<'a> {
     pub(super) plan: &'a Plan,
     pub(super) cluster: &'a dyn Cluster,
     pub(super) log: Arc<EventLog>,
-    pub(super) names: Arc<TopicNames>,
+    pub(super) names: Arc<RunNames>,
     /// Actors started and not yet stopped or killed; ended programs stay, for their output.
     pub(super) actors: BTreeMap<String, LiveActor>,
     pub(super) state: LiveState,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::cluster::names::TopicNames;
+use crate::cluster::run_names::RunNames;
 use crate::record::events::EventLog;
 use crate::record::events::RecordId;
 use crate::scenario::plan::ProcessRole;
@@ -13,7 +13,7 @@ fn env() -> ActorEnv {
     ActorEnv {
         name: Arc::from("script"),
         log: EventLog::new(),
-        topics: Arc::new(TopicNames::suffixed(["orders"], ["orders-cg"], Some("r1"))),
+        topics: Arc::new(RunNames::suffixed(["orders"], ["orders-cg"], Some("r1"))),
         places: crate::actor::places::RecordPlaces::new([]),
     }
 }

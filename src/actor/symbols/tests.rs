@@ -3,7 +3,7 @@ use super::*;
 #[test]
 fn a_cluster_topic_is_named_by_its_scenario_name() {
     let names = Names::new();
-    let topics = TopicNames::suffixed(["orders"], [], Some("r1"));
+    let topics = RunNames::suffixed(["orders"], [], Some("r1"));
     let mut cache = SymbolCache::new(Arc::clone(&names));
     let sym = cache.topic("orders-r1", &topics);
     assert_eq!(&*names.text(sym), "orders");

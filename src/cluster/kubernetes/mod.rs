@@ -14,7 +14,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 
 use super::api_versions;
-use super::names::draw_suffix;
+use super::run_names::RunId;
 use super::{Cluster, ClusterError};
 use crate::cluster::local::scram::COURSE_USER;
 use crate::scenario::plan::{Capability, TopicPlan};
@@ -96,8 +96,9 @@ fn refused(
 }
 
 impl KubeCluster {
-    /// Loads the kubeconfig, discovers Strimzi, reads the listener address and the credentials.
-    pub async fn connect(settings: KubeSettings) -> Result<KubeCluster, ClusterError> {
+    /// Loads the kubeconfig, discovers Strimzi, reads the listener address and the credentials;
+    /// what it creates carries the id of the run `run`, and its names unless they are kept.
+    pub async fn connect(settings: KubeSettings, run: RunId) -> Result<KubeCluster, ClusterError> {
         let kubeconfig = match &settings.kubeconfig {
             Some(path) => Kubeconfig::read_from(path),
             None => Kubeconfig::read(),
@@ -118,8 +119,7 @@ impl KubeCluster {
         let server = config.cluster_url.to_string();
         let client = kube::Client::try_from(config)
             .map_err(|e| unavailable(format!("Kubernetes client: {e}")))?;
-        let run = draw_suffix();
-        let strimzi = Strimzi::discover(client, &settings.namespace, &settings.kafka, &run)
+        let strimzi = Strimzi::discover(client, &settings.namespace, &settings.kafka, run.id())
             .await
             .map_err(|e| refused(e, &context, &server, &settings))?;
         let listener = strimzi
@@ -155,7 +155,7 @@ impl KubeCluster {
         }
         Ok(KubeCluster {
             strimzi,
-            suffix: (!settings.keep_names).then_some(run),
+            suffix: run.suffix().map(str::to_owned),
             settings,
             connection,
             capabilities,
@@ -164,7 +164,7 @@ impl KubeCluster {
     }
 
     fn physical(&self, topic: &str) -> String {
-        crate::cluster::names::run_name(topic, self.suffix.as_deref())
+        crate::cluster::run_names::run_name(topic, self.suffix.as_deref())
     }
 
     async fn apply_and_wait(&self, topic: &TopicPlan, partitions: i32) -> Result<(), ClusterError> {
@@ -215,7 +215,7 @@ pub fn dry_run_manifests(
     topics
         .iter()
         .map(|t| {
-            let name = crate::cluster::names::run_name(&t.name, suffix);
+            let name = crate::cluster::run_names::run_name(&t.name, suffix);
             strimzi::topic_manifest(
                 OFFLINE_API_VERSION,
                 namespace,

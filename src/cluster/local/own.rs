@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use super::{LocalKafka, LocalSettings};
 use crate::cluster::bootstrap::{BootstrapCluster, BootstrapSettings};
+use crate::cluster::run_names::RunId;
 use crate::cluster::{BrokerControl, Cluster, ClusterError};
 use crate::scenario::plan::{BrokerSetup, Capability, Fault, TopicPlan};
 
@@ -26,10 +27,12 @@ pub struct OwnKafka {
 }
 
 impl OwnKafka {
-    /// Starts `setup`'s brokers and one controller from the distribution of `base`.
+    /// Starts `setup`'s brokers and one controller from the distribution of `base`; the run
+    /// `run` names its topics and groups.
     pub async fn start(
         base: &LocalSettings,
         setup: &BrokerSetup,
+        run: RunId,
     ) -> Result<OwnKafka, ClusterError> {
         let settings = LocalSettings {
             kafka_home: base.kafka_home.clone(),
@@ -45,11 +48,14 @@ impl OwnKafka {
             kafka.startup.as_secs_f64(),
             kafka.directory().display()
         );
-        let cluster = BootstrapCluster::connect(BootstrapSettings {
-            bootstrap: kafka.bootstrap().to_owned(),
-            properties: kafka.client_properties(),
-            keep_names: false,
-        })
+        let cluster = BootstrapCluster::connect(
+            BootstrapSettings {
+                bootstrap: kafka.bootstrap().to_owned(),
+                properties: kafka.client_properties(),
+                keep_names: false,
+            },
+            run,
+        )
         .await?
         .described_as(description);
         Ok(OwnKafka {

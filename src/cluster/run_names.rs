@@ -1,6 +1,9 @@
-//! The names a run gives its topics and groups on a cluster. On a shared cluster each run draws
-//! a suffix, so that runs never share a topic or a group; the scenario's own names stay in
-//! the event log and the Outcome.
+//! The names one run gives its topics and groups on a cluster, and the one place a run's id is
+//! drawn. `Launched::connect` draws a [`RunId`] once per plan and hands it to the target that
+//! creates the topics; the runner maps names through the target's suffix; `--dry-run` draws
+//! the same way. On a shared cluster the names carry the id, so runs never share a topic or a
+//! group; with `--keep-names` they are the scenario's own. The scenario's names stay in the
+//! event log and the Outcome.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,18 +11,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::record::events::TopicPartition;
 
-/// Scenario topic and group names and the names used on the cluster.
+/// A run's topic and group names: the scenario's, and the ones used on the cluster.
 #[derive(Debug, Clone, Default)]
-pub struct TopicNames {
+pub struct RunNames {
     physical: HashMap<String, String>,
     logical: HashMap<String, Arc<str>>,
     groups: HashMap<String, String>,
 }
 
-impl TopicNames {
+impl RunNames {
     /// Every topic keeps its scenario name on the cluster.
-    pub fn identity<'a>(names: impl IntoIterator<Item = &'a str>) -> TopicNames {
-        TopicNames::suffixed(names, [], None)
+    pub fn identity<'a>(names: impl IntoIterator<Item = &'a str>) -> RunNames {
+        RunNames::suffixed(names, [], None)
     }
 
     /// Topics and groups get `-<suffix>` on the cluster, so runs never share them.
@@ -27,9 +30,9 @@ impl TopicNames {
         topics: impl IntoIterator<Item = &'a str>,
         groups: impl IntoIterator<Item = &'a str>,
         suffix: Option<&str>,
-    ) -> TopicNames {
+    ) -> RunNames {
         let cluster_name = |name: &str| run_name(name, suffix);
-        let mut map = TopicNames::default();
+        let mut map = RunNames::default();
         for name in topics {
             let physical = cluster_name(name);
             map.logical.insert(physical.clone(), Arc::from(name));
@@ -76,8 +79,38 @@ pub fn run_name(name: &str, suffix: Option<&str>) -> String {
     }
 }
 
-/// Draws a run's suffix: four characters from the clock and the process id, e.g. `r7k2`.
-pub fn draw_suffix() -> String {
+/// One run's id, drawn once per plan; its topic and group names carry it unless the scenario's
+/// own names are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunId {
+    id: String,
+    keep_names: bool,
+}
+
+impl RunId {
+    /// Draws a fresh id; `keep_names` (`--keep-names`, a profile's `keep_names`) keeps the
+    /// scenario's own names on the cluster.
+    pub fn draw(keep_names: bool) -> RunId {
+        RunId {
+            id: draw_run_id(),
+            keep_names,
+        }
+    }
+
+    /// The id itself, e.g. for the label that marks what this run created.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The suffix of the run's names on the cluster; `None` when the scenario's names are kept.
+    pub fn suffix(&self) -> Option<&str> {
+        (!self.keep_names).then_some(self.id.as_str())
+    }
+}
+
+/// Four characters from the clock and the process id, e.g. `r7k2`: a run's id, or the name of
+/// what an invocation starts (a container network).
+pub fn draw_run_id() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
