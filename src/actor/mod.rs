@@ -1,5 +1,8 @@
-//! Kafka clients that act on the timeline: consumers and producers. Each writes what it does and
-//! sees to the run's event log, under its actor name and the scenario's topic names.
+//! What acts on the timeline and what watches it: the harness's own consumers and producers
+//! (librdkafka), external programs (the course's kafka-python scripts, a Spring Boot jar), the
+//! relay that freezes a consumer's traffic, and the readers that observe what programs do
+//! (their groups, the topics they write) and read topics back after a run. Each writes what it
+//! does and sees to the run's event log, under its actor name and the scenario's topic names.
 
 pub mod consumer;
 pub mod group_watch;
