@@ -33,3 +33,6 @@ pub fn write_results_json(
         },
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -100,3 +100,30 @@ fn a_release_ends_the_bar_and_one_goes_on_with_what_was_kept() {
         "nothing kept, no bar"
     );
 }
+
+/// Golden output: the `<svg>` timeline of each variant of the fixed run of `report::fixture`,
+/// cut out of the page, one element a line (the page writes it as one line) so that a change
+/// shows as the element it moves.
+#[test]
+fn the_timelines_of_the_fixed_run() {
+    let golden = crate::report::fixture::golden();
+    let results = golden.results();
+    let page = index_html(&results, &golden.comparisons);
+    let svgs: Vec<&str> = page
+        .match_indices("<svg")
+        .map(|(start, _)| {
+            let end = page[start..].find("</svg>").expect("the svg is closed") + "</svg>".len();
+            &page[start..start + end]
+        })
+        .collect();
+    assert_eq!(svgs.len(), results.len(), "one timeline per run");
+    for (result, svg) in results.iter().zip(svgs) {
+        insta::assert_snapshot!(
+            format!(
+                "timeline_svg@{}",
+                result.variant.as_deref().unwrap_or_default()
+            ),
+            svg.replace("><", ">\n<")
+        );
+    }
+}

@@ -72,3 +72,12 @@ fn one_testcase_per_scenario_with_failures_skips_and_errors_as_such() {
         TestCaseStatus::Skipped { .. }
     ));
 }
+
+/// Golden output: the whole `junit.xml` of the fixed run of `report::fixture`, its passing and
+/// failing variant and their comparison with an ordering that did not hold.
+#[test]
+fn junit_xml_of_the_fixed_run() {
+    let golden = crate::report::fixture::golden();
+    let xml = junit(&golden.results(), &golden.comparisons).expect("serializes");
+    insta::assert_snapshot!("junit_xml", xml);
+}
