@@ -20,12 +20,12 @@ use tokio::sync::oneshot;
 
 use super::id_header::id_header;
 use super::relay::Relay;
-use super::symbols::SymbolCache;
+use super::symbol_cache::SymbolCache;
 use super::{ActorEnv, ActorError};
 use crate::record::events::{
     ConsumedRecord, EventKind, ProducedRecord, RecordId, RunsBuilder, TopicPartition, split_id,
 };
-use crate::record::names::Sym;
+use crate::record::symbols::Sym;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::ConsumerPlan;
 

@@ -14,7 +14,7 @@ pub mod process;
 pub mod producer;
 pub mod readback;
 pub mod relay;
-pub mod symbols;
+pub mod symbol_cache;
 pub mod topic_tail;
 
 use std::sync::Arc;

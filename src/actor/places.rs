@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::record::events::{ProducedRecord, RecordId, TopicPartition};
-use crate::record::names::{Names, Sym};
+use crate::record::symbols::{Sym, Symbols};
 
 /// How long a consumer's line waits for the delivery report of a harness record it names (the
 /// record can be read as soon as it is acknowledged, a moment before the report is handled).
@@ -38,7 +38,7 @@ impl RecordPlaces {
     }
 
     /// A harness record was acknowledged at `offset`.
-    pub fn delivered(&self, names: &Names, record: &ProducedRecord, offset: i64) {
+    pub fn delivered(&self, names: &Symbols, record: &ProducedRecord, offset: i64) {
         if !self.harness_topics.is_empty()
             && self.harness_topics.contains(&names.text(record.topic))
         {
@@ -49,7 +49,7 @@ impl RecordPlaces {
 
     /// The id of the record at `offset` of `at`: the harness's, once its delivery report is
     /// in, else its place.
-    pub async fn id_at(&self, names: &Names, at: &TopicPartition, offset: i64) -> RecordId {
+    pub async fn id_at(&self, names: &Symbols, at: &TopicPartition, offset: i64) -> RecordId {
         if self.harness_topics.contains(&at.topic) {
             let place = (names.intern(&at.topic), at.partition, offset);
             let waited = tokio::time::Instant::now();

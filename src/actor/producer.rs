@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use super::main_queue::MainQueue;
 use super::{ActorEnv, ActorError, RECORD_ID_HEADER};
 use crate::record::events::{EventKind, ProducedRecord, Records};
-use crate::record::names::Sym;
+use crate::record::symbols::Sym;
 use crate::scenario::plan::{Keys, ProducerPlan};
 
 /// How long a flush may take before the run is declared broken.

@@ -9,7 +9,7 @@ pub mod embedded;
 pub mod kubernetes;
 pub mod local;
 pub mod metadata;
-pub mod process;
+pub mod owned_process;
 pub mod run_names;
 pub mod target;
 pub mod wire;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use super::durability::{Durability, durability};
 use crate::record::events::{Event, EventKind, ProducedRecord, RecordId, Records};
 use crate::record::ids::IdSet;
-use crate::record::names::{Names, Sym};
 use crate::record::run_record::{Checkpoint, Committed, Stored};
 use crate::record::state::Holding;
 use crate::record::state::LiveState;
+use crate::record::symbols::{Sym, Symbols};
 use crate::scenario::plan::Plan;
 
 /// What the run did, in full.
@@ -90,7 +90,7 @@ pub fn facts(
     // Topic -> acknowledged record ids.
     let mut produced_ids: BTreeMap<Arc<str>, IdSet> = BTreeMap::new();
     // Topic -> key -> partitions, by symbol, named once at the end.
-    let mut placed: HashMap<Placement, (Arc<Names>, BTreeSet<i32>)> = HashMap::new();
+    let mut placed: HashMap<Placement, (Arc<Symbols>, BTreeSet<i32>)> = HashMap::new();
     for event in events {
         let actor = event.actor.to_string();
         match &event.kind {

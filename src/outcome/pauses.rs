@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::rounding::seconds;
 use crate::record::events::{Event, EventKind, ProducedRecord, RecordId, Records, TopicPartition};
 use crate::record::ids::{IdSet, SeqIndex};
-use crate::record::names::Sym;
 use crate::record::state::RebalanceSpan;
+use crate::record::symbols::Sym;
 
 /// The cost of one rebalance.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -13,8 +13,8 @@ use super::pauses::{Latency, Pause, members_of, pauses, steady_latency, whole_ru
 use super::rounding::seconds;
 use crate::record::events::{Event, EventKind, RecordId};
 use crate::record::ids::IdSet;
-use crate::record::names::Sym;
 use crate::record::state::LiveState;
+use crate::record::symbols::Sym;
 use crate::scenario::plan::Plan;
 
 /// One rebalance of a group, as its members saw it.

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::Facts;
 use crate::record::events::EventKind;
-use crate::record::names::Sym;
 use crate::record::run_record::RunRecord;
+use crate::record::symbols::Sym;
 use crate::scenario::model::CommitMode;
 use crate::scenario::plan::{ActorPlan, Plan};
 

@@ -6,10 +6,11 @@
 
 use std::sync::Arc;
 
-use super::names::Names;
+use super::symbols::Symbols;
 
-/// A record that can be kept in runs.
-pub trait RunRecord: Copy {
+/// A record that can be kept in runs: it knows whether it comes right after another (and so
+/// costs nothing of its own in a run) and what the record `n` places on would be.
+pub trait Successive: Copy {
     /// Whether `self` comes right after `previous` in a run.
     fn follows(&self, previous: &Self) -> bool;
     /// The record `n` places after `self` in its run.
@@ -35,7 +36,7 @@ enum Layout<T> {
 /// The records of one event, in order, with the names their symbols refer to.
 #[derive(Debug, Clone)]
 pub struct Records<T> {
-    names: Arc<Names>,
+    names: Arc<Symbols>,
     layout: Layout<T>,
     len: usize,
 }
@@ -59,7 +60,7 @@ impl<T> Default for RunsBuilder<T> {
     }
 }
 
-impl<T: RunRecord> RunsBuilder<T> {
+impl<T: Successive> RunsBuilder<T> {
     /// Adds `record` after those pushed so far.
     #[inline]
     pub fn push(&mut self, record: T) {
@@ -80,7 +81,7 @@ impl<T: RunRecord> RunsBuilder<T> {
     }
 
     /// The records pushed so far, whose symbols are of `names`; the builder is empty again.
-    pub fn take(&mut self, names: &Arc<Names>) -> Records<T> {
+    pub fn take(&mut self, names: &Arc<Symbols>) -> Records<T> {
         let len = self.each.len();
         let layout = if self.runs * size_of::<Run<T>>() < len * size_of::<T>() {
             Layout::Runs(runs(&self.each).into())
@@ -98,7 +99,7 @@ impl<T: RunRecord> RunsBuilder<T> {
 }
 
 /// `records` as runs.
-fn runs<T: RunRecord>(records: &[T]) -> Vec<Run<T>> {
+fn runs<T: Successive>(records: &[T]) -> Vec<Run<T>> {
     let mut runs: Vec<Run<T>> = Vec::new();
     let mut last: Option<&T> = None;
     for record in records {
@@ -116,9 +117,9 @@ fn runs<T: RunRecord>(records: &[T]) -> Vec<Run<T>> {
     runs
 }
 
-impl<T: RunRecord> Records<T> {
+impl<T: Successive> Records<T> {
     /// `records`, in this order, whose symbols are of `names`.
-    pub fn new(names: &Arc<Names>, records: impl IntoIterator<Item = T>) -> Records<T> {
+    pub fn new(names: &Arc<Symbols>, records: impl IntoIterator<Item = T>) -> Records<T> {
         let mut builder = RunsBuilder::default();
         for record in records {
             builder.push(record);
@@ -150,12 +151,12 @@ impl<T> Records<T> {
     }
 
     /// The names the records' symbols refer to.
-    pub fn names(&self) -> &Arc<Names> {
+    pub fn names(&self) -> &Arc<Symbols> {
         &self.names
     }
 }
 
-impl<T: RunRecord> Run<T> {
+impl<T: Successive> Run<T> {
     fn records(&self) -> impl Iterator<Item = T> + '_ {
         (0..self.count).map(|n| self.first.advanced(n))
     }

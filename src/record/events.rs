@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use super::batch::{Records, RunRecord, RunsBuilder};
-use super::names::{Names, Sym};
+pub use super::batch::{Records, RunsBuilder, Successive};
+use super::symbols::{Sym, Symbols};
 use crate::scenario::plan::{Fault, PartitionRef};
 
 /// The actor name under which the cluster's own events are logged (fault steps, leaders, ISR).
@@ -42,7 +42,7 @@ impl RecordId {
     /// The id of a record the harness did not produce (a process's), named by where it is:
     /// every observer of it, a consumer's poll, a process's output, the read-back of a topic,
     /// names it alike.
-    pub fn located(names: &Names, at: &TopicPartition, offset: i64) -> RecordId {
+    pub fn located(names: &Symbols, at: &TopicPartition, offset: i64) -> RecordId {
         RecordId {
             producer: names.intern(&format!("@{}/{}", at.topic, at.partition)),
             seq: u64::try_from(offset).unwrap_or_default(),
@@ -76,7 +76,7 @@ pub fn split_id(header: &[u8]) -> Option<(&[u8], u64)> {
 }
 
 /// A record as its producer sent it, in 24 bytes: its id, its partition and its key, as
-/// symbols of the run's `Names`. An acknowledgement logs it as it is; a consumer's read adds the
+/// symbols of the run's `Symbols`. An acknowledgement logs it as it is; a consumer's read adds the
 /// offset (`ConsumedRecord`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProducedRecord {
@@ -111,7 +111,7 @@ impl ProducedRecord {
     }
 
     /// Its partition, named.
-    pub fn at(&self, names: &Names) -> TopicPartition {
+    pub fn at(&self, names: &Symbols) -> TopicPartition {
         TopicPartition {
             topic: names.text(self.topic),
             partition: self.partition,
@@ -126,12 +126,12 @@ impl ConsumedRecord {
     }
 
     /// Its partition, named.
-    pub fn at(&self, names: &Names) -> TopicPartition {
+    pub fn at(&self, names: &Symbols) -> TopicPartition {
         self.sent.at(names)
     }
 }
 
-impl RunRecord for ProducedRecord {
+impl Successive for ProducedRecord {
     fn follows(&self, previous: &ProducedRecord) -> bool {
         (self.topic, self.partition, self.producer, self.key)
             == (
@@ -151,7 +151,7 @@ impl RunRecord for ProducedRecord {
     }
 }
 
-impl RunRecord for ConsumedRecord {
+impl Successive for ConsumedRecord {
     fn follows(&self, previous: &ConsumedRecord) -> bool {
         self.sent.follows(&previous.sent) && previous.offset.checked_add(1) == Some(self.offset)
     }
@@ -280,10 +280,10 @@ pub(crate) mod testing {
     use std::sync::{Arc, LazyLock};
 
     use super::{ConsumedRecord, EventKind, ProducedRecord, RecordId, Records};
-    use crate::record::names::Names;
+    use crate::record::symbols::Symbols;
 
     /// The names every test record is interned in.
-    pub(crate) static NAMES: LazyLock<Arc<Names>> = LazyLock::new(Names::new);
+    pub(crate) static NAMES: LazyLock<Arc<Symbols>> = LazyLock::new(Symbols::new);
 
     /// The id `producer:seq`.
     pub(crate) fn id(producer: &str, seq: u64) -> RecordId {
@@ -331,7 +331,7 @@ pub(crate) mod testing {
 pub struct EventLog {
     started: Instant,
     events: Mutex<Vec<Event>>,
-    names: Arc<Names>,
+    names: Arc<Symbols>,
 }
 
 impl EventLog {
@@ -340,12 +340,12 @@ impl EventLog {
         Arc::new(EventLog {
             started: Instant::now(),
             events: Mutex::new(Vec::new()),
-            names: Names::new(),
+            names: Symbols::new(),
         })
     }
 
     /// The names the per-record events refer to.
-    pub fn names(&self) -> &Arc<Names> {
+    pub fn names(&self) -> &Arc<Symbols> {
         &self.names
     }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::events::RecordId;
-use super::names::Sym;
+use super::symbols::Sym;
 
 /// Sequence numbers as a bitmap covering the range seen so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::events::{Event, EventKind, EventLog, TopicPartition};
 use super::ids::IdSet;
-use super::names::{Names, Sym};
+use super::symbols::{Sym, Symbols};
 use crate::scenario::plan::{Fault, PartitionRef};
 
 /// The partitions a consumer holds; `None` between a revocation and the next assignment.
@@ -72,7 +72,7 @@ pub struct LiveState {
     /// Group -> ids of records its members consumed.
     pub consumed_ids: HashMap<String, IdSet>,
     /// The names the log's records refer to.
-    names: Arc<Names>,
+    names: Arc<Symbols>,
     /// Producer -> records whose delivery failed.
     pub failed: BTreeMap<Arc<str>, u64>,
     /// Partitions of the scenario's topics, as the cluster watch last saw them.

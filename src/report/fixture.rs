@@ -20,9 +20,9 @@ use crate::expect::compare::{Comparison, compare};
 use crate::record::events::{
     CLUSTER, ConsumedRecord, Event, EventKind, ProducedRecord, Records, TopicPartition,
 };
-use crate::record::names::Names;
 use crate::record::run_record::{BurstTiming, Checkpoint, RunRecord, StepTiming, Stored};
 use crate::record::state::LiveState;
+use crate::record::symbols::Symbols;
 use crate::run::StepNote;
 use crate::scenario::plan::{Action, Plan, Scenario};
 use crate::{Finished, expect, outcome, scenario};
@@ -233,7 +233,7 @@ fn ms(ms: u64) -> Duration {
 /// timing and the consumers' state then (a checkpoint for `await` and `expect` steps).
 struct Recorder<'p> {
     plan: &'p Plan,
-    names: Arc<Names>,
+    names: Arc<Symbols>,
     record: RunRecord,
     notes: Vec<(Duration, StepNote)>,
     judged: Judged,
@@ -243,7 +243,7 @@ impl<'p> Recorder<'p> {
     fn new(plan: &'p Plan) -> Self {
         Recorder {
             plan,
-            names: Names::new(),
+            names: Symbols::new(),
             record: RunRecord::default(),
             notes: Vec::new(),
             judged: Judged::new(),

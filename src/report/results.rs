@@ -11,9 +11,9 @@ use crate::Finished;
 use crate::expect::compare::Figures;
 use crate::expect::{Failure, Problem};
 use crate::outcome::Outcome;
-use crate::record::events::{Event, EventKind, RecordId, Records, RunRecord, TopicPartition};
-use crate::record::names::Names;
+use crate::record::events::{Event, EventKind, RecordId, Records, Successive, TopicPartition};
 use crate::record::process_output::ProcessOutput;
+use crate::record::symbols::Symbols;
 use crate::scenario::plan::Plan;
 
 /// How one scenario ended on one target.
@@ -303,10 +303,10 @@ impl EventView {
     }
 
     /// One view of `event` for each of its `records`, as `record` spells it out.
-    fn per_record<T: RunRecord>(
+    fn per_record<T: Successive>(
         event: &Event,
         records: &Records<T>,
-        record: impl Fn(&Names, T) -> RecordView,
+        record: impl Fn(&Symbols, T) -> RecordView,
     ) -> Vec<EventView> {
         let names = records.names();
         records
@@ -325,7 +325,7 @@ impl EventView {
 }
 
 impl IdView {
-    fn of(names: &Names, id: RecordId) -> IdView {
+    fn of(names: &Symbols, id: RecordId) -> IdView {
         IdView {
             producer: names.text(id.producer),
             seq: id.seq,

@@ -8,7 +8,7 @@ fn orders(partition: i32) -> TopicPartition {
 }
 
 /// A record of `feeder` with sequence number `seq`, acknowledged on `orders`/`partition`.
-fn delivered(names: &Names, partition: i32, seq: u64) -> ProducedRecord {
+fn delivered(names: &Symbols, partition: i32, seq: u64) -> ProducedRecord {
     ProducedRecord {
         seq,
         topic: names.intern("orders"),
@@ -20,7 +20,7 @@ fn delivered(names: &Names, partition: i32, seq: u64) -> ProducedRecord {
 
 #[tokio::test]
 async fn a_place_names_the_harness_record_delivered_there() {
-    let names = Names::new();
+    let names = Symbols::new();
     let places = RecordPlaces::new([Arc::from("orders")]);
     let record = delivered(&names, 1, 7);
     places.delivered(&names, &record, 41);
@@ -29,7 +29,7 @@ async fn a_place_names_the_harness_record_delivered_there() {
 
 #[tokio::test]
 async fn a_report_that_comes_a_moment_later_is_waited_for() {
-    let names = Names::new();
+    let names = Symbols::new();
     let places = RecordPlaces::new([Arc::from("orders")]);
     let record = delivered(&names, 0, 1);
     let (later, later_names) = (Arc::clone(&places), Arc::clone(&names));
@@ -42,7 +42,7 @@ async fn a_report_that_comes_a_moment_later_is_waited_for() {
 
 #[tokio::test]
 async fn a_record_no_harness_producer_could_have_sent_is_named_by_its_place() {
-    let names = Names::new();
+    let names = Symbols::new();
     let places = RecordPlaces::new([]);
     places.delivered(&names, &delivered(&names, 0, 1), 3);
     assert_eq!(

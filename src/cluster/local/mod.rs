@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::ClusterError;
 use super::bootstrap::await_brokers;
-use super::process::{OwnedProcess, describe_exit};
+use super::owned_process::{OwnedProcess, describe_exit};
 use crate::scenario::plan::Fault;
 use config::{Node, Role};
 use distribution::{Distribution, Program};

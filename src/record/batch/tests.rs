@@ -1,9 +1,9 @@
 use super::*;
 use crate::record::events::{ConsumedRecord, ProducedRecord};
-use crate::record::names::Names;
+use crate::record::symbols::Symbols;
 
 /// A record of `producer`'s sequence number `seq`, read at `offset` of partition `partition`.
-fn read(names: &Names, producer: &str, seq: u64, partition: i32, offset: i64) -> ConsumedRecord {
+fn read(names: &Symbols, producer: &str, seq: u64, partition: i32, offset: i64) -> ConsumedRecord {
     ConsumedRecord {
         offset,
         sent: ProducedRecord {
@@ -25,7 +25,7 @@ fn runs<T>(records: &Records<T>) -> Option<usize> {
 
 #[test]
 fn records_that_continue_each_other_are_one_run_and_come_back_in_order() {
-    let names = Names::new();
+    let names = Symbols::new();
     let written: Vec<ConsumedRecord> = (0..1000)
         .map(|n| read(&names, "p", 500 + n, 3, 7000 + n as i64))
         .collect();
@@ -37,7 +37,7 @@ fn records_that_continue_each_other_are_one_run_and_come_back_in_order() {
 
 #[test]
 fn a_gap_another_partition_producer_or_key_starts_a_new_run() {
-    let names = Names::new();
+    let names = Symbols::new();
     let mut written: Vec<ConsumedRecord> = Vec::new();
     for n in 0..10 {
         written.push(read(&names, "p", n, 0, n as i64));
@@ -60,7 +60,7 @@ fn a_gap_another_partition_producer_or_key_starts_a_new_run() {
 
 #[test]
 fn records_that_do_not_run_are_kept_one_by_one() {
-    let names = Names::new();
+    let names = Symbols::new();
     // Every other sequence number: nothing continues anything.
     let written: Vec<ConsumedRecord> = (0..100)
         .map(|n| read(&names, "p", 2 * n, 0, n as i64))
@@ -73,7 +73,7 @@ fn records_that_do_not_run_are_kept_one_by_one() {
 
 #[test]
 fn no_records_make_an_empty_batch() {
-    let names = Names::new();
+    let names = Symbols::new();
     let records = Records::<ConsumedRecord>::new(&names, []);
     assert!(records.is_empty());
     assert_eq!(records.iter().count(), 0);
@@ -81,7 +81,7 @@ fn no_records_make_an_empty_batch() {
 
 #[test]
 fn a_builder_starts_afresh_after_each_take() {
-    let names = Names::new();
+    let names = Symbols::new();
     let mut builder = RunsBuilder::default();
     let first: Vec<ConsumedRecord> = (0..100)
         .map(|n| read(&names, "p", n, 0, n as i64))

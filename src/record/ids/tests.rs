@@ -1,5 +1,5 @@
 use super::*;
-use crate::record::names::Names;
+use crate::record::symbols::Symbols;
 
 #[test]
 fn insert_says_whether_a_seq_is_new() {
@@ -45,7 +45,7 @@ fn missing_counts_what_the_other_set_lacks() {
 
 #[test]
 fn ids_are_kept_per_producer() {
-    let names = Names::new();
+    let names = Symbols::new();
     let (a, b) = (names.intern("a"), names.intern("b"));
     let id = |producer, seq| RecordId { producer, seq };
     let mut produced = IdSet::default();

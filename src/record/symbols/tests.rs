@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn a_name_is_interned_once() {
-    let names = Names::new();
+    let names = Symbols::new();
     let a = names.intern("producer");
     let b = names.intern("consumer");
     assert_ne!(a, b);
@@ -13,7 +13,7 @@ fn a_name_is_interned_once() {
 
 #[test]
 fn find_does_not_intern() {
-    let names = Names::new();
+    let names = Symbols::new();
     assert_eq!(names.find("orders"), None);
     let orders = names.intern("orders");
     assert_eq!(names.find("orders"), Some(orders));

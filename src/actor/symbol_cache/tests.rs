@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn a_cluster_topic_is_named_by_its_scenario_name() {
-    let names = Names::new();
+    let names = Symbols::new();
     let topics = RunNames::suffixed(["orders"], [], Some("r1"));
     let mut cache = SymbolCache::new(Arc::clone(&names));
     let sym = cache.topic("orders-r1", &topics);
@@ -12,7 +12,7 @@ fn a_cluster_topic_is_named_by_its_scenario_name() {
 
 #[test]
 fn text_is_interned_in_the_shared_names() {
-    let names = Names::new();
+    let names = Symbols::new();
     let mut cache = SymbolCache::new(Arc::clone(&names));
     let key = cache.text(b"key1").expect("UTF-8");
     assert_eq!(names.find("key1"), Some(key));
@@ -22,7 +22,7 @@ fn text_is_interned_in_the_shared_names() {
 
 #[test]
 fn a_producer_is_found_again_after_another() {
-    let names = Names::new();
+    let names = Symbols::new();
     let mut cache = SymbolCache::new(Arc::clone(&names));
     let first = cache.producer(b"p1").expect("UTF-8");
     let second = cache.producer(b"p2").expect("UTF-8");

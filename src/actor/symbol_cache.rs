@@ -8,12 +8,12 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::cluster::run_names::RunNames;
-use crate::record::names::{Names, Sym};
+use crate::record::symbols::{Sym, Symbols};
 
 /// Symbols already looked up by one client thread.
 #[derive(Debug)]
 pub struct SymbolCache {
-    names: Arc<Names>,
+    names: Arc<Symbols>,
     /// Cluster topic name -> the symbol of its scenario name.
     topics: FxHashMap<String, Sym>,
     texts: FxHashMap<Vec<u8>, Sym>,
@@ -24,7 +24,7 @@ pub struct SymbolCache {
 
 impl SymbolCache {
     /// An empty cache of `names`.
-    pub fn new(names: Arc<Names>) -> SymbolCache {
+    pub fn new(names: Arc<Symbols>) -> SymbolCache {
         SymbolCache {
             names,
             topics: FxHashMap::default(),

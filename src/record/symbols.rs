@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, PoisonError, RwLock};
 
-/// An interned name: an index into the run's `Names`. `Option<Sym>` is 4 bytes too.
+/// An interned name: an index into the run's `Symbols`. `Option<Sym>` is 4 bytes too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sym(NonZeroU32);
 
 /// Every name interned during one run; append-only, shared by every actor of the run.
 #[derive(Debug, Default)]
-pub struct Names {
+pub struct Symbols {
     table: RwLock<Table>,
 }
 
@@ -22,10 +22,10 @@ struct Table {
     syms: HashMap<Arc<str>, Sym>,
 }
 
-impl Names {
+impl Symbols {
     /// An empty table.
-    pub fn new() -> Arc<Names> {
-        Arc::new(Names::default())
+    pub fn new() -> Arc<Symbols> {
+        Arc::new(Symbols::default())
     }
 
     /// The symbol of `text`, interning it on first use.
