@@ -241,7 +241,7 @@ async fn harness_consume(bootstrap: &str, name: &str, topic: &str, records: u64)
         auto_commit_interval: None,
         process: Duration::ZERO,
         protocol: GroupProtocol::Consumer,
-        properties: vec![("client.id".into(), name.into())],
+        properties: vec![("client.id".into(), name.into())].into(),
     };
     let env = env(name, topic);
     let log = Arc::clone(&env.log);

@@ -174,7 +174,7 @@ fn main() -> ExitCode {
     let target = match &args.bootstrap {
         Some(bootstrap) => Target::Bootstrap(BootstrapSettings {
             bootstrap: bootstrap.clone(),
-            properties: args.property.clone(),
+            properties: args.property.iter().cloned().collect(),
             keep_names: args.keep_names,
         }),
         None => {

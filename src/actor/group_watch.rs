@@ -22,6 +22,7 @@ use super::ActorError;
 use crate::cluster::client::client_config;
 use crate::cluster::run_names::RunNames;
 use crate::record::events::{EventKind, EventLog, TopicPartition};
+use crate::scenario::properties::Properties;
 
 /// How often the groups are described.
 const EVERY: Duration = Duration::from_millis(150);
@@ -82,7 +83,7 @@ impl GroupWatch {
     /// Starts describing groups; `harness_clients` are the `client.id`s of the harness's own
     /// consumers, whose members are never a process's.
     pub fn start(
-        connection: &[(String, String)],
+        connection: &Properties,
         names: Arc<RunNames>,
         log: Arc<EventLog>,
         harness_clients: BTreeSet<String>,

@@ -11,6 +11,7 @@ use rdkafka::topic_partition_list::TopicPartitionList;
 use super::ActorError;
 use crate::cluster::client::client_config;
 use crate::cluster::run_names::RunNames;
+use crate::scenario::properties::Properties;
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -21,7 +22,7 @@ pub type GroupOffsets = BTreeMap<String, BTreeMap<i32, i64>>;
 /// `connection` holds `bootstrap.servers` and any security settings.
 /// Blocking: call it from a blocking task.
 pub fn committed(
-    connection: &[(String, String)],
+    connection: &Properties,
     group: &str,
     topics: &[(String, i32)],
     names: &RunNames,

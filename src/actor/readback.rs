@@ -16,6 +16,7 @@ use crate::cluster::client::client_config;
 use crate::cluster::run_names::RunNames;
 use crate::record::events::split_id;
 use crate::record::run_record::Stored;
+use crate::scenario::properties::Properties;
 
 /// How long one watermark query may take.
 const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,7 +24,7 @@ const WATERMARK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reads `topics` (scenario name, partition count) completely, within `timeout` in all.
 /// Blocking: call it from a blocking task.
 pub fn read_back(
-    connection: &[(String, String)],
+    connection: &Properties,
     topics: &[(String, i32)],
     names: &RunNames,
     timeout: Duration,

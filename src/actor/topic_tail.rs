@@ -18,6 +18,7 @@ use super::id_header::id_header;
 use crate::cluster::client::client_config;
 use crate::cluster::run_names::RunNames;
 use crate::record::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};
+use crate::scenario::properties::Properties;
 
 /// How long one poll of the tail waits.
 const POLL: Duration = Duration::from_millis(100);
@@ -48,7 +49,7 @@ pub struct TopicTail {
 impl TopicTail {
     /// Starts reading `topic` (the scenario's name) from the beginning of its `partitions`.
     pub fn start(
-        connection: &[(String, String)],
+        connection: &Properties,
         names: Arc<RunNames>,
         log: Arc<EventLog>,
         topic: &str,

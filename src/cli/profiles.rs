@@ -21,6 +21,7 @@ use kafka_scenario::cluster::Target;
 use kafka_scenario::cluster::bootstrap::BootstrapSettings;
 use kafka_scenario::cluster::kubernetes::KubeSettings;
 use kafka_scenario::scenario::parse::strip_location;
+use kafka_scenario::scenario::properties::Properties;
 use kafka_scenario::scenario::source::{ScenarioError, SourceText, did_you_mean};
 use kafka_scenario::scenario::values::PropertyValue;
 
@@ -164,7 +165,7 @@ fn parse(source: &SourceText) -> Result<BTreeMap<String, Profile>, ProfileError>
 fn settings(source: &SourceText, name: &str, profile: &Profile) -> Result<Target, ProfileError> {
     match (&profile.bootstrap, &profile.kube) {
         (Some(bootstrap), None) => {
-            let mut properties: Vec<(String, String)> = profile
+            let mut properties: Properties = profile
                 .properties
                 .iter()
                 .map(|(k, v)| (k.clone(), v.0.clone()))
@@ -174,7 +175,7 @@ fn settings(source: &SourceText, name: &str, profile: &Profile) -> Result<Target
                     name: name.to_owned(),
                     variable: variable.clone(),
                 })?;
-                properties.push(("sasl.password".into(), password));
+                properties.set("sasl.password", password);
             }
             Ok(Target::Bootstrap(BootstrapSettings {
                 bootstrap: bootstrap.clone(),

@@ -17,7 +17,7 @@ use super::client::client_config;
 use super::run_names::{RunId, run_name};
 use super::{Cluster, ClusterError};
 use crate::scenario::plan::{Capability, TopicPlan};
-use crate::scenario::properties::setting;
+use crate::scenario::properties::Properties;
 
 /// How long the cluster may take to answer at all before the run is declared broken.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
@@ -39,7 +39,7 @@ pub struct BootstrapSettings {
     /// `host:port[,host:port]`.
     pub bootstrap: String,
     /// librdkafka properties every client gets (security.protocol, sasl.*, ssl.*).
-    pub properties: Vec<(String, String)>,
+    pub properties: Properties,
     /// Keep the scenario's topic and group names instead of adding a run-unique suffix.
     pub keep_names: bool,
 }
@@ -101,7 +101,7 @@ impl ClientContext for Login {
 /// edu-user (SCRAM-SHA-512) at HOST: ...`, naming the user and the mechanism, never the
 /// password.
 fn refused_login(settings: &BootstrapSettings) -> Option<String> {
-    let setting = |key: &str| setting(&settings.properties, key);
+    let setting = |key: &str| settings.properties.get(key);
     let user = setting("sasl.username")?;
     let client: BaseProducer<Login> = client_config(&connection(settings))
         .create_with_context(Login::default())
@@ -315,16 +315,16 @@ pub(crate) async fn await_brokers(
 }
 
 /// Consumer timing for real brokers (any target that is not the mock).
-pub(crate) fn real_broker_consumer_defaults() -> Vec<(String, String)> {
-    vec![
-        ("session.timeout.ms".into(), SESSION_TIMEOUT_MS.into()),
-        ("heartbeat.interval.ms".into(), HEARTBEAT_INTERVAL_MS.into()),
-    ]
+pub(crate) fn real_broker_consumer_defaults() -> Properties {
+    let mut defaults = Properties::new();
+    defaults.set("session.timeout.ms", SESSION_TIMEOUT_MS);
+    defaults.set("heartbeat.interval.ms", HEARTBEAT_INTERVAL_MS);
+    defaults
 }
 
-fn connection(settings: &BootstrapSettings) -> Vec<(String, String)> {
+fn connection(settings: &BootstrapSettings) -> Properties {
     let mut properties = settings.properties.clone();
-    properties.push(("bootstrap.servers".into(), settings.bootstrap.clone()));
+    properties.set("bootstrap.servers", settings.bootstrap.clone());
     properties
 }
 
@@ -336,7 +336,7 @@ impl Cluster for BootstrapCluster {
             .unwrap_or_else(|| format!("{} ({} broker(s))", self.settings.bootstrap, self.brokers))
     }
 
-    fn connection(&self) -> Vec<(String, String)> {
+    fn connection(&self) -> Properties {
         connection(&self.settings)
     }
 
@@ -348,7 +348,7 @@ impl Cluster for BootstrapCluster {
         self.capabilities.clone()
     }
 
-    fn consumer_defaults(&self) -> Vec<(String, String)> {
+    fn consumer_defaults(&self) -> Properties {
         real_broker_consumer_defaults()
     }
 

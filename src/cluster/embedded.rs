@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 
 use super::{Cluster, ClusterError};
 use crate::scenario::plan::{Capability, TopicPlan};
+use crate::scenario::properties::Properties;
 
 /// Brokers in the embedded cluster, as in the course's 3-broker Strimzi cluster.
 pub const EMBEDDED_BROKERS: i32 = 3;
@@ -132,22 +133,21 @@ impl Cluster for EmbeddedCluster {
         format!("embedded (librdkafka mock cluster, {EMBEDDED_BROKERS} brokers)")
     }
 
-    fn connection(&self) -> Vec<(String, String)> {
-        vec![(
-            "bootstrap.servers".into(),
-            self.bootstrap_servers().to_owned(),
-        )]
+    fn connection(&self) -> Properties {
+        let mut connection = Properties::new();
+        connection.set("bootstrap.servers", self.bootstrap_servers());
+        connection
     }
 
     fn capabilities(&self) -> BTreeSet<Capability> {
         EmbeddedCluster::offers()
     }
 
-    fn consumer_defaults(&self) -> Vec<(String, String)> {
-        vec![
-            ("session.timeout.ms".into(), SESSION_TIMEOUT_MS.into()),
-            ("heartbeat.interval.ms".into(), HEARTBEAT_INTERVAL_MS.into()),
-        ]
+    fn consumer_defaults(&self) -> Properties {
+        let mut defaults = Properties::new();
+        defaults.set("session.timeout.ms", SESSION_TIMEOUT_MS);
+        defaults.set("heartbeat.interval.ms", HEARTBEAT_INTERVAL_MS);
+        defaults
     }
 
     async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError> {

@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 
 use crate::scenario::plan::{Capability, Fault, TopicPlan};
+use crate::scenario::properties::Properties;
 
 pub use bootstrap::{BootstrapCluster, BootstrapSettings};
 pub use embedded::EmbeddedCluster;
@@ -47,7 +48,7 @@ pub trait Cluster: Send + Sync {
     /// A one-line description for reports, e.g. `embedded (librdkafka mock, 3 brokers)`.
     fn describe(&self) -> String;
     /// What every client needs to connect: `bootstrap.servers` and any security settings.
-    fn connection(&self) -> Vec<(String, String)>;
+    fn connection(&self) -> Properties;
     /// The suffix that makes this run's topic and group names unique on the cluster, if any.
     fn run_suffix(&self) -> Option<String> {
         None
@@ -56,7 +57,7 @@ pub trait Cluster: Send + Sync {
     fn capabilities(&self) -> BTreeSet<Capability>;
     /// Classic-protocol consumer timing tuned for this target, applied before the scenario's
     /// own (never to a consumer of the KIP-848 protocol, whose timing the broker decides).
-    fn consumer_defaults(&self) -> Vec<(String, String)>;
+    fn consumer_defaults(&self) -> Properties;
     /// Creates a topic and returns once clients can use it.
     async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError>;
     /// Raises a topic's partition count.

@@ -179,7 +179,7 @@ impl Launched {
 fn owned_brokers(bootstrap: &str, properties: Vec<(String, String)>) -> BootstrapSettings {
     BootstrapSettings {
         bootstrap: bootstrap.to_owned(),
-        properties,
+        properties: properties.into(),
         keep_names: false,
     }
 }

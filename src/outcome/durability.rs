@@ -10,7 +10,6 @@ use crate::record::events::{Event, EventKind};
 use crate::record::ids::SeqSet;
 use crate::record::run_record::Stored;
 use crate::scenario::plan::{ActorPlan, Plan, ProducerPlan};
-use crate::scenario::properties::setting;
 
 /// Delivery errors that mean "dropped by a kill before any answer", not a broker's refusal.
 const PURGED: &[&str] = &["PurgeQueue", "PurgeInflight"];
@@ -110,8 +109,12 @@ pub fn durability(plan: &Plan, events: &[Event], stored: &Stored) -> BTreeMap<St
 /// The producer's `acks` (`0`, `1` or `all`) and whether it is idempotent, from its properties
 /// and librdkafka's defaults (acks all; idempotence off, which forces acks all when on).
 pub fn acks(producer: &ProducerPlan) -> (String, bool) {
-    let property =
-        |key: &str| setting(&producer.properties, key).map(|v| v.trim().to_ascii_lowercase());
+    let property = |key: &str| {
+        producer
+            .properties
+            .get(key)
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
     let idempotent = property("enable.idempotence").is_some_and(|v| v == "true");
     let acks = property("acks")
         .or_else(|| property("request.required.acks"))

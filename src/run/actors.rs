@@ -17,7 +17,7 @@ use crate::actor::topic_tail::TopicTail;
 use crate::actor::{ActorEnv, ActorError, ConsumerActor, ProducerActor};
 use crate::cluster::client::client_config;
 use crate::scenario::plan::{ActorPlan, GroupProtocol, ProcessPlan, ProcessRole};
-use crate::scenario::properties::setting;
+use crate::scenario::properties::Properties;
 
 /// How long a process consumer may take from its start to its member's appearance in its group.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -71,11 +71,11 @@ impl Runner<'_> {
             }
             Some(ActorPlan::Consumer(c)) => {
                 let mut harness = self.cluster.connection();
-                harness.push(("group.id".to_owned(), self.names.group(&c.group).to_owned()));
+                harness.set("group.id", self.names.group(&c.group));
                 // The target's timing is the classic protocol's; under KIP-848 the broker's.
                 let defaults = match c.protocol {
                     GroupProtocol::Classic => self.cluster.consumer_defaults(),
-                    GroupProtocol::Consumer => Vec::new(),
+                    GroupProtocol::Consumer => Properties::new(),
                 };
                 let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
                 let relay = if self.plan.behind_relay(actor) {
@@ -161,11 +161,9 @@ impl Runner<'_> {
                 .actors
                 .iter()
                 .filter_map(|(name, a)| match a {
-                    ActorPlan::Consumer(c) => Some(
-                        setting(&c.properties, "client.id")
-                            .unwrap_or(name)
-                            .to_owned(),
-                    ),
+                    ActorPlan::Consumer(c) => {
+                        Some(c.properties.get("client.id").unwrap_or(name).to_owned())
+                    }
                     _ => None,
                 })
                 .collect();
@@ -237,14 +235,15 @@ impl Runner<'_> {
 
     /// A relay to the cluster for a consumer the timeline freezes; it carries plain Kafka
     /// frames, so the connection must not be encrypted.
-    fn relay(&self, actor: &str, connection: &[(String, String)]) -> Result<Relay, RunError> {
+    fn relay(&self, actor: &str, connection: &Properties) -> Result<Relay, RunError> {
         let fail = |message: String| {
             RunError::Actor(ActorError {
                 actor: actor.to_owned(),
                 message,
             })
         };
-        if setting(connection, "security.protocol")
+        if connection
+            .get("security.protocol")
             .is_some_and(|p| p.to_ascii_uppercase().contains("SSL"))
         {
             return Err(fail(
@@ -252,7 +251,8 @@ impl Runner<'_> {
                     .into(),
             ));
         }
-        let bootstrap = setting(connection, "bootstrap.servers")
+        let bootstrap = connection
+            .get("bootstrap.servers")
             .ok_or_else(|| fail("the target gave no bootstrap.servers to relay".into()))?;
         Relay::start(bootstrap).map_err(|e| fail(format!("cannot start its relay: {e}")))
     }

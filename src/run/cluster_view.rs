@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::cluster::metadata::{self, BrokerView};
 use crate::cluster::run_names::RunNames;
 use crate::record::events::TopicPartition;
+use crate::scenario::properties::Properties;
 
 /// One partition's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,19 +43,16 @@ pub struct ClusterView {
 impl ClusterView {
     /// A view of the cluster whose `bootstrap.servers` is in `connection`, reporting topics by
     /// their scenario names. Only plaintext listeners can be read this way.
-    pub fn new(
-        connection: &[(String, String)],
-        names: Arc<RunNames>,
-    ) -> Result<ClusterView, String> {
-        let addresses: Vec<String> =
-            crate::scenario::properties::setting(connection, "bootstrap.servers")
-                .map(|v| {
-                    v.split(',')
-                        .map(|a| a.trim().to_owned())
-                        .filter(|a| !a.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
+    pub fn new(connection: &Properties, names: Arc<RunNames>) -> Result<ClusterView, String> {
+        let addresses: Vec<String> = connection
+            .get("bootstrap.servers")
+            .map(|v| {
+                v.split(',')
+                    .map(|a| a.trim().to_owned())
+                    .filter(|a| !a.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         if addresses.is_empty() {
             return Err("no bootstrap.servers to read metadata from".into());
         }

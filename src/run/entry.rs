@@ -15,7 +15,6 @@ use crate::record::events::EventLog;
 use crate::record::run_record::RunRecord;
 use crate::record::state::LiveState;
 use crate::scenario::plan::{ActorPlan, Capability, Plan};
-use crate::scenario::properties::setting;
 
 /// Why a run could not produce an outcome.
 #[derive(Debug, thiserror::Error)]
@@ -106,12 +105,13 @@ async fn run_timeline(
     let (exits, exit_notices) = tokio::sync::mpsc::unbounded_channel();
     let connection = cluster.connection();
     let values = RunValues {
-        bootstrap: setting(&connection, "bootstrap.servers")
+        bootstrap: connection
+            .get("bootstrap.servers")
             .unwrap_or_default()
             .to_owned(),
         sasl: ["sasl.username", "sasl.password", "sasl.mechanism"]
             .into_iter()
-            .filter_map(|key| Some((key.to_owned(), setting(&connection, key)?.to_owned())))
+            .filter_map(|key| Some((key.to_owned(), connection.get(key)?.to_owned())))
             .collect(),
         vars: plan.vars.clone(),
     };

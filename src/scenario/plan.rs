@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::model::{AssignmentDetail, CommitMode, Expectations};
+use super::properties::Properties;
 use super::source::SourceText;
 use super::template::{Slot, Template};
 use super::values::Rate;
@@ -363,7 +364,7 @@ pub struct ConsumerPlan {
     pub protocol: GroupProtocol,
     /// librdkafka properties: scenario defaults, then the actor's own, `client.id` defaulting to
     /// the actor name.
-    pub properties: Vec<(String, String)>,
+    pub properties: Properties,
 }
 
 impl ConsumerPlan {
@@ -372,9 +373,10 @@ impl ConsumerPlan {
     /// cooperative one; it refuses to mix eager and cooperative assignors).
     pub fn incremental(&self) -> bool {
         self.protocol == GroupProtocol::Consumer
-            || self.properties.iter().any(|(k, v)| {
-                k == "partition.assignment.strategy" && v.trim() == "cooperative-sticky"
-            })
+            || self
+                .properties
+                .get("partition.assignment.strategy")
+                .is_some_and(|v| v.trim() == "cooperative-sticky")
     }
 }
 
@@ -403,7 +405,7 @@ pub struct ProducerPlan {
     /// Payload size in bytes.
     pub payload: usize,
     /// librdkafka properties: scenario defaults, then the actor's own.
-    pub properties: Vec<(String, String)>,
+    pub properties: Properties,
 }
 
 /// Which keys records carry.

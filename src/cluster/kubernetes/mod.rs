@@ -18,6 +18,7 @@ use super::run_names::RunId;
 use super::{Cluster, ClusterError};
 use crate::cluster::local::scram::COURSE_USER;
 use crate::scenario::plan::{Capability, TopicPlan};
+use crate::scenario::properties::Properties;
 use strimzi::{Strimzi, StrimziError};
 
 /// Strimzi's name for the SCRAM-SHA-512 authentication of a listener.
@@ -55,7 +56,7 @@ pub struct KubeSettings {
 pub struct KubeCluster {
     strimzi: Strimzi,
     settings: KubeSettings,
-    connection: Vec<(String, String)>,
+    connection: Properties,
     suffix: Option<String>,
     /// What the brokers behind the listener support, and adding partitions (the topic
     /// operator does it when `spec.partitions` grows).
@@ -157,7 +158,7 @@ impl KubeCluster {
             strimzi,
             suffix: run.suffix().map(str::to_owned),
             settings,
-            connection,
+            connection: connection.into(),
             capabilities,
             created: Mutex::new(BTreeMap::new()),
         })
@@ -242,7 +243,7 @@ impl Cluster for KubeCluster {
         )
     }
 
-    fn connection(&self) -> Vec<(String, String)> {
+    fn connection(&self) -> Properties {
         self.connection.clone()
     }
 
@@ -254,7 +255,7 @@ impl Cluster for KubeCluster {
         self.capabilities.clone()
     }
 
-    fn consumer_defaults(&self) -> Vec<(String, String)> {
+    fn consumer_defaults(&self) -> Properties {
         super::bootstrap::real_broker_consumer_defaults()
     }
 

@@ -14,6 +14,7 @@ use crate::cluster::bootstrap::{BootstrapCluster, BootstrapSettings};
 use crate::cluster::run_names::RunId;
 use crate::cluster::{BrokerControl, Cluster, ClusterError};
 use crate::scenario::plan::{BrokerSetup, Capability, Fault, TopicPlan};
+use crate::scenario::properties::Properties;
 
 /// How often a stop looks whether the broker has exited.
 const STOP_POLL: Duration = Duration::from_millis(100);
@@ -51,7 +52,7 @@ impl OwnKafka {
         let cluster = BootstrapCluster::connect(
             BootstrapSettings {
                 bootstrap: kafka.bootstrap().to_owned(),
-                properties: kafka.client_properties(),
+                properties: kafka.client_properties().into(),
                 keep_names: false,
             },
             run,
@@ -88,7 +89,7 @@ impl Cluster for OwnKafka {
         self.cluster.describe()
     }
 
-    fn connection(&self) -> Vec<(String, String)> {
+    fn connection(&self) -> Properties {
         self.cluster.connection()
     }
 
@@ -102,7 +103,7 @@ impl Cluster for OwnKafka {
         capabilities
     }
 
-    fn consumer_defaults(&self) -> Vec<(String, String)> {
+    fn consumer_defaults(&self) -> Properties {
         self.cluster.consumer_defaults()
     }
 

@@ -13,6 +13,7 @@ use crate::scenario::model::{ActorSpec, CommitMode, ConsumerSpec, ProducerSpec};
 use crate::scenario::plan::{
     ActorPlan, ConsumerPlan, GroupProtocol, Keys, ProducerPlan, TopicPlan,
 };
+use crate::scenario::properties::Properties;
 use crate::scenario::source::{PathSeg, did_you_mean};
 use crate::scenario::values::PropertyValue;
 
@@ -174,7 +175,7 @@ impl Validator<'_> {
         }
         self.properties(&spec.properties, base())?;
         let mut properties = merge(&self.file.defaults.consumer, &spec.properties, name);
-        let auto_commit_written = lookup(&properties, "enable.auto.commit").map(|v| v == "true");
+        let auto_commit_written = properties.get("enable.auto.commit").map(|v| v == "true");
         let commit = match (spec.commit, auto_commit_written) {
             (Some(mode), Some(auto)) if (mode == CommitMode::Auto) != auto => {
                 let mut at = base();
@@ -190,13 +191,13 @@ impl Validator<'_> {
             (None, Some(false)) => CommitMode::Never,
             (None, _) => CommitMode::Auto,
         };
-        properties.retain(|(k, _)| k != "enable.auto.commit");
-        properties.push((
-            "enable.auto.commit".into(),
+        properties.set(
+            "enable.auto.commit",
             (commit == CommitMode::Auto).to_string(),
-        ));
+        );
         let auto_commit_interval = (commit == CommitMode::Auto).then(|| {
-            lookup(&properties, "auto.commit.interval.ms")
+            properties
+                .get("auto.commit.interval.ms")
                 .and_then(|v| v.parse().ok())
                 .map_or(LIBRDKAFKA_AUTO_COMMIT_INTERVAL, Duration::from_millis)
         });
@@ -229,14 +230,16 @@ impl Validator<'_> {
         &self,
         name: &str,
         spec: &ConsumerSpec,
-        properties: &[(String, String)],
+        properties: &Properties,
     ) -> Result<GroupProtocol> {
-        let written = lookup(properties, "group.protocol").map(str::to_ascii_lowercase);
+        let written = properties
+            .get("group.protocol")
+            .map(str::to_ascii_lowercase);
         if written.as_deref() != Some("consumer") {
             return Ok(GroupProtocol::Classic);
         }
         for (key, instead) in CLASSIC_ONLY_PROPERTIES {
-            if lookup(properties, key).is_none() {
+            if properties.get(key).is_none() {
                 continue;
             }
             let at = if spec.properties.contains_key(*key) {
@@ -372,28 +375,20 @@ impl Validator<'_> {
     }
 }
 
-/// Scenario defaults, then the actor's own properties; `client.id` defaults to the actor name so
-/// that range assignment follows actor-name order.
+/// Scenario defaults, then the actor's own properties (the last layer that sets a key wins);
+/// `client.id` defaults to the actor name so that range assignment follows actor-name order.
 fn merge(
     defaults: &BTreeMap<String, PropertyValue>,
     own: &BTreeMap<String, PropertyValue>,
     actor: &str,
-) -> Vec<(String, String)> {
-    let mut merged: BTreeMap<String, String> = defaults
-        .iter()
-        .chain(own.iter())
-        .map(|(k, v)| (k.clone(), v.0.clone()))
-        .collect();
+) -> Properties {
+    let layer = |written: &BTreeMap<String, PropertyValue>| -> Properties {
+        written
+            .iter()
+            .map(|(k, v)| (k.clone(), v.0.clone()))
+            .collect()
+    };
+    let mut merged = Properties::layered([&layer(defaults), &layer(own)]);
+    merged.set_default("client.id", actor);
     merged
-        .entry("client.id".to_owned())
-        .or_insert_with(|| actor.to_owned());
-    merged.into_iter().collect()
-}
-
-/// The value of `key` among merged properties, if it is set.
-fn lookup<'a>(properties: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    properties
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
 }
