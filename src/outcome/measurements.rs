@@ -11,7 +11,7 @@ use super::failover::{Failover, PartitionChange};
 use super::pauses::{Latency, Pause};
 use super::progress::{Rebalance, Stall};
 use super::rounding::seconds;
-use super::{ActorCounts, GroupView, KeyPlacement};
+use super::views::{ActorCounts, GroupView, KeyPlacement};
 use crate::record::events::{Event, EventKind};
 use crate::record::run_record::RunRecord;
 use crate::scenario::plan::Plan;

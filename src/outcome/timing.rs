@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::Facts;
+use super::facts::Facts;
 use crate::record::events::EventKind;
 use crate::record::run_record::RunRecord;
 use crate::record::symbols::Sym;
