@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::{LocalKafka, LocalSettings};
+use super::kafka::{LocalKafka, LocalSettings};
 use crate::cluster::bootstrap::{BootstrapCluster, BootstrapSettings};
 use crate::cluster::run_names::RunId;
 use crate::cluster::{BrokerControl, Cluster, ClusterError};
