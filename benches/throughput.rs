@@ -37,7 +37,7 @@ use kafka_scenario::cluster::client::client_config;
 use kafka_scenario::cluster::run_names::RunNames;
 use kafka_scenario::cluster::{Cluster, EmbeddedCluster};
 use kafka_scenario::record::events::{EventKind, EventLog};
-use kafka_scenario::scenario::model::CommitMode;
+use kafka_scenario::scenario::model::CommitPolicy;
 use kafka_scenario::scenario::plan::{ConsumerPlan, GroupProtocol, Keys, ProducerPlan, TopicPlan};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -237,7 +237,7 @@ async fn harness_consume(bootstrap: &str, name: &str, topic: &str, records: u64)
         group: format!("harness-{topic}"),
         topics: vec![topic.to_owned()],
         max_poll_records: 500,
-        commit: CommitMode::Never,
+        commit: CommitPolicy::Never,
         auto_commit_interval: None,
         process: Duration::ZERO,
         protocol: GroupProtocol::Consumer,

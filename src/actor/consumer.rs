@@ -26,7 +26,7 @@ use crate::record::events::{
     ConsumedRecord, EventKind, ProducedRecord, RecordId, RunsBuilder, TopicPartition, split_id,
 };
 use crate::record::symbols::Sym;
-use crate::scenario::model::CommitMode;
+use crate::scenario::model::CommitPolicy;
 use crate::scenario::plan::ConsumerPlan;
 
 /// What the runner asks of a polling consumer between two polls.
@@ -335,7 +335,7 @@ struct Poller {
     /// Nanoseconds spent on each record after a poll returned it.
     process: Arc<AtomicU64>,
     max_poll_records: usize,
-    commit: CommitMode,
+    commit: CommitPolicy,
     reset_to_earliest: bool,
     inbox: mpsc::Receiver<Command>,
     symbols: RefCell<SymbolCache>,
@@ -459,7 +459,7 @@ impl Poller {
                     let record = self.consumed(&message, topic);
                     reach(&mut reached, &record);
                     batch.push(record);
-                    if self.commit == CommitMode::PerRecord {
+                    if self.commit == CommitPolicy::PerRecord {
                         received.push((topic, message.partition(), message.offset()));
                     }
                     previous = Some((message, topic));
@@ -490,7 +490,7 @@ impl Poller {
         if let Some(command) = self.hold_if_frozen() {
             return Some(command);
         }
-        if self.commit == CommitMode::PerPoll
+        if self.commit == CommitPolicy::PerPoll
             && let Err(e) = self
                 .consumer
                 .commit_consumer_state(rdkafka::consumer::CommitMode::Sync)

@@ -9,7 +9,7 @@ use super::facts::Facts;
 use crate::record::events::EventKind;
 use crate::record::run_record::RunRecord;
 use crate::record::symbols::Sym;
-use crate::scenario::model::CommitMode;
+use crate::scenario::model::CommitPolicy;
 use crate::scenario::plan::{ActorPlan, Plan};
 
 /// The parts of the facts that would differ from run to run.
@@ -67,7 +67,7 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
             (EventKind::Started, _) => {
                 started_at.insert(&event.actor, event.at);
             }
-            (EventKind::Killed, Some(ActorPlan::Consumer(c))) if c.commit == CommitMode::Auto => {
+            (EventKind::Killed, Some(ActorPlan::Consumer(c))) if c.commit == CommitPolicy::Auto => {
                 let lived = event
                     .at
                     .saturating_sub(started_at.get(&*event.actor).copied().unwrap_or_default());

@@ -223,10 +223,11 @@ pub struct ProcessProducerSpec {
     pub topic: String,
 }
 
-/// How a consumer commits offsets.
+/// How a consumer commits offsets (`commit:` in the file); librdkafka's own `CommitMode` (sync or
+/// async) is a different thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum CommitMode {
+pub enum CommitPolicy {
     /// librdkafka's auto commit on a timer (`auto.commit.interval.ms`), as kafka-python's default.
     Auto,
     /// A synchronous commit after every record, as the course's manual-commit consumer.
@@ -249,7 +250,7 @@ pub struct ConsumerSpec {
     pub max_poll_records: Option<u32>,
     /// Commit strategy; `auto` when absent.
     #[serde(default)]
-    pub commit: Option<CommitMode>,
+    pub commit: Option<CommitPolicy>,
     /// Time spent on each record after a poll returned it, as a slow handler does: the next
     /// poll waits for it, heartbeats go on.
     #[serde(default)]

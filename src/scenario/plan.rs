@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::model::{AssignmentDetail, CommitMode, Expectations};
+use super::model::{AssignmentDetail, CommitPolicy, Expectations};
 use super::properties::Properties;
 use super::source::SourceText;
 use super::template::{Slot, Template};
@@ -355,7 +355,7 @@ pub struct ConsumerPlan {
     /// Largest poll batch (emulated).
     pub max_poll_records: usize,
     /// How offsets are committed.
-    pub commit: CommitMode,
+    pub commit: CommitPolicy,
     /// `auto.commit.interval.ms` in effect, when committing automatically.
     pub auto_commit_interval: Option<Duration>,
     /// Time spent on each polled record before the next poll.

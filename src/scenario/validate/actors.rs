@@ -9,7 +9,7 @@ use std::time::Duration;
 use rdkafka::config::ClientConfig;
 
 use super::{DEFAULT_MAX_POLL_RECORDS, DEFAULT_PAYLOAD_BYTES, Result, Validator, path};
-use crate::scenario::model::{ActorSpec, CommitMode, ConsumerSpec, ProducerSpec};
+use crate::scenario::model::{ActorSpec, CommitPolicy, ConsumerSpec, ProducerSpec};
 use crate::scenario::plan::{
     ActorPlan, ConsumerPlan, GroupProtocol, Keys, ProducerPlan, TopicPlan,
 };
@@ -177,7 +177,7 @@ impl Validator<'_> {
         let mut properties = merge(&self.file.defaults.consumer, &spec.properties, name);
         let auto_commit_written = properties.get("enable.auto.commit").map(|v| v == "true");
         let commit = match (spec.commit, auto_commit_written) {
-            (Some(mode), Some(auto)) if (mode == CommitMode::Auto) != auto => {
+            (Some(mode), Some(auto)) if (mode == CommitPolicy::Auto) != auto => {
                 let mut at = base();
                 at.push("commit".into());
                 return Err(self.err(
@@ -188,14 +188,14 @@ impl Validator<'_> {
                 ));
             }
             (Some(mode), _) => mode,
-            (None, Some(false)) => CommitMode::Never,
-            (None, _) => CommitMode::Auto,
+            (None, Some(false)) => CommitPolicy::Never,
+            (None, _) => CommitPolicy::Auto,
         };
         properties.set(
             "enable.auto.commit",
-            (commit == CommitMode::Auto).to_string(),
+            (commit == CommitPolicy::Auto).to_string(),
         );
-        let auto_commit_interval = (commit == CommitMode::Auto).then(|| {
+        let auto_commit_interval = (commit == CommitPolicy::Auto).then(|| {
             properties
                 .get("auto.commit.interval.ms")
                 .and_then(|v| v.parse().ok())
