@@ -1,11 +1,19 @@
 //! Where brokers come from. Every target answers the same small interface and says what it can
 //! do, so a scenario that needs more is reported as not runnable instead of failing half way.
+//!
+//! - [`interface`]: the `Cluster` trait, `BrokerControl` and `ClusterError`;
+//! - [`target`]: which target, what an invocation started for it, one shutdown;
+//! - [`embedded`], [`bootstrap`], [`container`], [`local`], [`kubernetes`]: the targets;
+//! - [`run_names`]: a run's id and the names it gives topics and groups;
+//! - [`client`]: librdkafka configurations; [`wire`], [`api_versions`], [`metadata`]: requests to
+//!   a broker of the harness's choosing; [`owned_process`]: child processes that die with us.
 
 pub mod api_versions;
 pub mod bootstrap;
 pub mod client;
 pub mod container;
 pub mod embedded;
+pub mod interface;
 pub mod kubernetes;
 pub mod local;
 pub mod metadata;
@@ -14,72 +22,8 @@ pub mod run_names;
 pub mod target;
 pub mod wire;
 
-use std::collections::BTreeSet;
-
-use async_trait::async_trait;
-
-use crate::scenario::plan::{Capability, Fault, TopicPlan};
-use crate::scenario::properties::Properties;
-
 pub use bootstrap::{BootstrapCluster, BootstrapSettings};
 pub use embedded::EmbeddedCluster;
+pub use interface::{BrokerControl, Cluster, ClusterError};
 pub use local::own::OwnKafka;
 pub use target::{Launched, Target};
-
-/// A cluster could not do what the run asked of it.
-#[derive(Debug, thiserror::Error)]
-pub enum ClusterError {
-    /// The cluster could not be started or reached.
-    #[error("cluster unavailable: {0}")]
-    Unavailable(String),
-    /// A topic operation failed.
-    #[error("topic `{topic}`: {message}")]
-    Topic {
-        /// Topic name as written in the scenario.
-        topic: String,
-        /// What the cluster said.
-        message: String,
-    },
-}
-
-/// A Kafka-protocol cluster the harness can run a scenario on.
-#[async_trait]
-pub trait Cluster: Send + Sync {
-    /// A one-line description for reports, e.g. `embedded (librdkafka mock, 3 brokers)`.
-    fn describe(&self) -> String;
-    /// What every client needs to connect: `bootstrap.servers` and any security settings.
-    fn connection(&self) -> Properties;
-    /// The suffix that makes this run's topic and group names unique on the cluster, if any.
-    fn run_suffix(&self) -> Option<String> {
-        None
-    }
-    /// What this target can do.
-    fn capabilities(&self) -> BTreeSet<Capability>;
-    /// Classic-protocol consumer timing tuned for this target, applied before the scenario's
-    /// own (never to a consumer of the KIP-848 protocol, whose timing the broker decides).
-    fn consumer_defaults(&self) -> Properties;
-    /// Creates a topic and returns once clients can use it.
-    async fn create_topic(&self, topic: &TopicPlan) -> Result<(), ClusterError>;
-    /// Raises a topic's partition count.
-    async fn grow_topic(&self, topic: &str, partitions: i32) -> Result<(), ClusterError>;
-    /// Removes what this run created (only that), also after a failed or interrupted run.
-    async fn cleanup(&self) -> Result<(), ClusterError> {
-        Ok(())
-    }
-    /// The brokers this target started for the scenario, for fault steps; `None` where the
-    /// harness does not own the brokers.
-    fn broker_control(&self) -> Option<&dyn BrokerControl> {
-        None
-    }
-}
-
-/// Brokers a target started for one scenario, which fault steps act on.
-#[async_trait]
-pub trait BrokerControl: Send + Sync {
-    /// Node ids of the brokers.
-    fn brokers(&self) -> Vec<i32>;
-    /// The node id of the active KRaft controller, if the target knows it.
-    fn controller(&self) -> Option<i32>;
-    /// Does `fault` to node `node`; returns once it is done (a stopped broker has exited).
-    async fn apply(&self, node: i32, fault: Fault) -> Result<(), ClusterError>;
-}

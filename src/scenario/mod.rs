@@ -1,5 +1,14 @@
-//! The scenario file format: model, parsing with located errors, validation into a `Plan`.
+//! The scenario file format: model, parsing with located errors, validation into a `Plan`. It
+//! knows nothing of running, clients or brokers.
+//!
+//! - [`load`]: a file or text -> a plan per variant, or a located error;
+//! - [`model`]: the file as written; [`values`]: durations, rates, partitions as written;
+//! - [`parse`]: YAML with positions; [`source`]: the text and `file:line:column` errors;
+//! - [`validate`]: the model checked and turned into a [`plan::Plan`];
+//! - [`template`]: placeholders in a process's command line; [`properties`]: a client's
+//!   librdkafka properties, the last layer winning.
 
+pub mod load;
 pub mod model;
 pub mod parse;
 pub mod plan;
@@ -9,39 +18,6 @@ pub mod template;
 pub mod validate;
 pub mod values;
 
-use std::path::Path;
-
+pub use load::{LoadError, load, load_str};
 pub use plan::{Plan, Scenario};
 pub use source::{ScenarioError, SourceText};
-
-/// Why a scenario could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// The file could not be read.
-    #[error("cannot read {file}: {source}")]
-    Io {
-        /// The path given.
-        file: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not a valid scenario.
-    #[error(transparent)]
-    Invalid(#[from] Box<ScenarioError>),
-}
-
-/// Reads, parses and validates a scenario file: a plan per variant.
-pub fn load(file: &Path) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(file).map_err(|source| LoadError::Io {
-        file: file.display().to_string(),
-        source,
-    })?;
-    load_str(file, text)
-}
-
-/// Parses and validates scenario text; `file` is only used in error messages.
-pub fn load_str(file: &Path, text: String) -> Result<Scenario, LoadError> {
-    let source = SourceText::new(file, text);
-    let parsed = parse::parse(&source)?;
-    Ok(validate::validate(parsed, &source)?)
-}
