@@ -4,7 +4,7 @@
 //! (their groups, the topics they write) and read topics back after a run. Each writes what it
 //! does and sees to the run's event log, under its actor name and the scenario's topic names.
 //!
-//! - [`env`]: what every actor is given; [`consumer`], [`producer`]: the harness's clients;
+//! - [`env`](mod@env): what every actor is given; [`consumer`], [`producer`]: the harness's clients;
 //! - [`process`]: external programs; [`relay`]: the frozen consumer's way to the cluster;
 //! - [`group_watch`], [`topic_tail`]: what programs do, seen from outside; [`offsets`],
 //!   [`readback`]: committed offsets and the topics read back after a run;

@@ -1,8 +1,8 @@
 //! Expectations against facts: each one that does not hold becomes a `Difference` that says
 //! what was expected and what happened.
 //!
-//! - [`check`]: the expectations of one step (or of the end) against the facts;
-//! - [`verdict`]: every failure of a run, each `expect` step judged once at its step;
+//! - [`check`](mod@check): the expectations of one step (or of the end) against the facts;
+//! - [`verdict`](mod@verdict): every failure of a run, each `expect` step judged once at its step;
 //! - [`compare`]: a scenario's variants against each other, once all of them have run.
 
 pub mod check;

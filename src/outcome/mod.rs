@@ -1,9 +1,9 @@
 //! The normalised Outcome: what a scenario did, identical on every run and every target. Values
 //! that depend on timing go to `measurements`, which snapshots redact.
 //!
-//! - [`build`]: a run record -> its facts (once) -> the `Outcome`;
+//! - [`build`](mod@build): a run record -> its facts (once) -> the `Outcome`;
 //! - [`views`]: the document's parts (checkpoints, actors, groups, keys, durability);
-//! - [`facts`]: what happened, folded from the events (assignments, counts, commits, keys);
+//! - [`facts`](mod@facts): what happened, folded from the events (assignments, counts, commits, keys);
 //! - [`measurements`]: the timing section; `timing` decides which facts belong there;
 //! - [`durability`], [`failover`], [`progress`], [`pauses`]: acknowledged against kept,
 //!   leaders lost and found, rebalances and stalls, what each rebalance cost.

@@ -1,7 +1,7 @@
 //! The scenario file format: model, parsing with located errors, validation into a `Plan`. It
 //! knows nothing of running, clients or brokers.
 //!
-//! - [`load`]: a file or text -> a plan per variant, or a located error;
+//! - [`load`](mod@load): a file or text -> a plan per variant, or a located error;
 //! - [`model`]: the file as written; [`values`]: durations, rates, partitions as written;
 //! - [`parse`]: YAML with positions; [`source`]: the text and `file:line:column` errors;
 //! - [`validate`]: the model checked and turned into a [`plan::Plan`];
