@@ -191,12 +191,23 @@ fn paused(
     let end = events.last().map_or(until, |e| e.at);
     let mut revoked_at: HashMap<&str, Duration> = HashMap::new();
     let mut paused: BTreeMap<String, Duration> = BTreeMap::new();
+    // Members that stopped or were killed: a consumer logs its stop before it closes, and the
+    // close gives its partitions up; that revocation is its leaving, not a pause.
+    let mut gone: HashSet<&str> = HashSet::new();
     for event in events.iter().filter(|e| is_member(&e.actor)) {
         match &event.kind {
-            EventKind::Revoked(_) if event.at >= from && event.at <= until => {
+            EventKind::Started => {
+                gone.remove(&*event.actor);
+            }
+            EventKind::Revoked(_)
+                if event.at >= from && event.at <= until && !gone.contains(&*event.actor) =>
+            {
                 revoked_at.insert(&event.actor, event.at);
             }
             EventKind::Assigned(_) | EventKind::Stopped | EventKind::Killed => {
+                if matches!(event.kind, EventKind::Stopped | EventKind::Killed) {
+                    gone.insert(&event.actor);
+                }
                 if let Some(at) = revoked_at.remove(&*event.actor) {
                     *paused.entry(event.actor.to_string()).or_default() +=
                         event.at.saturating_sub(at);

@@ -203,3 +203,37 @@ fn the_whole_run_counts_every_stop_the_world_but_none_once_everyone_left() {
         "5 s to 7 s and 8 s to 9 s; the first join and the time after the last stop do not count"
     );
 }
+
+#[test]
+fn a_member_that_stops_is_not_paused_by_the_revocation_of_its_own_close() {
+    // librdkafka's close revokes after the stop is logged; the member has left, it waits for
+    // nothing.
+    let events = vec![
+        at(0, "a", EventKind::Assigned(vec![part(0)])),
+        at(0, "b", EventKind::Assigned(vec![part(1)])),
+        at(5_000, "b", EventKind::Stopped),
+        at(5_010, "b", EventKind::Revoked(vec![part(1)])),
+        at(5_100, "a", EventKind::Revoked(vec![part(0)])),
+        at(6_000, "a", EventKind::Assigned(vec![part(0), part(1)])),
+        acked(9_000, 0, 1),
+        consumed(9_010, "a", 0, 1),
+    ];
+    let paused = paused(&events, Duration::ZERO, Duration::from_secs(10), &member);
+    assert_eq!(paused.get("b"), None, "{paused:?}");
+    assert_eq!(paused.get("a"), Some(&0.9));
+}
+
+#[test]
+fn a_member_started_again_after_a_stop_is_paused_by_its_next_revocation() {
+    let events = vec![
+        at(0, "a", EventKind::Assigned(vec![part(0)])),
+        at(1_000, "a", EventKind::Stopped),
+        at(1_010, "a", EventKind::Revoked(vec![part(0)])),
+        at(2_000, "a", EventKind::Started),
+        at(2_500, "a", EventKind::Assigned(vec![part(0)])),
+        at(4_000, "a", EventKind::Revoked(vec![part(0)])),
+        at(4_300, "a", EventKind::Assigned(vec![part(0)])),
+    ];
+    let paused = paused(&events, Duration::ZERO, Duration::from_secs(10), &member);
+    assert_eq!(paused.get("a"), Some(&0.3));
+}
