@@ -31,7 +31,8 @@ pub trait Cluster: Send + Sync {
     fn describe(&self) -> String;
     /// What every client needs to connect: `bootstrap.servers` and any security settings.
     fn connection(&self) -> Properties;
-    /// The suffix that makes this run's topic and group names unique on the cluster, if any.
+    /// The suffix that makes this run's topic and group names unique on the cluster, if any:
+    /// the id of the run it was connected for (`run_names::RunId`), unless names are kept.
     fn run_suffix(&self) -> Option<String> {
         None
     }

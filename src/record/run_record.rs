@@ -23,8 +23,8 @@ pub struct Checkpoint {
     pub assignment: BTreeMap<Arc<str>, Holding>,
     /// Running consumers that were frozen (what they hold is their own stale view).
     pub frozen: BTreeSet<Arc<str>>,
-    /// How many events the log held then: an `expect` step is judged, after the run, on the
-    /// facts of the first `events` events.
+    /// How many events the log held then: an `expect` step is judged, as it ends, on the facts
+    /// of the first `events` events.
     pub events: usize,
     /// Committed offsets read from the broker then, for an `expect` step that checks them.
     pub committed: Option<Committed>,

@@ -16,7 +16,7 @@ use crate::scenario::plan::PlannedStep;
 use crate::{Outcome, Plan};
 
 /// Prints one line per finished step to a writer (stdout in the CLI), with the assignment
-/// after it, and judges each `expect` step as it passes. With progress on, a step that runs
+/// after it, and under an `expect` step what did not hold there, as the run judged it. With progress on, a step that runs
 /// longer than a second shows a progress bar on stderr until it ends.
 pub struct StepPrinter<'p, W: Write + Send> {
     out: W,
