@@ -259,7 +259,10 @@ async fn harness_consume(bootstrap: &str, name: &str, topic: &str, records: u64)
         seen += count;
         from = logged;
     }
-    consumer.stop().await;
+    consumer
+        .stop()
+        .await
+        .expect("the harness consumer's poll thread ended cleanly");
     let stamps: Vec<Duration> = log
         .all()
         .iter()

@@ -287,29 +287,54 @@ impl ConsumerActor {
     }
 
     /// Graceful close: leaves the group after the final commit; returns once closed. A frozen
-    /// consumer is thawed first, or its close could not reach the cluster.
-    pub async fn stop(mut self) {
+    /// consumer is thawed first, or its close could not reach the cluster. Fails when its poll
+    /// thread had panicked: what it logged since cannot be trusted.
+    pub async fn stop(mut self) -> Result<(), ActorError> {
         self.freezing.store(false, Ordering::Release);
         if let Some(relay) = &self.relay {
             relay.thaw();
         }
-        self.end(Command::Stop).await;
+        self.end(Command::Stop).await
     }
 
     /// Crash: stops heartbeats without LeaveGroup and without committing. A frozen consumer's
     /// relay stays frozen until the client is gone, so nothing it held back reaches the cluster.
-    pub async fn kill(mut self) {
+    /// Fails, as `stop` does, when its poll thread had panicked.
+    pub async fn kill(mut self) -> Result<(), ActorError> {
         let relay = self.relay.take();
-        self.end(Command::Kill).await;
+        let ended = self.end(Command::Kill).await;
         drop(relay);
+        ended
     }
 
-    async fn end(&mut self, how: Command) {
+    async fn end(&mut self, how: Command) -> Result<(), ActorError> {
+        // The thread may already have ended (a panic): then nobody receives the command.
         let _ = self.commands.send(how);
-        if let Some(thread) = self.thread.take() {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        let failed = |message: String| ActorError {
+            actor: self.env.name.to_string(),
+            message,
+        };
+        match tokio::task::spawn_blocking(move || thread.join()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(panic)) => Err(failed(format!(
+                "its poll thread panicked: {}",
+                panic_message(panic.as_ref())
+            ))),
+            Err(e) => Err(failed(format!("waiting for its poll thread failed: {e}"))),
         }
     }
+}
+
+/// What a panic said, when it said it with a string (as `panic!` and `expect` do).
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
 }
 
 impl Drop for ConsumerActor {
@@ -721,3 +746,6 @@ fn crash(consumer: BaseConsumer<GroupMember>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

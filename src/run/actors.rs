@@ -35,11 +35,12 @@ impl Runner<'_> {
     }
 
     /// Ends an actor as a crash would.
-    pub(super) async fn kill(&mut self, actor: &str) {
+    pub(super) async fn kill(&mut self, actor: &str) -> Result<(), RunError> {
         if let Some(live) = self.actors.remove(actor) {
-            let ending = live.kill().await;
+            let ending = live.kill().await?;
             self.keep(actor, ending);
         }
+        Ok(())
     }
 
     /// Keeps what is left of an ended actor (a program, for its output; its member is no

@@ -22,10 +22,7 @@ impl Runner<'_> {
         let mut programs = Vec::new();
         for (actor, live) in std::mem::take(&mut self.actors) {
             match live {
-                LiveActor::Consumer(consumer) => closing.push(tokio::spawn(async move {
-                    consumer.stop().await;
-                    Ok(())
-                })),
+                LiveActor::Consumer(consumer) => closing.push(tokio::spawn(consumer.stop())),
                 LiveActor::Producer(producer) => closing.push(tokio::spawn(producer.stop())),
                 LiveActor::Process(process) => programs.push((actor, process)),
             }

@@ -29,7 +29,7 @@ impl LiveActor {
     pub(super) async fn stop(self) -> Result<Ending, ActorError> {
         Ok(match self {
             LiveActor::Consumer(consumer) => {
-                consumer.stop().await;
+                consumer.stop().await?;
                 Ending::gone()
             }
             LiveActor::Producer(producer) => {
@@ -44,19 +44,19 @@ impl LiveActor {
     }
 
     /// Ends it as a crash would: nothing is closed, nothing flushed.
-    pub(super) async fn kill(self) -> Ending {
+    pub(super) async fn kill(self) -> Result<Ending, ActorError> {
         match self {
-            LiveActor::Consumer(consumer) => consumer.kill().await,
+            LiveActor::Consumer(consumer) => consumer.kill().await?,
             LiveActor::Producer(producer) => producer.kill().await,
             LiveActor::Process(mut process) => {
                 process.kill().await;
-                return Ending {
+                return Ok(Ending {
                     said: None,
                     kept: Some(process),
-                };
+                });
             }
         }
-        Ending::gone()
+        Ok(Ending::gone())
     }
 
     /// Stops it where it stands, as a stop-the-world pause would; a producer is not frozen.

@@ -181,7 +181,7 @@ impl Runner<'_> {
         match &step.action {
             Action::Start(actor) => self.start(actor, note).await?,
             Action::Stop(actor) => note.detail = self.stop(actor).await?,
-            Action::Kill(actor) => self.kill(actor).await,
+            Action::Kill(actor) => self.kill(actor).await?,
             Action::Commit(actor) => {
                 if let Some(LiveActor::Consumer(consumer)) = self.actors.get(actor) {
                     let partitions = consumer.commit_positions().await?;
