@@ -1,10 +1,14 @@
 """Checks the reports of a `scenario-run --report DIR` invocation the way their consumers read
 them: junit.xml through junitparser (one test case per run, plus one per compared scenario),
-results.json for the count of runs. Prints that count, for the browser check to compare with.
+results.json for the runs and the orderings. The counts are checked against what the
+invocation asked for, so an empty or truncated report fails instead of agreeing with itself,
+and every ordering must have been judged and have held. Prints the count of runs, for the
+browser check to compare with.
 
-Usage: check-report.py DIR
+Usage: check-report.py DIR --runs N --comparisons N
 """
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -12,7 +16,7 @@ from pathlib import Path
 from junitparser import JUnitXml
 
 
-def main(directory: Path) -> int:
+def main(directory: Path, expected_runs: int, expected_comparisons: int) -> int:
     results = json.loads((directory / "results.json").read_text())
     runs = results["scenarios"]
     comparisons = results.get("comparisons", [])
@@ -20,6 +24,25 @@ def main(directory: Path) -> int:
     cases = [case for suite in xml for case in suite]
     compared = [case for case in cases if case.name.endswith(": compare")]
     problems = []
+    if expected_runs < 1:
+        problems.append("the invocation asked for no run: nothing would be checked")
+    if len(runs) != expected_runs:
+        problems.append(f"results.json has {len(runs)} runs, the invocation asked for {expected_runs}")
+    if len(comparisons) != expected_comparisons:
+        problems.append(
+            f"results.json has {len(comparisons)} comparisons, the invocation asked for "
+            f"{expected_comparisons}"
+        )
+    for comparison in comparisons:
+        if not comparison["orderings"]:
+            problems.append(f"{comparison['scenario']}: a comparison without orderings")
+        for ordering in comparison["orderings"]:
+            if ordering["held"] != "yes":
+                problems.append(
+                    f"{comparison['scenario']} line {ordering['line']}: {ordering['ordering']} "
+                    f"{'did not hold' if ordering['held'] == 'no' else 'was not judged'} "
+                    f"({ordering['detail']})"
+                )
     if len(cases) - len(compared) != len(runs):
         problems.append(f"{len(cases) - len(compared)} run test cases for {len(runs)} runs")
     if len(compared) != len(comparisons):
@@ -43,4 +66,11 @@ def main(directory: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--runs", type=int, required=True, help="runs the invocation asked for")
+    parser.add_argument(
+        "--comparisons", type=int, required=True, help="scenarios with variants it asked for"
+    )
+    arguments = parser.parse_args()
+    sys.exit(main(arguments.directory, arguments.runs, arguments.comparisons))

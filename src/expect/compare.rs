@@ -1,9 +1,12 @@
 //! The variants of one scenario side by side: each variant's figures over the whole run, and
 //! the scenario's `compare:` orderings judged on them once every variant has run.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::outcome::Outcome;
+use crate::outcome::pauses::Pause;
 use crate::scenario::plan::{Measure, Ordering, Scenario};
 
 /// One variant's figures, from its Outcome's measurements (`whole_run`).
@@ -157,25 +160,32 @@ pub fn unit(measure: Measure) -> &'static str {
 }
 
 fn figures(variant: String, outcome: Option<&Outcome>) -> Figures {
-    let Some(outcome) = outcome else {
-        return Figures {
+    match outcome {
+        Some(outcome) => whole_run_figures(variant, &outcome.measurements.whole_run),
+        None => Figures {
             variant,
             ran: false,
             stop_the_world_s: None,
             paused_s: None,
             largest_gap_s: None,
             largest_latency_ms: None,
-        };
-    };
-    let groups = outcome.measurements.whole_run.values();
+        },
+    }
+}
+
+/// A variant's figures from its groups' whole-run pauses. A run that measured no group (no
+/// consumer ever held a partition, say) has no figures: 0 s of stop-the-world would "win" an
+/// ordering it never took part in.
+fn whole_run_figures(variant: String, whole_run: &BTreeMap<String, Pause>) -> Figures {
+    let groups = whole_run.values();
+    let measured = !whole_run.is_empty();
     let largest = |values: Vec<f64>| values.into_iter().reduce(f64::max);
     Figures {
         variant,
         ran: true,
-        stop_the_world_s: Some(total(groups.clone().map(|p| p.stop_the_world_s))),
-        paused_s: Some(total(
-            groups.clone().flat_map(|p| p.paused_s.values().copied()),
-        )),
+        stop_the_world_s: measured.then(|| total(groups.clone().map(|p| p.stop_the_world_s))),
+        paused_s: measured
+            .then(|| total(groups.clone().flat_map(|p| p.paused_s.values().copied()))),
         largest_gap_s: largest(
             groups
                 .clone()

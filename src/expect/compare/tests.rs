@@ -1,4 +1,7 @@
-use super::{Figures, Held, judge};
+use std::collections::BTreeMap;
+
+use super::{Figures, Held, judge, whole_run_figures};
+use crate::outcome::pauses::Pause;
 use crate::scenario::plan::{Measure, Ordering};
 
 fn ran(variant: &str, stop_the_world_s: f64, largest_gap_s: Option<f64>) -> Figures {
@@ -72,4 +75,33 @@ fn a_variant_without_a_figure_leaves_the_ordering_unjudged() {
     assert_eq!(verdicts[0].detail, "`kip848` has no figure");
     assert_eq!(verdicts[1].held, Held::Unjudged);
     assert_eq!(verdicts[1].detail, "`eager` has no figure");
+}
+
+#[test]
+fn a_run_that_measured_no_group_has_no_figures_and_wins_nothing() {
+    let unmeasured = whole_run_figures("cooperative".to_owned(), &BTreeMap::new());
+    assert!(unmeasured.ran);
+    assert_eq!(unmeasured.stop_the_world_s, None);
+    assert_eq!(unmeasured.paused_s, None);
+    let verdicts = judge(
+        &[ordering(Measure::StopTheWorld, "cooperative", "eager")],
+        &[unmeasured, ran("eager", 3.1, None)],
+    );
+    assert_eq!(verdicts[0].held, Held::Unjudged);
+}
+
+#[test]
+fn a_measured_group_without_pauses_has_zero_figures() {
+    let quiet = Pause {
+        stop_the_world_s: 0.0,
+        paused_s: BTreeMap::new(),
+        largest_gap: None,
+        latency: None,
+    };
+    let figures = whole_run_figures(
+        "cooperative".to_owned(),
+        &BTreeMap::from([("cg".to_owned(), quiet)]),
+    );
+    assert_eq!(figures.stop_the_world_s, Some(0.0));
+    assert_eq!(figures.paused_s, Some(0.0));
 }
