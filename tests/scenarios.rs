@@ -26,8 +26,13 @@ const BROKERS: usize = 3;
 
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
-    let mut trials = Vec::new();
-    for file in common::scenario_files("") {
+    let files = common::scenario_files("");
+    let checked = files.clone();
+    let mut trials = vec![Trial::test(
+        "extra_checks_name_scenarios_that_exist",
+        move || extra_checks_name_scenarios_that_exist(&checked),
+    )];
+    for file in files {
         let stem = common::test_name(&file);
         let embedded = file.clone();
         trials.push(Trial::test(format!("embedded::{stem}"), move || {
@@ -97,19 +102,44 @@ fn on_kafka_local(plan: &Plan) -> Result<Option<Outcome>, Failed> {
 fn judge(plan: &Plan, result: Result<Finished, RunError>) -> Result<Outcome, Failed> {
     let finished = result.map_err(|e| format!("{} did not run: {e}", plan.label()))?;
     common::assert_passed_and_matches_snapshot(plan, &finished);
-    if plan.name == "batch-linger" {
-        fewer_requests_with_larger_batches(&finished)?;
-    }
-    if plan.name == "slow-consumer" {
-        slow_records_come_again(&finished)?;
-    }
-    if plan.name == "acks-durability" {
-        only_the_leader_had_them(&finished)?;
-    }
-    if plan.name == "silent-consumer" {
-        removed_only_once_its_session_expired(&finished)?;
+    for (_, check) in EXTRA_CHECKS.iter().filter(|(name, _)| *name == plan.name) {
+        check(&finished)?;
     }
     Ok(finished.outcome)
+}
+
+/// A check of a finished run beyond its snapshot.
+type ExtraCheck = fn(&Finished) -> Result<(), Failed>;
+
+/// What some scenarios show that a snapshot cannot (a count's sign, a bound tied to the
+/// protocol), by scenario name. `extra_checks_name_scenarios_that_exist` fails when a name here
+/// matches no scenario, so a rename cannot silently drop a check.
+const EXTRA_CHECKS: &[(&str, ExtraCheck)] = &[
+    ("batch-linger", fewer_requests_with_larger_batches),
+    ("slow-consumer", slow_records_come_again),
+    ("acks-durability", only_the_leader_had_them),
+    ("silent-consumer", removed_only_once_its_session_expired),
+];
+
+/// Every scenario `EXTRA_CHECKS` names is one of `scenarios/`.
+fn extra_checks_name_scenarios_that_exist(files: &[std::path::PathBuf]) -> Result<(), Failed> {
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|file| Some(common::scenario_at(file).plans.first()?.name.clone()))
+        .collect();
+    let unknown: Vec<&str> = EXTRA_CHECKS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !names.iter().any(|n| n == name))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "EXTRA_CHECKS names {unknown:?}, which no scenario in scenarios/ is called (they are: {names:?}): rename the entry with its scenario"
+        )
+        .into())
+    }
 }
 
 /// The frozen member sent nothing, LeaveGroup included, so the group can only have noticed
