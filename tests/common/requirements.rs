@@ -42,6 +42,15 @@ pub fn spring_jar() -> std::path::PathBuf {
 }
 
 impl Component {
+    /// Every component, in the order `KAFKA_SCENARIO_REQUIRE` lists them in the docs.
+    pub const ALL: [Component; 5] = [
+        Component::KafkaLocal,
+        Component::Docker,
+        Component::Python,
+        Component::Spring,
+        Component::Kubernetes,
+    ];
+
     /// The name used in `KAFKA_SCENARIO_REQUIRE`.
     pub fn name(self) -> &'static str {
         match self {
@@ -70,11 +79,28 @@ impl Component {
     }
 
     fn required(self) -> bool {
-        std::env::var(REQUIRE_VAR)
-            .unwrap_or_default()
-            .split(',')
-            .any(|name| name.trim() == self.name())
+        required_names().iter().any(|name| name == self.name())
     }
+}
+
+/// The names in `KAFKA_SCENARIO_REQUIRE`, trimmed, empty ones left out.
+fn required_names() -> Vec<String> {
+    std::env::var(REQUIRE_VAR)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Names in `KAFKA_SCENARIO_REQUIRE` that are no component: a misspelt requirement would
+/// otherwise leave its tests ignored instead of failing, the opposite of what it asks.
+fn unknown_required() -> Vec<String> {
+    required_names()
+        .into_iter()
+        .filter(|name| !Component::ALL.iter().any(|c| c.name() == name))
+        .collect()
 }
 
 /// The image the container tests run: `KAFKA_SCENARIO_KAFKA_IMAGE` or the local default.
@@ -213,6 +239,16 @@ pub fn needing_all<R>(components: &[Component], name: String, runner: R) -> Tria
 where
     R: FnOnce() -> Result<(), Failed> + Send + 'static,
 {
+    let unknown = unknown_required();
+    if !unknown.is_empty() {
+        return Trial::test(name, move || {
+            Err(format!(
+                "{REQUIRE_VAR} names {unknown:?}, which are no components (known: {})",
+                Component::ALL.map(Component::name).join(", ")
+            )
+            .into())
+        });
+    }
     let Some((component, reason)) = components.iter().find_map(|c| Some((*c, c.missing()?))) else {
         return Trial::test(name, runner);
     };
