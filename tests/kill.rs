@@ -1,7 +1,9 @@
 //! A crash (`kill`) sends no LeaveGroup: the rest of the group rebalances only once the session
-//! has timed out, while a graceful `stop` rebalances at once. Each delay is bounded against
-//! session.timeout.ms on its own (never one delay against the other, which a loaded machine
-//! could skew): kill at least 0.9 x the session timeout, stop under half of it. Without a
+//! has timed out, while a graceful `stop` rebalances at once. Each delay is bounded by the
+//! protocol's settings alone (never one delay against the other, which a loaded machine could
+//! skew): the leaver's last heartbeat came at most one heartbeat interval before its kill, so
+//! the group cannot notice a kill sooner than session.timeout.ms - heartbeat.interval.ms; a
+//! stop's LeaveGroup must be noticed sooner than that, which no crash can be. Without a
 //! LeaveGroup on `stop` the second bound fails. On the embedded cluster and on real Kafka.
 
 mod common;
@@ -17,6 +19,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 /// Kafka's smallest allowed session timeout (group.min.session.timeout.ms).
 const SESSION_TIMEOUT_MS: f64 = 6000.0;
+/// The members' heartbeat interval, set here rather than left to a target's default.
+const HEARTBEAT_INTERVAL_MS: f64 = 1000.0;
+/// The soonest a group can notice a crash: the session, counted from a last heartbeat that came
+/// at most one interval before the kill.
+const SOONEST_CRASH_NOTICE_MS: f64 = SESSION_TIMEOUT_MS - HEARTBEAT_INTERVAL_MS;
 
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
@@ -58,7 +65,7 @@ fn plan() -> Plan {
         format!(
             "name: kill
 topics: {{ t: {{ partitions: 2 }} }}
-defaults: {{ consumer: {{ session.timeout.ms: {SESSION_TIMEOUT_MS} }} }}
+defaults: {{ consumer: {{ session.timeout.ms: {SESSION_TIMEOUT_MS}, heartbeat.interval.ms: {HEARTBEAT_INTERVAL_MS} }} }}
 actors:
   survivor: {{ consumer: {{ group: g, topics: [t] }} }}
   leaver:   {{ consumer: {{ group: g, topics: [t] }} }}
@@ -95,17 +102,15 @@ fn judge(finished: &Finished) -> Result<(), Failed> {
             .ok_or_else(|| format!("no rebalance after {how}"))
     };
     let (killed, stopped) = (delay("kill")?, delay("stop")?);
-    // The survivor heartbeats at intervals, so it may learn of the rebalance up to one
-    // heartbeat late, and the session clock started at the leaver's last heartbeat.
-    if killed * 1000.0 < 0.9 * SESSION_TIMEOUT_MS {
+    if killed * 1000.0 < SOONEST_CRASH_NOTICE_MS {
         return Err(format!(
-            "kill noticed after {killed}s, before the {SESSION_TIMEOUT_MS} ms session timeout"
+            "kill noticed after {killed}s, sooner than the session ({SESSION_TIMEOUT_MS} ms) after a last heartbeat at most {HEARTBEAT_INTERVAL_MS} ms before it"
         )
         .into());
     }
-    if stopped * 1000.0 >= 0.5 * SESSION_TIMEOUT_MS {
+    if stopped * 1000.0 >= SOONEST_CRASH_NOTICE_MS {
         return Err(format!(
-            "stop noticed after {stopped}s: no sooner than a crash would be (no LeaveGroup?)"
+            "stop noticed after {stopped}s: no sooner than a crash could be (no LeaveGroup?)"
         )
         .into());
     }
