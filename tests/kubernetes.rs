@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use common::control_plane::ControlPlane;
 use common::requirements::{Component, needing_all};
 use common::stand_in_operator::{Backing, StandInOperator};
-use kafka_scenario::cluster::kubernetes::KubeSettings;
+use kafka_scenario::cluster::kubernetes::{KubeSettings, TOPIC_TIMEOUT};
 use kafka_scenario::cluster::local::LocalSettings;
 use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
 use kafka_scenario::cluster::{Launched, Target};
@@ -414,15 +414,25 @@ fn refused_topic() -> Result<(), Failed> {
     let home = home_with(COURSE_CLUSTER, course.control_plane.kubeconfig(), |k| k)?;
     let file = home.path().join("refused.yaml");
     std::fs::write(&file, unreplicable("edu-refused"))?;
+    let started = std::time::Instant::now();
     let output = scenario_run(
         home.path(),
         &[&file.display().to_string(), "--cluster", COURSE_CLUSTER],
     )?;
+    let took = started.elapsed();
     expect_exit(
         &output,
         3,
         &["not Ready", "KafkaError", "replication factor"],
     )?;
+    // Waiting out the timeout cannot end sooner than the timeout, however fast the machine:
+    // a run that ended before it was ended by the refusal.
+    if took >= TOPIC_TIMEOUT {
+        return Err(format!(
+            "the refused topic ended the run after {took:?}, not before the {TOPIC_TIMEOUT:?} a KafkaTopic may take to become Ready"
+        )
+        .into());
+    }
     let left: Vec<String> = course
         .kafka_topics()?
         .into_iter()

@@ -22,7 +22,7 @@ use crate::scenario::properties::Properties;
 const SCRAM: &str = "scram-sha-512";
 
 /// How long a KafkaTopic may take to become Ready, or to disappear.
-const TOPIC_TIMEOUT: Duration = Duration::from_secs(120);
+pub const TOPIC_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long the ApiVersions probe of the listener may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Strimzi API version assumed when nothing is asked (dry runs): the course's Strimzi.

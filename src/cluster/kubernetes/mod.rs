@@ -8,4 +8,6 @@
 pub mod cluster;
 pub mod strimzi;
 
-pub use cluster::{KubeCluster, KubeSettings, OFFLINE_API_VERSION, dry_run_manifests};
+pub use cluster::{
+    KubeCluster, KubeSettings, OFFLINE_API_VERSION, TOPIC_TIMEOUT, dry_run_manifests,
+};
