@@ -14,6 +14,7 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::sync::{Arc, OnceLock};
@@ -24,6 +25,7 @@ use kafka_scenario::cluster::local::LocalSettings;
 use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
 use kafka_scenario::cluster::{Launched, Target};
 use kafka_scenario::expect::{Difference, Problem};
+use kafka_scenario::scenario::plan::Action;
 use kafka_scenario::{Finished, Plan};
 use libtest_mimic::{Arguments, Failed};
 
@@ -114,18 +116,32 @@ fn course_scenario(plan: &Plan) -> Result<(), Failed> {
 
 /// How long after each SIGINT the rest of the group began to rebalance, checked against what
 /// a LeaveGroup (or its absence) allows: kafka-python 2.0.2 sends none, Spring's close does.
+/// Every timeline `stop` of a program that left others running in its group must show a
+/// measured rebalance: a missing one fails instead of being passed over.
 fn ctrl_c(plan: &Plan, finished: &Finished) -> Result<(), Failed> {
+    let mut unchecked = stops_leaving_members_behind(plan);
+    let mut stops_seen: BTreeMap<&str, usize> = BTreeMap::new();
     for departure in &finished.outcome.measurements.departures {
         if departure.how != "stop" {
             continue;
         }
+        let actor = departure.actor.as_str();
+        let nth = stops_seen.entry(actor).or_default();
+        let checked = unchecked.remove(&(actor.to_owned(), *nth));
+        *nth += 1;
         let Some(after) = departure
             .group_rebalanced_after_s
             .map(Duration::from_secs_f64)
         else {
+            if checked {
+                return Err(format!(
+                    "{}: Ctrl+C on {actor} left others in its group, yet no rebalance was measured after it",
+                    plan.label()
+                )
+                .into());
+            }
             continue;
         };
-        let actor = departure.actor.as_str();
         if actor.starts_with("python") {
             let earliest = KAFKA_PYTHON_SESSION - KAFKA_PYTHON_HEARTBEAT;
             if after < earliest {
@@ -148,7 +164,46 @@ fn ctrl_c(plan: &Plan, finished: &Finished) -> Result<(), Failed> {
             }
         }
     }
+    if !unchecked.is_empty() {
+        return Err(format!(
+            "{}: no departure was measured for these timeline stops (actor, earlier stops of it) that left others in their group: {unchecked:?}",
+            plan.label()
+        )
+        .into());
+    }
     Ok(())
+}
+
+/// The timeline's `stop` steps (actor, how many stops of it came before) of group members that
+/// left another member of their group running, as the timeline has it.
+fn stops_leaving_members_behind(plan: &Plan) -> BTreeSet<(String, usize)> {
+    let mut running: BTreeSet<&str> = BTreeSet::new();
+    let mut stops: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut must_check = BTreeSet::new();
+    for step in &plan.steps {
+        match &step.action {
+            Action::Start(actor) => {
+                running.insert(actor);
+            }
+            Action::Kill(actor) => {
+                running.remove(actor.as_str());
+            }
+            Action::Stop(actor) => {
+                running.remove(actor.as_str());
+                let nth = stops.entry(actor).or_default();
+                let group = plan.group_of(actor);
+                let others = running
+                    .iter()
+                    .any(|other| group.is_some() && plan.group_of(other) == group);
+                if others {
+                    must_check.insert((actor.clone(), *nth));
+                }
+                *nth += 1;
+            }
+            _ => {}
+        }
+    }
+    must_check
 }
 
 /// A login with the wrong password: exit 3, naming the user and the mechanism, never a password.
