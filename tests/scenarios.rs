@@ -119,7 +119,29 @@ const EXTRA_CHECKS: &[(&str, ExtraCheck)] = &[
     ("slow-consumer", slow_records_come_again),
     ("acks-durability", only_the_leader_had_them),
     ("silent-consumer", removed_only_once_its_session_expired),
+    ("min-insync", refused_for_want_of_replicas),
 ];
+
+/// The leader alone in sync refused acks=all writes with NOT_ENOUGH_REPLICAS: among the strict
+/// producer's failures (which `failed: { strict: 10 }` counts whatever their kind, timeouts
+/// included) some are that refusal, or the scenario's claim is not what happened.
+fn refused_for_want_of_replicas(finished: &Finished) -> Result<(), Failed> {
+    let failed = finished
+        .outcome
+        .measurements
+        .durability
+        .get("strict")
+        .map(|d| &d.failed)
+        .ok_or("no accounting of the strict producer (were the topics read back?)")?;
+    let refused = failed.get("NotEnoughReplicas").copied().unwrap_or(0);
+    if refused == 0 {
+        return Err(format!(
+            "the strict producer's failures were {failed:?}: none was the leader's NOT_ENOUGH_REPLICAS"
+        )
+        .into());
+    }
+    Ok(())
+}
 
 /// Every scenario `EXTRA_CHECKS` names is one of `scenarios/`.
 fn extra_checks_name_scenarios_that_exist(files: &[std::path::PathBuf]) -> Result<(), Failed> {
