@@ -136,7 +136,8 @@ async fn stop_is_sigint_at_its_default_disposition() {
 async fn a_program_that_ignores_sigint_is_killed_after_its_grace_and_said_so() {
     let script = "trap '' INT; echo ignoring; while true; do sleep 0.1; done";
     let (mut process, _, _) = start(&plan(script, false, &[]));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Its trap is set once it has said so.
+    until(|| process.output().stdout.iter().any(|l| l == "ignoring")).await;
     let said = process.stop().await.expect("said to be killed");
     assert!(
         said.contains("did not exit within 2s of SIGINT") && said.contains("ignoring"),
@@ -169,21 +170,38 @@ async fn a_missing_program_fails_to_start_with_its_name() {
 async fn frozen_it_prints_nothing_until_thawed() {
     let script = "while true; do echo tick; sleep 0.05; done";
     let (mut process, _, _) = start(&plan(script, false, &[]));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until(|| process.output().stdout_lines > 0).await;
     process.freeze();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let frozen_at = process.output().stdout_lines;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // What it wrote before the SIGSTOP may still be on its way through the pipe: wait until
+    // the count stands still, however slowly the machine reads.
+    let mut frozen_at = process.output().stdout_lines;
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = process.output().stdout_lines;
+        if now == frozen_at {
+            break;
+        }
+        frozen_at = now;
+    }
+    // A running loop prints every 50 ms: a second of silence is twenty lines not printed.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         process.output().stdout_lines,
         frozen_at,
         "printed while frozen"
     );
     process.thaw();
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(
-        process.output().stdout_lines > frozen_at,
-        "nothing after thawing"
-    );
+    until(|| process.output().stdout_lines > frozen_at).await;
     process.kill().await;
+}
+
+/// Waits until `done` holds; a test that waits in vain fails after a minute rather than hangs.
+async fn until(done: impl Fn() -> bool) {
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "waited a minute in vain");
 }
