@@ -52,11 +52,6 @@ impl Runner<'_> {
             .iter()
             .map(|(actor, process)| (actor.clone(), process.output()))
             .collect();
-        self.actors.extend(
-            programs
-                .into_iter()
-                .map(|(actor, process)| (actor, LiveActor::Process(process))),
-        );
         let mut first_error = None;
         for task in closing {
             match task.await {

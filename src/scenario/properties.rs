@@ -58,11 +58,6 @@ impl Properties {
     pub fn iter(&self) -> std::slice::Iter<'_, (String, String)> {
         self.0.iter()
     }
-
-    /// Whether nothing is set.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl FromIterator<(String, String)> for Properties {
@@ -83,12 +78,6 @@ impl<'a> IntoIterator for &'a Properties {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
-    }
-}
-
-impl Extend<(String, String)> for Properties {
-    fn extend<I: IntoIterator<Item = (String, String)>>(&mut self, pairs: I) {
-        self.0.extend(pairs);
     }
 }
 
