@@ -739,6 +739,65 @@ fn what_a_process_does_inside_its_client_cannot_be_expected() {
 }
 
 #[test]
+fn a_printed_block_must_name_the_partition_and_the_offset_or_value() {
+    let text = PROCESS.replace(
+        "prints: course",
+        "prints: ['^Topic: (?P<topic>\\S+)$', '^Value: (?P<value>.*)$']",
+    );
+    assert_error(
+        &text,
+        14,
+        15,
+        "no group named `partition`",
+        "(?P<partition>...)",
+    );
+    let text = PROCESS.replace(
+        "prints: course",
+        "prints: ['^Topic: (?P<topic>\\S+)$', '^Partion: (?P<partition>\\d+)$']",
+    );
+    assert_error(
+        &text,
+        14,
+        15,
+        "no group named `offset` or `value`",
+        "(?P<value>...)",
+    );
+    let text = PROCESS.replace(
+        "prints: course",
+        "prints: ['^Topic: (?P<topic>\\S+)$', '^Partion: (?P<partition>\\d+$']",
+    );
+    assert_error(&text, 14, 43, "not a regular expression", "course-spring");
+}
+
+#[test]
+fn a_consumer_naming_records_by_value_needs_a_process_producer_s_values() {
+    let spring = PROCESS.replace("prints: course", "prints: course-spring");
+    load_str(Path::new("ok.yaml"), spring.clone()).expect("values a process producer wrote");
+    let text = spring.replace(
+        "  sender:\n",
+        "  feeder: { producer: { topic: orders } }\n  sender:\n",
+    );
+    assert_error(
+        &text,
+        14,
+        15,
+        "`feeder`, a harness producer, writes `orders`",
+        "(?P<offset>...)",
+    );
+    let text = spring.replace(
+        "producer: { topic: orders }",
+        "consumer: { group: g, topics: [orders] }",
+    );
+    assert_error(
+        &text,
+        14,
+        15,
+        "no process producer writes `orders`",
+        "reads back",
+    );
+}
+
+#[test]
 fn the_harness_cannot_commit_for_a_process() {
     let text = format!("{PROCESS}  - commit: script\n");
     assert_error(&text, 24, 13, "cannot commit for `script`", "harness's own");

@@ -25,7 +25,7 @@ use kafka_scenario::cluster::local::LocalSettings;
 use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
 use kafka_scenario::cluster::{Launched, Target};
 use kafka_scenario::expect::{Difference, Problem};
-use kafka_scenario::scenario::plan::Action;
+use kafka_scenario::scenario::plan::{Action, ActorPlan, NamedBy};
 use kafka_scenario::{Finished, Plan};
 use libtest_mimic::{Arguments, Failed};
 
@@ -111,7 +111,37 @@ fn run(plan: &Plan) -> Result<Finished, Failed> {
 fn course_scenario(plan: &Plan) -> Result<(), Failed> {
     let finished = run(&with_stand_ins(plan))?;
     common::assert_passed_and_matches_snapshot(plan, &finished);
-    ctrl_c(plan, &finished)
+    ctrl_c(plan, &finished)?;
+    found_by_value(plan, &finished)
+}
+
+/// A process consumer that prints records without offsets (the Spring consumer) had its
+/// records found by value: it held partitions while records arrived, so it consumed some. A
+/// passing `await drained` then says every record was found once across the group.
+fn found_by_value(plan: &Plan, finished: &Finished) -> Result<(), Failed> {
+    for (actor, spec) in &plan.actors {
+        let ActorPlan::Process(process) = spec else {
+            continue;
+        };
+        if process.prints.as_ref().map(|p| p.names_by) != Some(NamedBy::Value) {
+            continue;
+        }
+        let consumed = finished
+            .outcome
+            .measurements
+            .actors
+            .get(actor)
+            .and_then(|counts| counts.consumed)
+            .unwrap_or(0);
+        if consumed == 0 {
+            return Err(format!(
+                "{}: {actor} prints records by value, and none of them was found",
+                plan.label()
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// How long after each SIGINT the rest of the group began to rebalance, checked against what

@@ -5,7 +5,8 @@
 //! does and sees to the run's event log, under its actor name and the scenario's topic names.
 //!
 //! - [`env`](mod@env): what every actor is given; [`consumer`], [`producer`]: the harness's clients;
-//! - [`process`]: external programs; [`relay`]: the frozen consumer's way to the cluster;
+//! - [`process`]: external programs, [`printed`]: the records their output reports consumed;
+//!   [`relay`]: the frozen consumer's way to the cluster;
 //! - [`group_watch`], [`topic_tail`]: what programs do, seen from outside; [`offsets`],
 //!   [`readback`]: committed offsets and the topics read back after a run;
 //! - [`places`], [`id_header`], [`symbol_cache`]: where records landed, the id header, a
@@ -18,6 +19,7 @@ pub mod id_header;
 mod main_queue;
 pub mod offsets;
 pub mod places;
+pub mod printed;
 pub mod process;
 pub mod producer;
 pub mod readback;

@@ -1,7 +1,8 @@
-//! Where the harness's records landed, for consumers that name a record by its place: a process
-//! prints `topic=... partition=... offset=...`, not the harness's id header. Delivery reports
-//! fill it, and only when the scenario has such consumers, so that runs without them keep no
-//! map of every record.
+//! Where records landed, for process consumers that name a record by what they print, not by
+//! the harness's id header: by its place (`topic=... partition=... offset=...`), which delivery
+//! reports map to the harness's records; or by its value (the course's Spring Boot consumer
+//! prints no offset), which the reader of a process producer's topic maps to places. Each map is
+//! kept only for the topics such consumers read, so that other runs keep no map of every record.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,8 +11,9 @@ use std::time::Duration;
 use crate::record::events::{ProducedRecord, RecordId, TopicPartition};
 use crate::record::symbols::{Sym, Symbols};
 
-/// How long a consumer's line waits for the delivery report of a harness record it names (the
-/// record can be read as soon as it is acknowledged, a moment before the report is handled).
+/// How long a consumer's report waits for the delivery report of a harness record it names (the
+/// record can be read as soon as it is acknowledged, a moment before the report is handled), or
+/// for the topic's reader to reach the record whose value it names.
 const REPORT_WAIT: Duration = Duration::from_secs(2);
 /// How often it looks again meanwhile.
 const RECHECK: Duration = Duration::from_millis(10);
@@ -19,22 +21,75 @@ const RECHECK: Duration = Duration::from_millis(10);
 /// A record's topic, partition and offset.
 type Place = (Sym, i32, i64);
 
-/// Place -> the harness's id of the record there.
+/// A partition, and a value of its records.
+type Valued = (Sym, i32, Box<[u8]>);
+
+/// Place -> the harness's id of the record there, and value -> the offsets that hold it.
 #[derive(Debug, Default)]
 pub struct RecordPlaces {
     /// Topics (scenario names) harness producers write to; empty when nobody names records by
     /// place.
     harness_topics: BTreeSet<Arc<str>>,
     places: Mutex<HashMap<Place, RecordId>>,
+    /// Topics (scenario names) a consumer reads that names records by value.
+    valued_topics: BTreeSet<Arc<str>>,
+    /// Per partition and value, its offsets in order.
+    values: Mutex<HashMap<Valued, Vec<i64>>>,
 }
 
 impl RecordPlaces {
     /// Keeps the places of records sent to `harness_topics`; nothing when empty.
     pub fn new(harness_topics: impl IntoIterator<Item = Arc<str>>) -> Arc<RecordPlaces> {
+        RecordPlaces::keeping(harness_topics, [])
+    }
+
+    /// Keeps the places of records sent to `harness_topics`, and the values of the records
+    /// read from `valued_topics`.
+    pub fn keeping(
+        harness_topics: impl IntoIterator<Item = Arc<str>>,
+        valued_topics: impl IntoIterator<Item = Arc<str>>,
+    ) -> Arc<RecordPlaces> {
         Arc::new(RecordPlaces {
             harness_topics: harness_topics.into_iter().collect(),
             places: Mutex::default(),
+            valued_topics: valued_topics.into_iter().collect(),
+            values: Mutex::default(),
         })
+    }
+
+    /// A record with `value` was read at `offset` of `at` (in order, partition by partition).
+    pub fn read(&self, names: &Symbols, at: &TopicPartition, offset: i64, value: &[u8]) {
+        if self.valued_topics.contains(&at.topic) {
+            let key = (names.intern(&at.topic), at.partition, Box::from(value));
+            lock(&self.values).entry(key).or_default().push(offset);
+        }
+    }
+
+    /// The offset of the record of `at` with `value`: the first after `after` (the last offset
+    /// the asking consumer took from this partition), else the first, since consumers read a
+    /// partition in order; waits a moment for the topic's reader to get there. `None` when no
+    /// record of the partition has that value.
+    pub async fn offset_of(
+        &self,
+        names: &Symbols,
+        at: &TopicPartition,
+        value: &[u8],
+        after: Option<i64>,
+    ) -> Option<i64> {
+        let key = (names.intern(&at.topic), at.partition, Box::from(value));
+        let waited = tokio::time::Instant::now();
+        loop {
+            if let Some(offsets) = lock(&self.values).get(&key) {
+                let next = after.and_then(|after| offsets.iter().find(|o| **o > after));
+                if let Some(offset) = next.or(offsets.first()) {
+                    return Some(*offset);
+                }
+            }
+            if waited.elapsed() >= REPORT_WAIT {
+                return None;
+            }
+            tokio::time::sleep(RECHECK).await;
+        }
     }
 
     /// A harness record was acknowledged at `offset`.
@@ -42,8 +97,7 @@ impl RecordPlaces {
         if !self.harness_topics.is_empty()
             && self.harness_topics.contains(&names.text(record.topic))
         {
-            self.lock()
-                .insert((record.topic, record.partition, offset), record.id());
+            lock(&self.places).insert((record.topic, record.partition, offset), record.id());
         }
     }
 
@@ -54,7 +108,7 @@ impl RecordPlaces {
             let place = (names.intern(&at.topic), at.partition, offset);
             let waited = tokio::time::Instant::now();
             loop {
-                if let Some(id) = self.lock().get(&place) {
+                if let Some(id) = lock(&self.places).get(&place) {
                     return *id;
                 }
                 if waited.elapsed() >= REPORT_WAIT {
@@ -65,10 +119,10 @@ impl RecordPlaces {
         }
         RecordId::located(names, at, offset)
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Place, RecordId>> {
-        self.places.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

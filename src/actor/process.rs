@@ -1,10 +1,10 @@
 //! External programs on the timeline: the course's kafka-python scripts, a Spring Boot jar.
 //! `start` spawns one in a fresh directory holding its files, `stop` sends SIGINT (Ctrl+C),
 //! `kill` SIGKILL, `freeze` and `thaw` SIGSTOP and SIGCONT. Its output is kept, bounded; lines
-//! reporting a consumed record become `Consumed` events. How it ends is an event too, and an
+//! reporting a consumed record (see [`printed`](super::printed)) become `Consumed` events. How it ends is an event too, and an
 //! end the timeline did not ask for is reported to the runner at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -15,10 +15,11 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
 
+use super::printed::{PrintReader, Printed, PrintedAt};
 use super::{ActorEnv, ActorError};
 use crate::record::events::{ConsumedRecord, EventKind, ProducedRecord, Records, TopicPartition};
 use crate::record::process_output::ProcessOutput;
-use crate::scenario::plan::{ConsumedLine, ProcessPlan};
+use crate::scenario::plan::ProcessPlan;
 use crate::scenario::template::{Slot, Template};
 
 /// Lines kept of each of a process's output streams: the last ones, which say why it ended.
@@ -134,7 +135,7 @@ impl ProcessActor {
             tokio::spawn(read_lines(
                 out,
                 Arc::clone(&output),
-                Stream::Stdout(plan.prints.clone()),
+                Stream::Stdout(plan.prints.clone().map(PrintReader::new)),
                 env.clone(),
             ))
         });
@@ -386,17 +387,19 @@ fn signal_name(signal: i32) -> String {
 
 /// Which stream a reader follows.
 enum Stream {
-    Stdout(Option<ConsumedLine>),
+    Stdout(Option<PrintReader>),
     Stderr,
 }
 
 async fn read_lines(
     stream: impl AsyncRead + Unpin,
     output: Arc<Mutex<ProcessOutput>>,
-    which: Stream,
+    mut which: Stream,
     env: ActorEnv,
 ) {
     let mut lines = BufReader::new(stream).lines();
+    // Per partition, the offset of the last record this process named by value.
+    let mut taken = HashMap::new();
     loop {
         let line = match lines.next_line().await {
             Ok(Some(line)) => line,
@@ -406,24 +409,13 @@ async fn read_lines(
                 break;
             }
         };
-        if let Stream::Stdout(Some(pattern)) = &which
-            && let Some((at, offset)) = consumed_place(pattern, &line, &env)
+        if let Stream::Stdout(Some(reader)) = &mut which
+            && let Some(printed) = reader.line(&line)
+            && let Some(record) = consumed(&env, printed, &mut taken).await
         {
-            let names = env.log.names();
-            let id = env.places.id_at(names, &at, offset).await;
-            let consumed = ConsumedRecord {
-                offset,
-                sent: ProducedRecord {
-                    seq: id.seq,
-                    topic: names.intern(&at.topic),
-                    partition: at.partition,
-                    key: None,
-                    producer: id.producer,
-                },
-            };
             env.log.push(
                 &env.name,
-                EventKind::Consumed(Records::new(names, [consumed])),
+                EventKind::Consumed(Records::new(env.log.names(), [record])),
             );
         }
         let kept: String = line.chars().take(LINE_LIMIT).collect();
@@ -441,17 +433,51 @@ async fn read_lines(
     }
 }
 
-/// Where the record a line of output reports consumed is, if the line reports one.
-pub fn consumed_place(
-    pattern: &ConsumedLine,
-    line: &str,
+/// The record a process reported consumed: at the offset it printed, or at the place of the
+/// value it printed (`taken` holds, per partition, the offset of the last record it named by
+/// value, so that a value that repeats names the next record holding it). A harness record is
+/// named by its id once its delivery report is in, any other by its place. `None`, with a
+/// warning, for a value no record of the partition holds.
+async fn consumed(
     env: &ActorEnv,
-) -> Option<(TopicPartition, i64)> {
-    let found = pattern.0.captures(line)?;
-    let topic = found.name("topic")?.as_str();
-    let partition: i32 = found.name("partition")?.as_str().parse().ok()?;
-    let offset: i64 = found.name("offset")?.as_str().parse().ok()?;
-    Some((env.topics.partition(topic, partition), offset))
+    printed: Printed,
+    taken: &mut HashMap<TopicPartition, i64>,
+) -> Option<ConsumedRecord> {
+    let at = env.topics.partition(&printed.topic, printed.partition);
+    let names = env.log.names();
+    let offset = match printed.at {
+        PrintedAt::Offset(offset) => offset,
+        PrintedAt::Value(value) => {
+            let after = taken.get(&at).copied();
+            let Some(offset) = env
+                .places
+                .offset_of(names, &at, value.as_bytes(), after)
+                .await
+            else {
+                tracing::warn!(
+                    actor = %env.name,
+                    "it reports a record of {}/{} with the value {value:?}, which no record read \
+                     back from that partition holds: not counted as consumed",
+                    at.topic,
+                    at.partition
+                );
+                return None;
+            };
+            taken.insert(at.clone(), offset);
+            offset
+        }
+    };
+    let id = env.places.id_at(names, &at, offset).await;
+    Some(ConsumedRecord {
+        offset,
+        sent: ProducedRecord {
+            seq: id.seq,
+            topic: names.intern(&at.topic),
+            partition: at.partition,
+            key: None,
+            producer: id.producer,
+        },
+    })
 }
 
 #[cfg(test)]

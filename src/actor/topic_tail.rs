@@ -1,6 +1,7 @@
 //! What a process producer really delivered: its topic read from the beginning as records
 //! arrive, each record without the harness's id logged as `Produced` by the process that owns
-//! the topic at the time (validation lets one process at a time write to a topic). The
+//! the topic at the time (validation lets one process at a time write to a topic), and its
+//! value handed to the record places, for consumers that name records by value. The
 //! producer's own word, its exit status, counts for nothing here.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +16,7 @@ use tokio::sync::oneshot;
 
 use super::ActorError;
 use super::id_header::id_header;
+use super::places::RecordPlaces;
 use crate::cluster::client::client_config;
 use crate::cluster::run_names::RunNames;
 use crate::record::events::{EventKind, EventLog, ProducedRecord, RecordId, Records};
@@ -47,11 +49,13 @@ pub struct TopicTail {
 }
 
 impl TopicTail {
-    /// Starts reading `topic` (the scenario's name) from the beginning of its `partitions`.
+    /// Starts reading `topic` (the scenario's name) from the beginning of its `partitions`;
+    /// `places` learns each record's value.
     pub fn start(
         connection: &Properties,
         names: Arc<RunNames>,
         log: Arc<EventLog>,
+        places: Arc<RecordPlaces>,
         topic: &str,
         partitions: i32,
     ) -> Result<TopicTail, ActorError> {
@@ -87,6 +91,7 @@ impl TopicTail {
             physical,
             partitions,
             owner: Arc::clone(&owner),
+            places,
             stop: Arc::clone(&stop),
             inbox,
         };
@@ -145,6 +150,7 @@ struct Tail {
     physical: String,
     partitions: i32,
     owner: Arc<Mutex<Option<Arc<str>>>>,
+    places: Arc<RecordPlaces>,
     stop: Arc<AtomicBool>,
     inbox: mpsc::Receiver<Request>,
 }
@@ -230,6 +236,14 @@ impl Tail {
         if harness {
             return;
         }
+        let at = self.names.partition(&self.physical, message.partition());
+        let names = self.log.names();
+        self.places.read(
+            names,
+            &at,
+            message.offset(),
+            message.payload().unwrap_or_default(),
+        );
         let Some(owner) = self
             .owner
             .lock()
@@ -238,8 +252,6 @@ impl Tail {
         else {
             return;
         };
-        let at = self.names.partition(&self.physical, message.partition());
-        let names = self.log.names();
         let id = RecordId::located(names, &at, message.offset());
         let record = ProducedRecord {
             seq: id.seq,

@@ -192,6 +192,7 @@ impl Runner<'_> {
                 &self.cluster.connection(),
                 Arc::clone(&self.names),
                 Arc::clone(&self.log),
+                Arc::clone(&self.places),
                 topic,
                 partitions,
             )?;

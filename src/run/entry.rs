@@ -14,7 +14,7 @@ use crate::cluster::{Cluster, ClusterError};
 use crate::record::events::EventLog;
 use crate::record::run_record::RunRecord;
 use crate::record::state::LiveState;
-use crate::scenario::plan::{ActorPlan, Capability, Plan};
+use crate::scenario::plan::{ActorPlan, Capability, NamedBy, Plan};
 
 /// Why a run could not produce an outcome.
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +139,10 @@ async fn run_timeline(
         exits,
         exit_notices: Some(exit_notices),
         values,
-        places: RecordPlaces::new(harness_topics_read_by_processes(plan)),
+        places: RecordPlaces::keeping(
+            harness_topics_read_by_processes(plan),
+            topics_read_by_value(plan),
+        ),
     };
     if plan.brokers.is_some() {
         runner.watch_cluster()?;
@@ -148,6 +151,26 @@ async fn run_timeline(
     let cleanup = runner.finish().await;
     timeline.and(cleanup)?;
     Ok(runner.record)
+}
+
+/// The topics a process consumer reads that names records by value: only their records'
+/// values are kept.
+fn topics_read_by_value(plan: &Plan) -> Vec<Arc<str>> {
+    plan.actors
+        .values()
+        .filter_map(|a| match a {
+            ActorPlan::Process(p)
+                if p.prints
+                    .as_ref()
+                    .is_some_and(|p| p.names_by == NamedBy::Value) =>
+            {
+                Some(a.consumed_topics())
+            }
+            _ => None,
+        })
+        .flatten()
+        .map(|topic| Arc::from(topic.as_str()))
+        .collect()
 }
 
 /// The topics harness producers write to that a process consumer reads and reports record by

@@ -186,12 +186,14 @@ pub struct ProcessSpec {
     /// What the harness observes of it as a producer: the topic it writes to.
     #[serde(default)]
     pub producer: Option<ProcessProducerSpec>,
-    /// How its standard output reports a consumed record: `course` (the course's
-    /// `topic=%s partition=%d offset=%d: key=%s value=%s`) or a regular expression with the
-    /// named groups `topic`, `partition` and `offset`. Without it, what it consumed is not
+    /// How its standard output reports a consumed record: `course` (the course's kafka-python
+    /// line, `topic=%s partition=%d offset=%d: key=%s value=%s`), `course-spring` (the course's
+    /// Spring Boot block: `Topic:`, `Partion:` and `Value:` lines, no offset), a regular
+    /// expression for one line, or a list of them for a block of lines. Their named groups give
+    /// `topic`, `partition`, and `offset` or `value`. Without it, what it consumed is not
     /// observed.
     #[serde(default)]
-    pub prints: Option<String>,
+    pub prints: Option<PrintsSpec>,
     /// It ends by itself (a producer that sends its records and exits): exiting with status 0
     /// is then its end, not a failure.
     #[serde(default)]
@@ -199,6 +201,20 @@ pub struct ProcessSpec {
     /// How long it may take to exit after `stop` (SIGINT) before it is killed; 10 s when absent.
     #[serde(default)]
     pub grace: Option<Duration>,
+}
+
+/// How a process reports a consumed record: a preset or pattern for one line, or patterns for
+/// the lines of a block.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "`course`, `course-spring`, a regular expression, or a list of regular expressions (one per line of a block)"
+)]
+pub enum PrintsSpec {
+    /// A preset's name or one line's pattern.
+    Line(String),
+    /// One pattern per line of a block, in order.
+    Block(Vec<String>),
 }
 
 /// A process consumer as the broker sees it.

@@ -303,7 +303,7 @@ pub struct ProcessPlan {
     /// What the harness observes of it.
     pub role: ProcessRole,
     /// How its output reports a consumed record.
-    pub prints: Option<ConsumedLine>,
+    pub prints: Option<RecordPrint>,
     /// It ends by itself: exiting with status 0 is its end, not a failure.
     pub exits: bool,
     /// How long it may take to exit after SIGINT before it is killed.
@@ -340,10 +340,26 @@ pub enum ProcessRole {
     },
 }
 
-/// A pattern that finds a consumed record in a line of a process's output: the named groups
-/// `topic`, `partition` and `offset`.
+/// How a process's standard output reports a record it consumed: one line, or a block of lines
+/// in order (other lines may come between them), whose named groups give the record's `topic`,
+/// `partition`, and its `offset` or its `value`.
 #[derive(Debug, Clone)]
-pub struct ConsumedLine(pub regex::Regex);
+pub struct RecordPrint {
+    /// The lines of one report, in order; a line matching the first begins a new report.
+    pub lines: Vec<regex::Regex>,
+    /// Whether a report names its record by offset or by value.
+    pub names_by: NamedBy,
+}
+
+/// How a consumer's report names the record it consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedBy {
+    /// Its offset in the partition (the course's kafka-python consumer).
+    Offset,
+    /// Its value, which the harness finds among the records a process producer wrote (the
+    /// course's Spring Boot consumer prints no offset).
+    Value,
+}
 
 /// A consumer actor.
 #[derive(Debug, Clone)]

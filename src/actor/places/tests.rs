@@ -50,3 +50,61 @@ async fn a_record_no_harness_producer_could_have_sent_is_named_by_its_place() {
         RecordId::located(&names, &orders(0), 3)
     );
 }
+
+#[tokio::test]
+async fn a_value_names_the_next_record_holding_it_after_what_the_consumer_took() {
+    let names = Symbols::new();
+    let places = RecordPlaces::keeping([], [Arc::from("orders")]);
+    for (offset, value) in [(0, "a"), (1, "b"), (2, "a")] {
+        places.read(&names, &orders(1), offset, value.as_bytes());
+    }
+    assert_eq!(
+        places.offset_of(&names, &orders(1), b"b", None).await,
+        Some(1)
+    );
+    assert_eq!(
+        places.offset_of(&names, &orders(1), b"a", None).await,
+        Some(0)
+    );
+    assert_eq!(
+        places.offset_of(&names, &orders(1), b"a", Some(1)).await,
+        Some(2)
+    );
+    // Read again from the start (a rewind): the first holding it.
+    assert_eq!(
+        places.offset_of(&names, &orders(1), b"a", Some(2)).await,
+        Some(0)
+    );
+}
+
+#[tokio::test]
+async fn a_value_no_record_of_the_partition_holds_is_none() {
+    let names = Symbols::new();
+    let places = RecordPlaces::keeping([], [Arc::from("orders")]);
+    places.read(&names, &orders(0), 0, b"a");
+    assert_eq!(places.offset_of(&names, &orders(1), b"a", None).await, None);
+    assert_eq!(places.offset_of(&names, &orders(0), b"z", None).await, None);
+}
+
+#[tokio::test]
+async fn values_of_a_topic_nobody_names_by_value_are_not_kept() {
+    let names = Symbols::new();
+    let places = RecordPlaces::keeping([], [Arc::from("payments")]);
+    places.read(&names, &orders(0), 0, b"a");
+    assert_eq!(places.offset_of(&names, &orders(0), b"a", None).await, None);
+}
+
+#[tokio::test]
+async fn a_value_the_reader_reaches_a_moment_later_is_waited_for() {
+    let names = Symbols::new();
+    let places = RecordPlaces::keeping([], [Arc::from("orders")]);
+    let (later, later_names) = (Arc::clone(&places), Arc::clone(&names));
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        later.read(&later_names, &orders(0), 5, b"late");
+    });
+    assert_eq!(
+        places.offset_of(&names, &orders(0), b"late", None).await,
+        Some(5)
+    );
+}

@@ -6,7 +6,7 @@ use super::*;
 use crate::cluster::run_names::RunNames;
 use crate::record::events::EventLog;
 use crate::record::events::RecordId;
-use crate::scenario::plan::ProcessRole;
+use crate::scenario::plan::{NamedBy, ProcessRole, RecordPrint};
 use crate::scenario::template::Template;
 
 fn env() -> ActorEnv {
@@ -32,10 +32,13 @@ fn plan(script: &str, exits: bool, files: &[(&str, &str)]) -> ProcessPlan {
         role: ProcessRole::Producer {
             topic: "orders".into(),
         },
-        prints: Some(ConsumedLine(
-            regex::Regex::new(r"t=(?P<topic>\S+) p=(?P<partition>\d+) o=(?P<offset>\d+)")
-                .expect("valid pattern"),
-        )),
+        prints: Some(RecordPrint {
+            lines: vec![
+                regex::Regex::new(r"t=(?P<topic>\S+) p=(?P<partition>\d+) o=(?P<offset>\d+)")
+                    .expect("valid pattern"),
+            ],
+            names_by: NamedBy::Offset,
+        }),
         exits,
         grace: Duration::from_secs(2),
     }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::{Result, Validator, Walk, path};
-use crate::scenario::model::ProcessSpec;
-use crate::scenario::plan::{ActorPlan, ConsumedLine, ProcessPlan, ProcessRole, TopicPlan};
+use crate::scenario::model::{ActorSpec, PrintsSpec, ProcessSpec};
+use crate::scenario::plan::{ActorPlan, NamedBy, ProcessPlan, ProcessRole, RecordPrint, TopicPlan};
 use crate::scenario::source::PathSeg;
 use crate::scenario::template::{Slot, Template};
 
@@ -14,9 +14,19 @@ use crate::scenario::template::{Slot, Template};
 /// say.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
-/// The course's consumer output line, `topic=%s partition=%d offset=%d: key=%s value=%s`.
+/// `prints: course`: the course's kafka-python consumer's line,
+/// `topic=%s partition=%d offset=%d: key=%s value=%s`.
 const COURSE_LINE: &str =
     r"topic=(?P<topic>\S+) partition=(?P<partition>\d+) offset=(?P<offset>\d+)";
+
+/// `prints: course-spring`: the course's Spring Boot consumer's block, a record in six lines
+/// of which these four tell it (`key:` and `Headers:` come between; `Partion` is spelt so).
+const COURSE_SPRING_BLOCK: [&str; 4] = [
+    r"^Consume Message-+$",
+    r"^Topic: (?P<topic>\S+)$",
+    r"^Partion: (?P<partition>\d+)$",
+    r"^Value: (?P<value>.*)$",
+];
 
 impl Validator<'_> {
     /// A process actor: its role, its templates (each placeholder known to the scenario) and
@@ -112,7 +122,7 @@ impl Validator<'_> {
         let prints = spec
             .prints
             .as_ref()
-            .map(|pattern| self.consumed_line(pattern, at(&["prints".into()])))
+            .map(|prints| self.record_print(prints, at(&["prints".into()])))
             .transpose()?;
         if prints.is_some() && matches!(role, ProcessRole::Producer { .. }) {
             return Err(self.err(
@@ -121,6 +131,11 @@ impl Validator<'_> {
                 "`prints` tells how a consumer reports what it consumed; this process is a producer",
                 Some("a process producer's records are read back from its topic".into()),
             ));
+        }
+        if let (Some(print), ProcessRole::Consumer { topics, .. }) = (&prints, &role)
+            && print.names_by == NamedBy::Value
+        {
+            self.values_tell_records_apart(topics, at(&["prints".into()]))?;
         }
         Ok(ProcessPlan {
             command,
@@ -189,37 +204,93 @@ impl Validator<'_> {
             .collect()
     }
 
-    /// `course`, or a regular expression with the groups `topic`, `partition` and `offset`.
-    fn consumed_line(&self, pattern: &str, at: Vec<PathSeg>) -> Result<ConsumedLine> {
-        let source = if pattern == "course" {
-            COURSE_LINE
-        } else {
-            pattern
+    /// A preset, a pattern for one line, or patterns for the lines of a block: together they
+    /// name `topic`, `partition`, and `offset` or `value`.
+    fn record_print(&self, prints: &PrintsSpec, at: Vec<PathSeg>) -> Result<RecordPrint> {
+        let sources: Vec<&str> = match prints {
+            PrintsSpec::Line(preset) if preset == "course" => vec![COURSE_LINE],
+            PrintsSpec::Line(preset) if preset == "course-spring" => COURSE_SPRING_BLOCK.to_vec(),
+            PrintsSpec::Line(pattern) => vec![pattern.as_str()],
+            PrintsSpec::Block(patterns) => patterns.iter().map(String::as_str).collect(),
         };
-        let regex = regex::Regex::new(source).map_err(|e| {
-            self.err(
-                at.clone(),
+        if sources.is_empty() {
+            return Err(self.err(
+                at,
                 false,
-                format!("`prints` is not a regular expression: {e}"),
-                Some("write `course`, or a pattern such as `p=(?P<partition>\\d+) o=(?P<offset>\\d+) t=(?P<topic>\\S+)`".into()),
-            )
-        })?;
-        let names: BTreeSet<&str> = regex.capture_names().flatten().collect();
-        if let Some(missing) = ["topic", "partition", "offset"]
+                "`prints` lists no line",
+                Some("give one pattern per line of the block a record is reported in".into()),
+            ));
+        }
+        let mut lines = Vec::new();
+        for (i, source) in sources.into_iter().enumerate() {
+            let here = match prints {
+                PrintsSpec::Block(_) => [at.clone(), vec![i.into()]].concat(),
+                PrintsSpec::Line(_) => at.clone(),
+            };
+            lines.push(regex::Regex::new(source).map_err(|e| {
+                self.err(
+                    here,
+                    false,
+                    format!("`prints` is not a regular expression: {e}"),
+                    Some("write `course`, `course-spring`, or a pattern such as `p=(?P<partition>\\d+) o=(?P<offset>\\d+) t=(?P<topic>\\S+)`".into()),
+                )
+            })?);
+        }
+        let names: BTreeSet<&str> = lines
+            .iter()
+            .flat_map(|l| l.capture_names().flatten())
+            .collect();
+        let missing = ["topic", "partition"]
             .into_iter()
             .find(|n| !names.contains(n))
-        {
+            .or((!names.contains("offset") && !names.contains("value"))
+                .then_some("offset` or `value"));
+        if let Some(missing) = missing {
             return Err(self.err(
                 at,
                 false,
                 format!("`prints` has no group named `{missing}`"),
-                Some(
-                    "name the groups `(?P<topic>...)`, `(?P<partition>...)` and `(?P<offset>...)`"
-                        .into(),
-                ),
+                Some("name the groups `(?P<topic>...)`, `(?P<partition>...)`, and `(?P<offset>...)` or `(?P<value>...)`".into()),
             ));
         }
-        Ok(ConsumedLine(regex))
+        let names_by = if names.contains("offset") {
+            NamedBy::Offset
+        } else {
+            NamedBy::Value
+        };
+        Ok(RecordPrint { lines, names_by })
+    }
+
+    /// A consumer that names records by value can be followed only on topics where values tell
+    /// records apart: those a process producer writes. A harness producer's records all have
+    /// the same value.
+    fn values_tell_records_apart(&self, topics: &[String], at: Vec<PathSeg>) -> Result<()> {
+        for topic in topics {
+            let mut harness = self.file.actors.iter().filter_map(|(name, a)| match a {
+                ActorSpec::Producer(p) if &p.topic == topic => Some(name),
+                _ => None,
+            });
+            if let Some(producer) = harness.next() {
+                return Err(self.err(
+                    at,
+                    false,
+                    format!("this consumer names records by value, and `{producer}`, a harness producer, writes `{topic}`, whose records all have the same value"),
+                    Some("name records by offset (a group `(?P<offset>...)`), or have a process producer write the topic".into()),
+                ));
+            }
+            let written = self.file.actors.values().any(|a| {
+                matches!(a, ActorSpec::Process(p) if p.producer.as_ref().is_some_and(|p| &p.topic == topic))
+            });
+            if !written {
+                return Err(self.err(
+                    at,
+                    false,
+                    format!("this consumer names records by value, and no process producer writes `{topic}`"),
+                    Some("the harness finds a value among the records a process producer wrote, which it reads back from the topic".into()),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a step that needs a client the harness drives (`commit`, `produce`, `process`)

@@ -6,8 +6,11 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.kafka.annotation.KafkaListener;
 
 /**
- * Prints every record it consumes in the course's format, which kafka-scenario reads with
- * {@code prints: course}; Spring Kafka logs each assignment ("partitions assigned: [...]").
+ * The course's Spring Boot consumer as the harness sees it: its listener takes the topic from
+ * {@code topic.name} and the group from {@code spring.kafka.consumer.group-id}, and prints each
+ * record as the course's does, a block of lines without the offset ({@code Partion} spelt so),
+ * which kafka-scenario reads with {@code prints: course-spring}. Spring Kafka logs each
+ * assignment ("partitions assigned: [...]").
  */
 @SpringBootApplication
 public class ConsumerApplication {
@@ -16,9 +19,13 @@ public class ConsumerApplication {
         SpringApplication.run(ConsumerApplication.class, args);
     }
 
-    @KafkaListener(topics = "${app.topic}")
+    @KafkaListener(topics = "${topic.name}")
     public void consume(ConsumerRecord<String, String> record) {
-        System.out.printf("topic=%s partition=%d offset=%d: key=%s value=%s%n",
-                record.topic(), record.partition(), record.offset(), record.key(), record.value());
+        System.out.println("Consume Message-----------------------");
+        System.out.println("Topic: " + record.topic());
+        System.out.println("key: " + record.key());
+        System.out.println("Headers: " + record.headers());
+        System.out.println("Partion: " + record.partition());
+        System.out.println("Value: " + record.value());
     }
 }
