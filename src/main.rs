@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use kafka_scenario::cluster::Target;
 use kafka_scenario::cluster::bootstrap::BootstrapSettings;
 use kafka_scenario::cluster::kubernetes::dry_run_manifests;
@@ -17,6 +17,7 @@ use kafka_scenario::report::json::write_results_json;
 use kafka_scenario::report::junit::junit;
 use kafka_scenario::report::results::ScenarioResult;
 use kafka_scenario::report::terminal;
+use kafka_scenario::scenario::schema::scenario_schema;
 use kafka_scenario::{LoadError, Outcome, Plan, Scenario, load};
 
 use cli::invocation::{Settings, run_all};
@@ -53,13 +54,20 @@ pub(crate) mod exit {
   scenario-run scenarios/*.yaml --cluster kafka --image apache/kafka:3.8.0   # needs Docker
   scenario-run scenarios/rebalance.yaml --cluster ktdseducluster      # profile, ~/.kube/config-NAME or context
   scenario-run --dry-run scenarios/rebalance.yaml --cluster ktdseducluster   # print the KafkaTopics
+  scenario-run check scenarios/*.yaml               # validate only, connect nowhere (pre-commit)
+  scenario-run schema > scenario.schema.json        # the format's JSON Schema, for editors
   RUST_LOG=kafka_scenario=debug scenario-run -v scenarios/poll.yaml
 
 Exit codes: 0 pass, 1 an expectation failed, 2 bad input or usage,
 3 cluster or infrastructure failure, 4 not runnable on this target,
-130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after removing what the run created)."
+130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after removing what the run created).",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
 struct Args {
+    /// `check` or `schema` instead of a run.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Scenario files to run, in order.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -129,6 +137,21 @@ struct Args {
     verbose: u8,
 }
 
+/// What `scenario-run` does instead of running scenarios.
+#[derive(Subcommand)]
+enum Command {
+    /// Load and validate scenario files without connecting anywhere: exit 0, or 2 with the
+    /// same file:line:column errors a run would print (for editors and pre-commit hooks).
+    Check {
+        /// Scenario files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the scenario format, for editors (yaml-language-server reads
+    /// it from a `# yaml-language-server: $schema=PATH` line at the top of a file).
+    Schema,
+}
+
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
@@ -146,6 +169,14 @@ fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(miette::MietteHandlerOpts::new().width(400).build())
     }));
+    match &args.command {
+        Some(Command::Check { files }) => return ExitCode::from(check(files)),
+        Some(Command::Schema) => {
+            print!("{}", scenario_schema());
+            return ExitCode::from(exit::PASS);
+        }
+        None => {}
+    }
     let scenarios = match load_all(&args.files) {
         Ok(scenarios) => scenarios,
         Err(code) => return ExitCode::from(code),
@@ -336,6 +367,26 @@ fn init_tracing(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// `scenario-run check`: every file loaded and validated, each named with what it holds.
+fn check(files: &[PathBuf]) -> u8 {
+    match load_all(files) {
+        Ok(scenarios) => {
+            for (file, scenario) in files.iter().zip(&scenarios) {
+                let runs = scenario.plans.len();
+                let runs = if runs == 1 {
+                    String::new()
+                } else {
+                    format!(", {runs} variants")
+                };
+                let name = scenario.plans.first().map_or("", |p| p.name.as_str());
+                println!("ok   {} ({name}{runs})", file.display());
+            }
+            exit::PASS
+        }
+        Err(code) => code,
+    }
 }
 
 /// Loads every file before anything runs, so one bad file stops the whole invocation early.

@@ -4,7 +4,8 @@
 //! - [`load`](mod@load): a file or text -> a plan per variant, or a located error;
 //! - [`model`]: the file as written; [`values`]: durations, rates, partitions as written;
 //! - [`parse`]: YAML with positions; [`source`]: the text and `file:line:column` errors;
-//! - [`validate`]: the model checked and turned into a [`plan::Plan`];
+//! - [`validate`]: the model checked and turned into a [`plan::Plan`]; [`schema`]: the model's
+//!   JSON Schema, for editors;
 //! - [`template`]: placeholders in a process's command line; [`properties`]: a client's
 //!   librdkafka properties, the last layer winning.
 
@@ -13,6 +14,7 @@ pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod properties;
+pub mod schema;
 pub mod source;
 pub mod template;
 pub mod validate;

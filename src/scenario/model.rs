@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::values::{BrokerRefSpec, Duration, PropertyValue, Rate, StringOrStruct};
 
 /// A whole scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Short identifier, used in reports and snapshot names.
@@ -46,7 +47,7 @@ pub struct ScenarioFile {
 }
 
 /// How the Outcome shows a scenario's results.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeSpec {
     /// What a checkpoint shows of each consumer's assignment.
@@ -61,7 +62,7 @@ pub struct OutcomeSpec {
 }
 
 /// What a checkpoint shows of each consumer's assignment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AssignmentDetail {
     /// Which partitions it held.
@@ -73,7 +74,7 @@ pub enum AssignmentDetail {
 }
 
 /// One variant: client properties laid over the scenario's `defaults`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantSpec {
     /// What this variant shows, for reports.
@@ -90,7 +91,7 @@ pub struct VariantSpec {
 /// Per measurement, orderings written `smaller < larger` between variant names, e.g.
 /// `stop-the-world: [cooperative < eager]`. Only orderings: absolute times depend on the
 /// machine, which variant pauses longer does not.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct CompareSpec {
     /// Total time no member of any group consumed, over every rebalance of the run.
@@ -108,7 +109,7 @@ pub struct CompareSpec {
 }
 
 /// A topic to create.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopicSpec {
     /// Number of partitions at creation.
@@ -127,7 +128,7 @@ fn one() -> i32 {
 }
 
 /// The scenario's own brokers: how many, and settings for each broker's `server.properties`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BrokersSpec {
     /// Number of brokers (node ids 1 to count).
@@ -138,7 +139,7 @@ pub struct BrokersSpec {
 }
 
 /// Default librdkafka properties per client kind.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     /// Applied to every consumer actor.
@@ -150,7 +151,7 @@ pub struct Defaults {
 }
 
 /// An actor is a consumer or a producer of the harness's own, or an external program.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum ActorSpec {
     /// A group member that subscribes to topics and polls.
@@ -164,7 +165,7 @@ pub enum ActorSpec {
 /// An external program on the timeline. `start` spawns it, `stop` sends SIGINT (Ctrl+C),
 /// `kill` SIGKILL. Every string may hold placeholders that only the run knows, e.g.
 /// `{bootstrap}`, `{topic.orders}`, `{group.orders-cg}`, `{sasl.username}`, `{var.course}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ProcessSpec {
     /// The program and its arguments.
@@ -205,7 +206,7 @@ pub struct ProcessSpec {
 
 /// How a process reports a consumed record: a preset or pattern for one line, or patterns for
 /// the lines of a block.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(
     untagged,
     expecting = "`course`, `course-spring`, a regular expression, or a list of regular expressions (one per line of a block)"
@@ -218,7 +219,7 @@ pub enum PrintsSpec {
 }
 
 /// A process consumer as the broker sees it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessConsumerSpec {
     /// Its consumer group (the scenario's name; placeholders hand the program the run's).
@@ -232,7 +233,7 @@ pub struct ProcessConsumerSpec {
 }
 
 /// A process producer as the broker sees it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessProducerSpec {
     /// The topic it writes to.
@@ -241,7 +242,7 @@ pub struct ProcessProducerSpec {
 
 /// How a consumer commits offsets (`commit:` in the file); librdkafka's own `CommitMode` (sync or
 /// async) is a different thing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CommitPolicy {
     /// librdkafka's auto commit on a timer (`auto.commit.interval.ms`), as kafka-python's default.
@@ -255,7 +256,7 @@ pub enum CommitPolicy {
 }
 
 /// A consumer actor; any key not named here is passed to librdkafka as a property.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ConsumerSpec {
     /// Consumer group id.
     pub group: String,
@@ -277,7 +278,7 @@ pub struct ConsumerSpec {
 }
 
 /// A producer actor; any key not named here is passed to librdkafka as a property.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ProducerSpec {
     /// Topic the records go to.
     pub topic: String,
@@ -302,7 +303,7 @@ pub struct ProducerSpec {
 }
 
 /// One timeline step.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Step {
     /// Start an actor (a consumer joins its group; a producer begins sending in the background).
@@ -347,7 +348,7 @@ pub enum Step {
 }
 
 /// A consumer's new processing time per record.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessStep {
     /// The consumer actor.
@@ -357,7 +358,7 @@ pub struct ProcessStep {
 }
 
 /// A foreground burst.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProduceStep {
     /// The producer actor that sends.
@@ -386,7 +387,7 @@ impl From<String> for ProduceStep {
 }
 
 /// A barrier: wait until every listed condition holds, or fail after `timeout`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwaitStep {
     /// Groups that must be stable; `all` (or `stable` written alone) means every group with running members.
@@ -431,7 +432,7 @@ pub struct AwaitStep {
 }
 
 /// How many replicas of a partition an `await` wants in sync.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum IsrWanted {
     /// `full`: as many as the topic has replicas.
@@ -441,7 +442,7 @@ pub enum IsrWanted {
 }
 
 /// How many brokers an `await` wants registered.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum BrokersWanted {
     /// `all`.
@@ -451,7 +452,7 @@ pub enum BrokersWanted {
 }
 
 /// Which groups a `stable` barrier waits for.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum StableTarget {
     /// `all`, or a single group name.
@@ -477,7 +478,7 @@ impl From<String> for AwaitStep {
 }
 
 /// Add partitions to an existing topic.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrowStep {
     /// The topic to grow.
@@ -487,7 +488,7 @@ pub struct GrowStep {
 }
 
 /// What the outcome must contain, inline or at the end.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expectations {
     /// Actor -> partitions it holds now (a list when it subscribes to one topic, else topic -> list).
@@ -531,7 +532,7 @@ pub struct Expectations {
 }
 
 /// Expected durability figures of one producer; only the ones given are checked.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DurabilityExpect {
     /// Acknowledged records absent from the topic.
@@ -546,7 +547,7 @@ pub struct DurabilityExpect {
 }
 
 /// Where an expected key's records went.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum KeyPartitions {
     /// Every record of the key on this partition.
@@ -569,7 +570,7 @@ impl KeyPartitions {
 }
 
 /// Expected assignment of one actor.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum AssignmentExpect {
     /// Partitions of the actor's only topic.

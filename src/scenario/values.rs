@@ -1,9 +1,11 @@
 //! Small value types of the scenario format: durations, rates, property values and
 //! steps that may be written as a single word or as a mapping.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
@@ -23,6 +25,21 @@ impl<'de> Deserialize<'de> for Duration {
                     "`{text}` is not a duration ({e}); write e.g. `5s`, `500ms` or `2m`"
                 ))
             })
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration with its unit: `500ms`, `5s`, `2m`, `1h 30m`.",
+            "type": "string",
+            "pattern": "^\\s*([0-9]+\\s*[a-zA-Zµ]+\\s*)+$",
+            "examples": ["5s", "500ms", "2m"]
+        })
     }
 }
 
@@ -62,6 +79,21 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+impl JsonSchema for Rate {
+    fn schema_name() -> Cow<'static, str> {
+        "Rate".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Records per unit of time: `N/s`, `N/m` or `N/ms`.",
+            "type": "string",
+            "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*/\\s*(s|sec|m|min|ms)\\s*$",
+            "examples": ["1/s", "30/m"]
+        })
+    }
+}
+
 /// A librdkafka or topic property value: any YAML scalar, kept as the text librdkafka expects.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PropertyValue(pub String);
@@ -94,6 +126,19 @@ impl<'de> Deserialize<'de> for PropertyValue {
     }
 }
 
+impl JsonSchema for PropertyValue {
+    fn schema_name() -> Cow<'static, str> {
+        "PropertyValue".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A property value: a string, number or boolean, passed on as text.",
+            "type": ["string", "number", "boolean"]
+        })
+    }
+}
+
 /// A step argument that is either one word (an actor name, `stable`) or a full mapping.
 #[derive(Debug, Clone)]
 pub struct StringOrStruct<T>(pub T);
@@ -123,6 +168,22 @@ where
     }
 }
 
+impl<T: JsonSchema> JsonSchema for StringOrStruct<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        format!("WordOr{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [{ "type": "string" }, generator.subschema_for::<T>()]
+        })
+    }
+}
+
 /// The broker a fault step acts on, as written: a node id, a word (`controller`, or a name an
 /// earlier fault step gave with `as`), or a role resolved when the step runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +197,7 @@ pub enum BrokerRefSpec {
 }
 
 /// A broker (or brokers) named by what it does, optionally remembered under a name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerRole {
     /// A node id.
@@ -179,6 +240,23 @@ impl<'de> Deserialize<'de> for BrokerRefSpec {
             }
         }
         deserializer.deserialize_any(RefVisitor)
+    }
+}
+
+impl JsonSchema for BrokerRefSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "BrokerRef".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A broker: its node id, `controller`, a name an earlier step gave with `as`, or a role such as `{ leader: topic/0, as: old-leader }`.",
+            "anyOf": [
+                { "type": "integer" },
+                { "type": "string" },
+                generator.subschema_for::<BrokerRole>()
+            ]
+        })
     }
 }
 

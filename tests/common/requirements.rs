@@ -1,8 +1,9 @@
 //! Optional components some tests need (a Java runtime with a Kafka distribution, a Docker
 //! engine with the local Kafka image, Python with kafka-python, the Spring Boot consumer's jar,
-//! kube-apiserver and kubectl built by tools/kubernetes/build with Debian's etcd).
+//! kube-apiserver and kubectl built by tools/kubernetes/build with Debian's etcd,
+//! check-jsonschema from PyPI).
 //! A test whose component is missing is reported as ignored and the reason printed once;
-//! `KAFKA_SCENARIO_REQUIRE=kafka-local,docker,python,spring,kubernetes` (set by `.ci/run`) turns that into
+//! `KAFKA_SCENARIO_REQUIRE=kafka-local,docker,python,spring,kubernetes,jsonschema` (set by `.ci/run`) turns that into
 //! a failure naming what is missing, so nothing counts as passed that did not run.
 
 use std::process::{Command, Stdio};
@@ -30,7 +31,12 @@ pub enum Component {
     Spring,
     /// kube-apiserver and kubectl (`tools/kubernetes/build`), etcd, openssl and curl.
     Kubernetes,
+    /// `check-jsonschema` on the PATH (PyPI), a JSON Schema validator that is not ours.
+    JsonSchema,
 }
+
+/// The check-jsonschema version CI installs.
+pub const CHECK_JSONSCHEMA: &str = "0.39.0";
 
 /// The kafka-python version the course pins.
 pub const KAFKA_PYTHON: &str = "2.0.2";
@@ -43,12 +49,13 @@ pub fn spring_jar() -> std::path::PathBuf {
 
 impl Component {
     /// Every component, in the order `KAFKA_SCENARIO_REQUIRE` lists them in the docs.
-    pub const ALL: [Component; 5] = [
+    pub const ALL: [Component; 6] = [
         Component::KafkaLocal,
         Component::Docker,
         Component::Python,
         Component::Spring,
         Component::Kubernetes,
+        Component::JsonSchema,
     ];
 
     /// The name used in `KAFKA_SCENARIO_REQUIRE`.
@@ -59,6 +66,7 @@ impl Component {
             Component::Python => "python",
             Component::Spring => "spring",
             Component::Kubernetes => "kubernetes",
+            Component::JsonSchema => "jsonschema",
         }
     }
 
@@ -69,12 +77,14 @@ impl Component {
         static PYTHON: OnceLock<Option<String>> = OnceLock::new();
         static SPRING: OnceLock<Option<String>> = OnceLock::new();
         static KUBERNETES: OnceLock<Option<String>> = OnceLock::new();
+        static JSON_SCHEMA: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Component::KafkaLocal => KAFKA_LOCAL.get_or_init(kafka_local_missing).clone(),
             Component::Docker => DOCKER.get_or_init(docker_missing).clone(),
             Component::Python => PYTHON.get_or_init(python_missing).clone(),
             Component::Spring => SPRING.get_or_init(spring_missing).clone(),
             Component::Kubernetes => KUBERNETES.get_or_init(kubernetes_missing).clone(),
+            Component::JsonSchema => JSON_SCHEMA.get_or_init(check_jsonschema_missing).clone(),
         }
     }
 
@@ -206,6 +216,19 @@ fn kubernetes_missing() -> Option<String> {
     None
 }
 
+fn check_jsonschema_missing() -> Option<String> {
+    match Command::new("check-jsonschema").arg("--version").output() {
+        Ok(output) if output.status.success() => None,
+        Ok(output) => Some(format!(
+            "`check-jsonschema --version` failed: {}",
+            output.status
+        )),
+        Err(e) => Some(format!(
+            "cannot run `check-jsonschema` (pip install check-jsonschema=={CHECK_JSONSCHEMA}): {e}"
+        )),
+    }
+}
+
 fn docker_missing() -> Option<String> {
     if let Err(e) = check_docker() {
         return Some(e.to_string());
@@ -257,7 +280,8 @@ where
             Err(format!("{REQUIRE_VAR} names {} but {reason}", component.name()).into())
         });
     }
-    static SAID: [OnceLock<()>; 5] = [const { OnceLock::new() }; 5];
+    static SAID: [OnceLock<()>; Component::ALL.len()] =
+        [const { OnceLock::new() }; Component::ALL.len()];
     let said = &SAID[component as usize];
     said.get_or_init(|| {
         eprintln!(

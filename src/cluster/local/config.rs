@@ -1,6 +1,7 @@
 //! The configuration of each broker the `kafka-local` target starts: combined KRaft
 //! broker+controller nodes on loopback. Kafka's own defaults stay, except where they cannot
-//! work with fewer than three brokers, and the KIP-848 group timing (README: "kafka-local").
+//! work with fewer than three brokers, and the KIP-848 group timing
+//! (docs/src/targets/kafka-local.md).
 
 use std::fmt::Write;
 use std::path::Path;
