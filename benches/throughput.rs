@@ -76,7 +76,7 @@ const WHOLE: [Measure; 4] = [
 /// The quick run CI makes (`-- --quick`): fewer rounds, and a ratio that falls below
 /// `TARGET` by more than its spread fails the run, so that a regression of the harness's own
 /// cost is caught while the noise of one machine is not. The spreads are those of ten quick
-/// runs here, in the README's benchmark section.
+/// runs here, in docs/src/benchmarks.md.
 const QUICK: [Measure; 4] = [
     Measure::new("produce", 50_000, 21, 0.10),
     Measure::new("consume", 50_000, 21, 0.13),
