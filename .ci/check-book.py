@@ -81,7 +81,7 @@ def broken_page_links(pages):
     return broken
 
 
-FENCE = re.compile(r"^```(\S*)\s*$")
+FENCE = re.compile(r"^```(.*)$")
 
 
 def yaml_examples(src, extra=()):
@@ -94,11 +94,21 @@ def yaml_examples(src, extra=()):
             if inside is None and fence:
                 inside, start, body = fence.group(1), number + 1, []
             elif inside is not None and line.startswith("```"):
-                if inside.split(",")[0] == "yaml":
+                if inside.strip().split(",")[0].split(" ")[0] in ("yaml", "yml"):
                     yield page, start, "\n".join(body)
                 inside = None
             elif inside is not None:
                 body.append(line)
+
+
+def text_keys(data):
+    """The data with every mapping key as text, as JSON has them (`committed: {g: {t: {0: 5}}}`
+    has a number for a key in YAML)."""
+    if isinstance(data, dict):
+        return {str(key): text_keys(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [text_keys(item) for item in data]
+    return data
 
 
 def invalid_examples(src, extra, schema):
@@ -116,7 +126,7 @@ def invalid_examples(src, extra, schema):
         if "{{#include" in text or text.startswith("# clusters.yaml"):
             continue
         try:
-            data = YAML(typ="safe").load(text)
+            data = text_keys(YAML(typ="safe").load(text))
         except Exception as e:  # ruamel raises several kinds of errors
             problems.append(f"{where}: not YAML: {e}")
             continue

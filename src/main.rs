@@ -172,8 +172,15 @@ fn main() -> ExitCode {
     match &args.command {
         Some(Command::Check { files }) => return ExitCode::from(check(files)),
         Some(Command::Schema) => {
-            print!("{}", scenario_schema());
-            return ExitCode::from(exit::PASS);
+            let mut out = std::io::stdout().lock();
+            return match out.write_all(scenario_schema().as_bytes()) {
+                Ok(()) => ExitCode::from(exit::PASS),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(exit::PASS),
+                Err(e) => {
+                    eprintln!("error: cannot write the schema: {e}");
+                    ExitCode::from(exit::INFRASTRUCTURE)
+                }
+            };
         }
         None => {}
     }

@@ -8,6 +8,9 @@
 //! - every file of `tests/schema/loose/` passes the schema and is refused by the loader: what
 //!   only the loader can know (the actors, topics and groups a step names, the one word a step
 //!   takes), written down so that the docs' claim of where the schema is looser stays true;
+//! - every file of `tests/schema/accepted/` loads and passes the schema: what the loader takes
+//!   beyond the types (numbers where text goes, fractions, optional sections left empty), so
+//!   that the schema is never stricter than the loader;
 //! - `scenario-run check` exits 0 on the repository's scenarios and 2 with `file:line:column`
 //!   on a bad one, connecting nowhere.
 //!
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
             every_scenario_points_at_the_schema,
         ),
         Trial::test("the_loader_refuses_the_bad_and_loose_sets", loader_refuses),
+        Trial::test("the_loader_accepts_the_accepted_set", loader_accepts),
         Trial::test("check_accepts_the_repo_scenarios", check_accepts_the_repo),
         Trial::test("check_refuses_a_bad_file_with_its_place", check_refuses_bad),
         needing(
@@ -52,6 +56,11 @@ fn main() -> ExitCode {
             Component::JsonSchema,
             "jsonschema::accepts_the_loose_set_the_loader_refuses".into(),
             validator_accepts_the_loose_set,
+        ),
+        needing(
+            Component::JsonSchema,
+            "jsonschema::accepts_what_the_loader_accepts_beyond_the_types".into(),
+            validator_accepts_the_accepted_set,
         ),
     ];
     libtest_mimic::run(&arguments, trials).exit_code()
@@ -88,8 +97,12 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The files of one of `tests/schema/`'s sets; a set that is missing or empty fails the test
+/// that reads it, which would otherwise pass having checked nothing.
 fn set(name: &str) -> Vec<PathBuf> {
-    yaml_files(&root().join("tests/schema").join(name))
+    let files = yaml_files(&root().join("tests/schema").join(name));
+    assert!(!files.is_empty(), "tests/schema/{name}/ holds no file");
+    files
 }
 
 fn published_schema_is_current() -> Result<(), Failed> {
@@ -153,6 +166,18 @@ fn loader_refuses() -> Result<(), Failed> {
     }
 }
 
+fn loader_accepts() -> Result<(), Failed> {
+    let refused: Vec<String> = set("accepted")
+        .into_iter()
+        .filter_map(|file| {
+            kafka_scenario::load(&file)
+                .err()
+                .map(|e| format!("{}: {e}", file.display()))
+        })
+        .collect();
+    as_result(refused)
+}
+
 fn scenario_run(args: &[&str], files: &[PathBuf]) -> std::io::Result<Output> {
     Command::new(env!("CARGO_BIN_EXE_scenario-run"))
         .args(args)
@@ -197,7 +222,7 @@ fn check_refuses_bad() -> Result<(), Failed> {
     Ok(())
 }
 
-/// check-jsonschema on `files` against the published schema, one file at a time.
+/// check-jsonschema on `file` against the published schema.
 fn validate(file: &Path) -> std::io::Result<Output> {
     Command::new("check-jsonschema")
         .arg("--schemafile")
@@ -206,18 +231,39 @@ fn validate(file: &Path) -> std::io::Result<Output> {
         .output()
 }
 
+/// What check-jsonschema says prints before the errors of a file that fails the schema; any
+/// other failure (the schema unreadable, the file not YAML) is no verdict.
+const REFUSED: &str = "Schema validation errors";
+
 /// The files whose verdict from check-jsonschema is not `valid`, with what it said.
 fn verdicts_other_than(files: &[PathBuf], valid: bool) -> Result<Vec<String>, Failed> {
     let mut other = Vec::new();
     for file in files {
         let output = validate(file)?;
-        if output.status.success() != valid {
-            other.push(format!(
-                "{}: check-jsonschema {} it\n{}",
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let verdict = if output.status.success() {
+            Some(true)
+        } else if said.contains(REFUSED) {
+            Some(false)
+        } else {
+            None
+        };
+        match verdict {
+            Some(verdict) if verdict == valid => {}
+            Some(_) => other.push(format!(
+                "{}: check-jsonschema {} it\n{said}",
                 file.display(),
                 if valid { "refused" } else { "accepted" },
-                String::from_utf8_lossy(&output.stdout)
-            ));
+            )),
+            None => other.push(format!(
+                "{}: check-jsonschema gave no verdict ({})\n{said}",
+                file.display(),
+                output.status
+            )),
         }
     }
     Ok(other)
@@ -241,4 +287,8 @@ fn validator_refuses_the_bad_set() -> Result<(), Failed> {
 
 fn validator_accepts_the_loose_set() -> Result<(), Failed> {
     as_result(verdicts_other_than(&set("loose"), true)?)
+}
+
+fn validator_accepts_the_accepted_set() -> Result<(), Failed> {
+    as_result(verdicts_other_than(&set("accepted"), true)?)
 }

@@ -66,9 +66,10 @@ impl RecordPlaces {
     }
 
     /// The offset of the record of `at` with `value`: the first after `after` (the last offset
-    /// the asking consumer took from this partition), else the first, since consumers read a
-    /// partition in order; waits a moment for the topic's reader to get there. `None` when no
-    /// record of the partition has that value.
+    /// the asking consumer took from this partition), since a consumer reads a partition in
+    /// order; waits a moment for the topic's reader to get there. Only when no later record
+    /// holds the value by then is it a record read again (a rewind), and the first holding it
+    /// is named. `None` when no record of the partition has that value.
     pub async fn offset_of(
         &self,
         names: &Symbols,
@@ -79,13 +80,21 @@ impl RecordPlaces {
         let key = (names.intern(&at.topic), at.partition, Box::from(value));
         let waited = tokio::time::Instant::now();
         loop {
+            let timed_out = waited.elapsed() >= REPORT_WAIT;
             if let Some(offsets) = lock(&self.values).get(&key) {
-                let next = after.and_then(|after| offsets.iter().find(|o| **o > after));
-                if let Some(offset) = next.or(offsets.first()) {
-                    return Some(*offset);
+                match after {
+                    None => return offsets.first().copied(),
+                    Some(after) => {
+                        if let Some(next) = offsets.iter().find(|o| **o > after) {
+                            return Some(*next);
+                        }
+                        if timed_out {
+                            return offsets.first().copied();
+                        }
+                    }
                 }
             }
-            if waited.elapsed() >= REPORT_WAIT {
+            if timed_out {
                 return None;
             }
             tokio::time::sleep(RECHECK).await;

@@ -45,11 +45,12 @@ impl PrintReader {
         }
     }
 
-    /// Reads one line: the record whose report it completes, if any. A line matching the
+    /// Reads one line: the record whose report it completes, if any, or why the completed
+    /// report names no record (a partition or offset that is not a number). A line matching the
     /// report's first line begins a new report (a report cut short is dropped); a line that
     /// matches neither that nor the next expected one is passed over, so that log lines of
     /// other threads may come between a report's lines.
-    pub fn line(&mut self, line: &str) -> Option<Printed> {
+    pub fn line(&mut self, line: &str) -> Option<Result<Printed, String>> {
         let first = &self.print.lines[0];
         if let Some(captures) = first.captures(line) {
             self.found.clear();
@@ -68,20 +69,33 @@ impl PrintReader {
         }
         self.next = 0;
         let found = std::mem::take(&mut self.found);
+        Some(self.record(found))
+    }
+
+    /// The record a complete report names.
+    fn record(&self, found: Vec<(String, String)>) -> Result<Printed, String> {
         let group = |name: &str| {
             found
                 .iter()
                 .rev()
                 .find(|(group, _)| group == name)
                 .map(|(_, text)| text.as_str())
+                .ok_or_else(|| format!("its report has no `{name}`"))
+        };
+        let number = |name: &str| {
+            let text = group(name)?;
+            text.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("its report's {name} `{text}` is not a number"))
         };
         let topic = group("topic")?.to_owned();
-        let partition = group("partition")?.trim().parse().ok()?;
+        let partition = i32::try_from(number("partition")?)
+            .map_err(|_| "its report's partition is out of range".to_owned())?;
         let at = match self.print.names_by {
-            NamedBy::Offset => PrintedAt::Offset(group("offset")?.trim().parse().ok()?),
+            NamedBy::Offset => PrintedAt::Offset(number("offset")?),
             NamedBy::Value => PrintedAt::Value(group("value")?.to_owned()),
         };
-        Some(Printed {
+        Ok(Printed {
             topic,
             partition,
             at,

@@ -1,7 +1,8 @@
 //! External programs on the timeline: the course's kafka-python scripts, a Spring Boot jar.
 //! `start` spawns one in a fresh directory holding its files, `stop` sends SIGINT (Ctrl+C),
-//! `kill` SIGKILL, `freeze` and `thaw` SIGSTOP and SIGCONT. Its output is kept, bounded; lines
-//! reporting a consumed record (see [`printed`](super::printed)) become `Consumed` events. How it ends is an event too, and an
+//! `kill` SIGKILL, `freeze` and `thaw` SIGSTOP and SIGCONT. Its output is kept, bounded;
+//! lines reporting a consumed record (see [`printed`](super::printed)) become `Consumed`
+//! events. How it ends is an event too, and an
 //! end the timeline did not ask for is reported to the runner at once.
 
 use std::collections::{BTreeMap, HashMap};
@@ -409,14 +410,22 @@ async fn read_lines(
                 break;
             }
         };
-        if let Stream::Stdout(Some(reader)) = &mut which
-            && let Some(printed) = reader.line(&line)
-            && let Some(record) = consumed(&env, printed, &mut taken).await
-        {
-            env.log.push(
-                &env.name,
-                EventKind::Consumed(Records::new(env.log.names(), [record])),
-            );
+        if let Stream::Stdout(Some(reader)) = &mut which {
+            match reader.line(&line) {
+                Some(Ok(printed)) => {
+                    if let Some(record) = consumed(&env, printed, &mut taken).await {
+                        env.log.push(
+                            &env.name,
+                            EventKind::Consumed(Records::new(env.log.names(), [record])),
+                        );
+                    }
+                }
+                Some(Err(why)) => tracing::warn!(
+                    actor = %env.name,
+                    "a record it reports consumed is not counted: {why} (`{line}`)"
+                ),
+                None => {}
+            }
         }
         let kept: String = line.chars().take(LINE_LIMIT).collect();
         let mut guard = output.lock().unwrap_or_else(PoisonError::into_inner);

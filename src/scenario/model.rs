@@ -209,7 +209,7 @@ pub struct ProcessSpec {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(
     untagged,
-    expecting = "`course`, `course-spring`, a regular expression, or a list of regular expressions (one per line of a block)"
+    expecting = "`course`, `course-spring`, a regular expression, or a list of them (a line each)"
 )]
 pub enum PrintsSpec {
     /// A preset's name or one line's pattern.

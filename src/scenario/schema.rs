@@ -10,6 +10,7 @@
 //! column.
 
 use schemars::generate::SchemaSettings;
+use serde_json::{Value, json};
 
 use super::model::ScenarioFile;
 
@@ -23,8 +24,105 @@ pub fn scenario_schema() -> String {
         .into_generator()
         .into_root_schema_for::<ScenarioFile>();
     schema.insert("title".into(), "kafka-scenario scenario file".into());
+    let mut schema = schema.to_value();
+    as_loose_as_the_loader(&mut schema);
     let mut text =
         serde_json::to_string_pretty(&schema).expect("a JSON value with string keys serializes");
     text.push('\n');
     text
 }
+
+/// Widens the generated schema where the loader is more lenient than the types say, so that no
+/// file the loader accepts fails in an editor: YAML's plain scalars `2024` and `true` load as
+/// text, so a free string (no pattern or choice of words) may be a number or a boolean; and an
+/// optional key left empty (`defaults:` with every line commented out) loads as its default, so
+/// it may be null.
+fn as_loose_as_the_loader(schema: &mut Value) {
+    widen_strings(schema);
+    allow_null_when_optional(schema);
+}
+
+fn widen_strings(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let free = !["pattern", "enum", "const", "format"]
+                .iter()
+                .any(|key| map.contains_key(*key));
+            if free && map.get("type") == Some(&json!("string")) {
+                map.insert("type".into(), json!(["string", "number", "boolean"]));
+            }
+            map.values_mut().for_each(widen_strings);
+        }
+        Value::Array(items) => items.iter_mut().for_each(widen_strings),
+        _ => {}
+    }
+}
+
+fn allow_null_when_optional(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let required: Vec<String> = map
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|n| n.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    if !required.contains(name) {
+                        nullable(property);
+                    }
+                }
+            }
+            map.values_mut().for_each(allow_null_when_optional);
+        }
+        Value::Array(items) => items.iter_mut().for_each(allow_null_when_optional),
+        _ => {}
+    }
+}
+
+/// Lets `property` be null too, keeping its description and default where a reader sees them.
+fn nullable(property: &mut Value) {
+    let Value::Object(map) = property else {
+        return;
+    };
+    let null = json!({ "type": "null" });
+    match map.get_mut("type") {
+        Some(Value::String(kind)) => {
+            let kind = Value::String(std::mem::take(kind));
+            map.insert("type".into(), json!([kind, "null"]));
+        }
+        Some(Value::Array(kinds)) => {
+            if !kinds.contains(&json!("null")) {
+                kinds.push(json!("null"));
+            }
+        }
+        Some(_) => {}
+        None => match map.get_mut("anyOf") {
+            Some(Value::Array(choices)) => {
+                if !choices.contains(&null) {
+                    choices.push(null);
+                }
+            }
+            _ => {
+                let mut inner = std::mem::take(map);
+                for kept in ["description", "default"] {
+                    if let Some(value) = inner.remove(kept) {
+                        map.insert(kept.into(), value);
+                    }
+                }
+                map.insert(
+                    "anyOf".into(),
+                    Value::Array(vec![Value::Object(inner), null]),
+                );
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -35,9 +35,9 @@ impl JsonSchema for Duration {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A duration with its unit: `500ms`, `5s`, `2m`, `1h 30m`.",
+            "description": "A duration with its unit: `500ms`, `5s`, `1.5s`, `2m`, `1h 30m`.",
             "type": "string",
-            "pattern": "^\\s*([0-9]+\\s*[a-zA-Zµ]+\\s*)+$",
+            "pattern": "^\\s*([0-9]+(\\.[0-9]+)?\\s*[a-zA-Zµ]+\\s*)+$",
             "examples": ["5s", "500ms", "2m"]
         })
     }
@@ -88,7 +88,7 @@ impl JsonSchema for Rate {
         json_schema!({
             "description": "Records per unit of time: `N/s`, `N/m` or `N/ms`.",
             "type": "string",
-            "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*/\\s*(s|sec|m|min|ms)\\s*$",
+            "pattern": "^\\s*[+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*/\\s*(s|sec|m|min|ms)\\s*$",
             "examples": ["1/s", "30/m"]
         })
     }

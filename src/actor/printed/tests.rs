@@ -23,16 +23,17 @@ fn spring() -> PrintReader {
     ))
 }
 
-fn read(reader: &mut PrintReader, lines: &[&str]) -> Vec<Printed> {
+/// The records the lines report, and why a complete report named none.
+fn read(reader: &mut PrintReader, lines: &[&str]) -> Vec<Result<Printed, String>> {
     lines.iter().filter_map(|line| reader.line(line)).collect()
 }
 
-fn valued(topic: &str, partition: i32, value: &str) -> Printed {
-    Printed {
+fn valued(topic: &str, partition: i32, value: &str) -> Result<Printed, String> {
+    Ok(Printed {
         topic: topic.into(),
         partition,
         at: PrintedAt::Value(value.into()),
-    }
+    })
 }
 
 #[test]
@@ -49,10 +50,12 @@ fn a_line_report_names_its_record_by_offset() {
             "topic=orders-r1 partition=0 offset=7: key=None value=b'y'",
         ],
     );
-    let at = |partition, offset| Printed {
-        topic: "orders-r1".into(),
-        partition,
-        at: PrintedAt::Offset(offset),
+    let at = |partition, offset| {
+        Ok(Printed {
+            topic: "orders-r1".into(),
+            partition,
+            at: PrintedAt::Offset(offset),
+        })
     };
     assert_eq!(found, [at(2, 41), at(0, 7)]);
 }
@@ -112,11 +115,27 @@ fn lines_outside_a_block_report_nothing() {
 }
 
 #[test]
-fn a_partition_that_is_not_a_number_reports_nothing() {
+fn a_partition_that_is_not_a_number_says_so() {
     let mut reader = PrintReader::new(print(
         &[r"^T: (?P<topic>\S+) P: (?P<partition>\S+) V: (?P<value>.*)$"],
         NamedBy::Value,
     ));
     let found = read(&mut reader, &["T: a P: two V: x", "T: a P: 2 V: x"]);
-    assert_eq!(found, [valued("a", 2, "x")]);
+    assert_eq!(
+        found,
+        [
+            Err("its report's partition `two` is not a number".to_owned()),
+            valued("a", 2, "x")
+        ]
+    );
+}
+
+#[test]
+fn an_optional_group_that_did_not_match_says_which() {
+    let mut reader = PrintReader::new(print(
+        &[r"^T: (?P<topic>\S+)( P: (?P<partition>\d+))? O: (?P<offset>\d+)$"],
+        NamedBy::Offset,
+    ));
+    let found = read(&mut reader, &["T: a O: 4"]);
+    assert_eq!(found, [Err("its report has no `partition`".to_owned())]);
 }
