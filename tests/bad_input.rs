@@ -823,3 +823,99 @@ fn alike_consumers_are_consumers_of_one_group() {
     );
     assert_error(&text, 20, 32, "`sender` is not a consumer", "");
 }
+
+const CROWD: &str = "\
+name: t
+topics:
+  orders: { partitions: 3 }
+actors:
+  workers: { consumer: { group: g, topics: [orders], members: 4 } }
+  single: { consumer: { group: g, topics: [orders] } }
+timeline:
+  - start: { actor: workers, members: 3 }
+  - await: stable
+";
+
+#[test]
+fn a_crowd_expands_into_members_and_its_steps_into_one_per_member() {
+    let text = format!(
+        "{CROWD}  - start: workers\n  - stop: {{ actor: workers, members: 2, which: newest }}\n  - kill: {{ actor: workers, members: 1 }}\n"
+    );
+    let scenario = load_str(Path::new("ok.yaml"), text).expect("valid");
+    let plan = &scenario.plans[0];
+    let members: Vec<&String> = plan
+        .actors
+        .keys()
+        .filter(|a| a.starts_with("workers."))
+        .collect();
+    assert_eq!(
+        members,
+        ["workers.1", "workers.2", "workers.3", "workers.4"]
+    );
+    let texts: Vec<&str> = plan.steps.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "start workers.1",
+            "start workers.2",
+            "start workers.3",
+            "await stable g",
+            "start workers.4",
+            "stop workers.4",
+            "stop workers.3",
+            "kill workers.1",
+        ]
+    );
+    let ActorPlan::Consumer(member) = &plan.actors["workers.2"] else {
+        panic!("a member is a consumer");
+    };
+    assert_eq!(member.properties.get("client.id"), Some("workers.2"));
+}
+
+#[test]
+fn a_crowd_has_at_least_one_member() {
+    let text = CROWD.replace("members: 4", "members: 0");
+    assert_error(&text, 5, 63, "at least one member", "members");
+}
+
+#[test]
+fn members_and_which_are_for_crowds_and_running_members() {
+    let text = format!("{CROWD}  - stop: {{ actor: single, members: 1 }}\n");
+    assert_error(&text, 10, 11, "`single` is not a crowd", "members: N");
+    let text = format!("{CROWD}  - stop: {{ actor: workers, members: 4 }}\n");
+    assert_error(&text, 10, 11, "3 of its 4 members are running", "");
+    let text = format!("{CROWD}  - start: {{ actor: workers, which: oldest }}\n");
+    assert_error(
+        &text,
+        10,
+        12,
+        "a `start` takes them in order",
+        "remove `which`",
+    );
+    let text = format!("{CROWD}  - kill: {{ actor: workers, members: 0 }}\n");
+    assert_error(&text, 10, 11, "at least 1", "every member");
+}
+
+#[test]
+fn a_step_for_one_actor_names_a_member_of_a_crowd() {
+    let text = format!("{CROWD}  - commit: workers\n");
+    assert_error(
+        &text,
+        10,
+        13,
+        "a crowd of 4 consumers",
+        "`workers.1` to `workers.4`",
+    );
+}
+
+#[test]
+fn a_member_s_name_is_its_own() {
+    let text = CROWD.replace("  single:", "  workers.2:");
+    assert_error(
+        &text,
+        5,
+        63,
+        "`workers.2`, a member of crowd `workers`",
+        "rename",
+    );
+}

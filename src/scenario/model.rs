@@ -260,6 +260,10 @@ pub enum CommitPolicy {
 pub struct ConsumerSpec {
     /// Consumer group id.
     pub group: String,
+    /// A crowd: this many consumers of the group, alike, named after the actor and their number
+    /// (`workers.01` to `workers.40`); steps naming the actor act on its members.
+    #[serde(default)]
+    pub members: Option<u32>,
     /// Topics to subscribe to.
     pub topics: Vec<String>,
     /// Largest number of records one poll returns (kafka-python / Java semantics, emulated).
@@ -306,12 +310,14 @@ pub struct ProducerSpec {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Step {
-    /// Start an actor (a consumer joins its group; a producer begins sending in the background).
-    Start(String),
+    /// Start an actor (a consumer joins its group; a producer begins sending in the background);
+    /// a crowd's name starts every member not running, `{ actor, members: k }` the next k.
+    Start(StringOrStruct<ActorStep>),
     /// Graceful close: a consumer leaves its group after its final commit; a producer flushes.
-    Stop(String),
-    /// Crash: no LeaveGroup, no final commit, nothing flushed.
-    Kill(String),
+    /// A crowd's name stops every running member, `{ actor, members: k, which }` k of them.
+    Stop(StringOrStruct<ActorStep>),
+    /// Crash: no LeaveGroup, no final commit, nothing flushed (a crowd's members as for `stop`).
+    Kill(StringOrStruct<ActorStep>),
     /// Commit a running consumer's current positions now, as kafka-python's and Java's
     /// `commit()` do (librdkafka on its own commits only offsets of consumed records).
     Commit(String),
@@ -330,10 +336,11 @@ pub enum Step {
     /// Change a consumer's processing time per record from now on.
     Process(ProcessStep),
     /// Freeze a running consumer entirely, as SIGSTOP freezes a process: no poll and no byte
-    /// to or from the cluster (heartbeats included), and no LeaveGroup.
-    Freeze(String),
-    /// Let a frozen consumer go on.
-    Thaw(String),
+    /// to or from the cluster (heartbeats included), and no LeaveGroup (a crowd's members as
+    /// for `stop`).
+    Freeze(StringOrStruct<ActorStep>),
+    /// Let a frozen consumer go on (a crowd's name: every frozen member).
+    Thaw(StringOrStruct<ActorStep>),
     /// SIGKILL a broker: no controlled shutdown, its leadership lost after the broker session
     /// timeout.
     KillBroker(BrokerRefSpec),
@@ -345,6 +352,42 @@ pub enum Step {
     ResumeBroker(BrokerRefSpec),
     /// Start a stopped or killed broker again on its own data.
     RestartBroker(BrokerRefSpec),
+}
+
+/// The actor a `start`, `stop`, `kill`, `freeze` or `thaw` step acts on: a name alone, or a
+/// crowd and how many of its members.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActorStep {
+    /// The actor, or a crowd (a consumer with `members:`).
+    pub actor: String,
+    /// With a crowd: how many of its members; all that the step can act on when absent.
+    #[serde(default)]
+    pub members: Option<u32>,
+    /// With a crowd: which running members a `stop`, `kill` or `freeze` takes, `oldest` (the
+    /// first started, the default) or `newest`; a `start` always takes the next members in
+    /// order.
+    #[serde(default)]
+    pub which: Option<Which>,
+}
+
+impl From<String> for ActorStep {
+    fn from(actor: String) -> Self {
+        ActorStep {
+            actor,
+            ..ActorStep::default()
+        }
+    }
+}
+
+/// Which members of a crowd a step takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Which {
+    /// Those started first.
+    Oldest,
+    /// Those started last.
+    Newest,
 }
 
 /// A consumer's new processing time per record.

@@ -5,6 +5,7 @@
 //! each section of a scenario is validated in its own module:
 //!
 //! - `actors`: `topics:`, `actors:` (consumers and producers) and `defaults:`;
+//! - `crowd`: consumers with `members:`, and the steps that name them;
 //! - `process`: process actors, and what can be observed of them;
 //! - `timeline`: `timeline:`, step by step;
 //! - `barrier`: `await` steps;
@@ -15,6 +16,7 @@
 
 mod actors;
 mod barrier;
+mod crowd;
 mod expectations;
 mod faults;
 mod freeze;
@@ -170,6 +172,11 @@ struct Walk {
     brokers: faults::BrokerWalk,
     /// Frozen consumer -> line of the step that froze it.
     frozen: BTreeMap<String, usize>,
+    /// Running actor -> how many starts came before its last one, so that a crowd's oldest and
+    /// newest members are known.
+    started: BTreeMap<String, usize>,
+    /// Starts so far.
+    starts: usize,
 }
 
 impl Validator<'_> {

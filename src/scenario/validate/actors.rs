@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use rdkafka::config::ClientConfig;
 
+use super::crowd::member_names;
 use super::{DEFAULT_MAX_POLL_RECORDS, DEFAULT_PAYLOAD_BYTES, Result, Validator, path};
 use crate::scenario::model::{ActorSpec, CommitPolicy, ConsumerSpec, ProducerSpec};
 use crate::scenario::plan::{
@@ -115,6 +116,14 @@ impl Validator<'_> {
         )?;
         let mut actors = BTreeMap::new();
         for (name, spec) in &self.file.actors {
+            if let ActorSpec::Consumer(c) = spec
+                && let Some(members) = c.members
+            {
+                for (member, plan) in self.crowd_members(name, members, c, topics)? {
+                    actors.insert(member, ActorPlan::Consumer(plan));
+                }
+                continue;
+            }
             let plan = match spec {
                 ActorSpec::Consumer(c) => ActorPlan::Consumer(self.consumer(name, c, topics)?),
                 ActorSpec::Producer(p) => ActorPlan::Producer(self.producer(name, p, topics)?),
@@ -123,6 +132,47 @@ impl Validator<'_> {
             actors.insert(name.clone(), plan);
         }
         Ok(actors)
+    }
+
+    /// A crowd's members, each a consumer alike, its `client.id` its own name unless the file
+    /// gives one; none may share its name with another actor.
+    fn crowd_members(
+        &self,
+        name: &str,
+        members: u32,
+        spec: &ConsumerSpec,
+        topics: &[TopicPlan],
+    ) -> Result<Vec<(String, ConsumerPlan)>> {
+        let at = || path(&[&"actors", &name.to_owned(), &"consumer", &"members"]);
+        if members == 0 {
+            return Err(self.err(
+                at(),
+                false,
+                "a crowd has at least one member",
+                Some("leave `members` out for a single consumer".into()),
+            ));
+        }
+        let plan = self.consumer(name, spec, topics)?;
+        let names = member_names(name, members);
+        if let Some(taken) = names.iter().find(|m| self.file.actors.contains_key(*m)) {
+            return Err(self.err(
+                at(),
+                false,
+                format!("`{taken}`, a member of crowd `{name}`, is also the name of an actor"),
+                Some(format!("rename the actor `{taken}`")),
+            ));
+        }
+        let own_id = plan.properties.get("client.id") != Some(name);
+        Ok(names
+            .into_iter()
+            .map(|member| {
+                let mut plan = plan.clone();
+                if !own_id {
+                    plan.properties.set("client.id", &member);
+                }
+                (member, plan)
+            })
+            .collect())
     }
 
     /// `topic` must be one of the declared `topics`.

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::barrier::describe_barrier;
+use super::crowd::Verb;
 use super::{Result, Validator, Walk, path};
-use crate::scenario::model::{Expectations, GrowStep, ProcessStep, ProduceStep, Step};
+use crate::scenario::model::{ActorStep, Expectations, GrowStep, ProcessStep, ProduceStep, Step};
 use crate::scenario::plan::{
     Action, ActorPlan, BrokerSetup, Burst, Capability, Fault, Keys, PlannedStep, TopicPlan,
 };
@@ -40,13 +41,54 @@ impl Validator<'_> {
         for (index, step) in self.file.timeline.iter().enumerate() {
             let at = |key: &str| path(&[&"timeline", &index, &key]);
             let line = self.source.line_of(&path(&[&"timeline", &index]));
+            let acting = |verb: Verb, key: &str, step: &ActorStep, walk: &mut Walk| {
+                self.actor_step(verb, step, at(key), line, actors, walk)
+            };
             let (text, action) = match step {
-                Step::Start(actor) => self.start_step(actor, at("start"), actors, &mut walk)?,
-                Step::Stop(actor) => {
-                    self.end_step(actor, true, at("stop"), line, actors, &mut walk)?
+                Step::Start(a) => {
+                    push_all(
+                        &mut steps,
+                        index,
+                        line,
+                        acting(Verb::Start, "start", &a.0, &mut walk)?,
+                    );
+                    continue;
                 }
-                Step::Kill(actor) => {
-                    self.end_step(actor, false, at("kill"), line, actors, &mut walk)?
+                Step::Stop(a) => {
+                    push_all(
+                        &mut steps,
+                        index,
+                        line,
+                        acting(Verb::Stop, "stop", &a.0, &mut walk)?,
+                    );
+                    continue;
+                }
+                Step::Kill(a) => {
+                    push_all(
+                        &mut steps,
+                        index,
+                        line,
+                        acting(Verb::Kill, "kill", &a.0, &mut walk)?,
+                    );
+                    continue;
+                }
+                Step::Freeze(a) => {
+                    push_all(
+                        &mut steps,
+                        index,
+                        line,
+                        acting(Verb::Freeze, "freeze", &a.0, &mut walk)?,
+                    );
+                    continue;
+                }
+                Step::Thaw(a) => {
+                    push_all(
+                        &mut steps,
+                        index,
+                        line,
+                        acting(Verb::Thaw, "thaw", &a.0, &mut walk)?,
+                    );
+                    continue;
                 }
                 Step::Commit(actor) => self.commit_step(actor, at("commit"), actors, &walk)?,
                 Step::Produce(p) => self.produce_step(&p.0, index, actors)?,
@@ -65,12 +107,6 @@ impl Validator<'_> {
                 Step::Expect(e) => self.expect_step(e, index, actors, &partitions, brokers)?,
                 Step::Grow(g) => self.grow_step(g, index, &mut partitions, &mut needs)?,
                 Step::Process(p) => self.process_step(p, index, actors)?,
-                Step::Freeze(actor) => {
-                    self.freeze_step(actor, true, at("freeze"), actors, &mut walk)?
-                }
-                Step::Thaw(actor) => {
-                    self.freeze_step(actor, false, at("thaw"), actors, &mut walk)?
-                }
                 Step::KillBroker(spec)
                 | Step::StopBroker(spec)
                 | Step::PauseBroker(spec)
@@ -107,7 +143,7 @@ impl Validator<'_> {
 
     /// A `start` step: the actor is not running yet, and a process producer is the only
     /// process writing to its topic.
-    fn start_step(
+    pub(super) fn start_step(
         &self,
         actor: &str,
         at: Vec<PathSeg>,
@@ -125,12 +161,14 @@ impl Validator<'_> {
         }
         self.one_process_per_topic(actor, actors, walk, at)?;
         walk.running.insert(actor.to_owned());
+        walk.started.insert(actor.to_owned(), walk.starts);
+        walk.starts += 1;
         Ok((format!("start {actor}"), Action::Start(actor.to_owned())))
     }
 
     /// A `stop` (`stop` true) or `kill` step: the actor is running, and only a kill ends a
     /// frozen one. `line` is remembered as where it ended.
-    fn end_step(
+    pub(super) fn end_step(
         &self,
         actor: &str,
         stop: bool,
@@ -158,6 +196,7 @@ impl Validator<'_> {
             ));
         }
         walk.ended_at.insert(actor.to_owned(), line);
+        walk.started.remove(actor);
         let action = if stop {
             Action::Stop(actor.to_owned())
         } else {
@@ -367,8 +406,39 @@ impl Validator<'_> {
         actors: &'p BTreeMap<String, ActorPlan>,
         at: Vec<PathSeg>,
     ) -> Result<&'p ActorPlan> {
+        if let (None, Some(members)) = (actors.get(actor), self.crowd(actor)) {
+            let (first, last) = (members.first(), members.last());
+            return Err(self.err(
+                at,
+                false,
+                format!(
+                    "`{actor}` is a crowd of {} consumers, not one actor",
+                    members.len()
+                ),
+                Some(format!(
+                    "name one of its members, `{}` to `{}`",
+                    first.map_or("", String::as_str),
+                    last.map_or("", String::as_str)
+                )),
+            ));
+        }
         actors
             .get(actor)
             .ok_or_else(|| self.unknown("actor", actor, actors.keys().cloned(), at, false))
     }
+}
+
+/// Adds one planned step per (text, action) of the file's step `index` at `line`.
+fn push_all(
+    steps: &mut Vec<PlannedStep>,
+    index: usize,
+    line: usize,
+    actions: Vec<(String, Action)>,
+) {
+    steps.extend(actions.into_iter().map(|(text, action)| PlannedStep {
+        index,
+        line,
+        text,
+        action,
+    }));
 }

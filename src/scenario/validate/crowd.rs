@@ -1,0 +1,185 @@
+//! Crowds: a consumer actor with `members: N` is N consumers of one group, alike, named after
+//! it and their number (`workers.01` to `workers.40`). Validation expands the crowd into its
+//! members, and a step naming the crowd into one step per member it takes, chosen from the walk
+//! of the timeline: a `start` takes the next members not running, in order; a `stop`, `kill`
+//! or `freeze` the oldest running ones (or the newest); a `thaw` the frozen ones.
+
+use std::collections::BTreeMap;
+
+use super::{Result, Validator, Walk};
+use crate::scenario::model::{ActorSpec, ActorStep, Which};
+use crate::scenario::plan::{Action, ActorPlan};
+use crate::scenario::source::PathSeg;
+
+/// What a step naming an actor does to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verb {
+    Start,
+    Stop,
+    Kill,
+    Freeze,
+    Thaw,
+}
+
+impl Verb {
+    fn word(self) -> &'static str {
+        match self {
+            Verb::Start => "start",
+            Verb::Stop => "stop",
+            Verb::Kill => "kill",
+            Verb::Freeze => "freeze",
+            Verb::Thaw => "thaw",
+        }
+    }
+}
+
+/// The names of a crowd's members, numbered from 1 with as many digits as the last, so that
+/// they sort in order.
+pub(super) fn member_names(crowd: &str, members: u32) -> Vec<String> {
+    let width = members.to_string().len();
+    (1..=members)
+        .map(|n| format!("{crowd}.{n:0width$}"))
+        .collect()
+}
+
+impl Validator<'_> {
+    /// The members of `actor` when it is a crowd.
+    pub(super) fn crowd(&self, actor: &str) -> Option<Vec<String>> {
+        match self.file.actors.get(actor) {
+            Some(ActorSpec::Consumer(c)) => c.members.map(|n| member_names(actor, n)),
+            _ => None,
+        }
+    }
+
+    /// A `start`, `stop`, `kill`, `freeze` or `thaw` step: on one actor, or on members of a
+    /// crowd, one (text, action) each, in the order they happen.
+    pub(super) fn actor_step(
+        &self,
+        verb: Verb,
+        step: &ActorStep,
+        at: Vec<PathSeg>,
+        line: usize,
+        actors: &BTreeMap<String, ActorPlan>,
+        walk: &mut Walk,
+    ) -> Result<Vec<(String, Action)>> {
+        let Some(members) = self.crowd(&step.actor) else {
+            if step.members.is_some() || step.which.is_some() {
+                return Err(self.err(
+                    at,
+                    false,
+                    format!(
+                        "`{}` is not a crowd: `members` and `which` choose members of one",
+                        step.actor
+                    ),
+                    Some(
+                        "give a consumer `members: N` to make it a crowd, or name the actor alone"
+                            .into(),
+                    ),
+                ));
+            }
+            return Ok(vec![self.one(verb, &step.actor, at, line, actors, walk)?]);
+        };
+        let chosen = self.choose(verb, step, &members, at.clone(), walk)?;
+        chosen
+            .iter()
+            .map(|member| self.one(verb, member, at.clone(), line, actors, walk))
+            .collect()
+    }
+
+    fn one(
+        &self,
+        verb: Verb,
+        actor: &str,
+        at: Vec<PathSeg>,
+        line: usize,
+        actors: &BTreeMap<String, ActorPlan>,
+        walk: &mut Walk,
+    ) -> Result<(String, Action)> {
+        match verb {
+            Verb::Start => self.start_step(actor, at, actors, walk),
+            Verb::Stop => self.end_step(actor, true, at, line, actors, walk),
+            Verb::Kill => self.end_step(actor, false, at, line, actors, walk),
+            Verb::Freeze => self.freeze_step(actor, true, at, actors, walk),
+            Verb::Thaw => self.freeze_step(actor, false, at, actors, walk),
+        }
+    }
+
+    /// The members a crowd step takes, in the order it acts on them.
+    fn choose(
+        &self,
+        verb: Verb,
+        step: &ActorStep,
+        members: &[String],
+        at: Vec<PathSeg>,
+        walk: &Walk,
+    ) -> Result<Vec<String>> {
+        let crowd = &step.actor;
+        if step.which.is_some() && matches!(verb, Verb::Start | Verb::Thaw) {
+            return Err(self.err(
+                at,
+                false,
+                format!(
+                    "`which` chooses running members; a `{}` takes them in order",
+                    verb.word()
+                ),
+                Some("remove `which`".into()),
+            ));
+        }
+        let mut candidates: Vec<&String> = members
+            .iter()
+            .filter(|m| match verb {
+                Verb::Start => !walk.running.contains(*m),
+                Verb::Stop | Verb::Freeze => {
+                    walk.running.contains(*m) && !walk.frozen.contains_key(*m)
+                }
+                Verb::Kill => walk.running.contains(*m),
+                Verb::Thaw => walk.frozen.contains_key(*m),
+            })
+            .collect();
+        if matches!(verb, Verb::Stop | Verb::Kill | Verb::Freeze) {
+            candidates.sort_by_key(|m| walk.started.get(*m).copied().unwrap_or_default());
+            if step.which == Some(Which::Newest) {
+                candidates.reverse();
+            }
+        }
+        let wanted = match step.members {
+            Some(0) => {
+                return Err(self.err(
+                    at,
+                    false,
+                    "`members` must be at least 1",
+                    Some(format!(
+                        "leave `members` out to {} every member the step can take",
+                        verb.word()
+                    )),
+                ));
+            }
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => candidates.len(),
+        };
+        if candidates.is_empty() || candidates.len() < wanted {
+            let which = match verb {
+                Verb::Start => "not running",
+                Verb::Stop | Verb::Freeze => "running and not frozen",
+                Verb::Kill => "running",
+                Verb::Thaw => "frozen",
+            };
+            return Err(self.err(
+                at,
+                false,
+                format!(
+                    "cannot {} {} of crowd `{crowd}`: {} of its {} members are {which} at this step",
+                    verb.word(),
+                    if step.members.is_some() { wanted.to_string() } else { "any".into() },
+                    candidates.len(),
+                    members.len()
+                ),
+                None,
+            ));
+        }
+        Ok(candidates.into_iter().take(wanted).cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests;
