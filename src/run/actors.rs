@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::RunError;
 use super::live_actor::{Ending, LiveActor};
 use super::observer::StepNote;
+use super::open_files::{no_room_for_a_consumer, open_files};
 use super::runner::Runner;
 use crate::actor::group_watch::GroupWatch;
 use crate::actor::process::ProcessActor;
@@ -27,6 +28,15 @@ const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(30);
 impl Runner<'_> {
     /// Ends an actor gracefully; says what a program said of its end.
     pub(super) async fn stop(&mut self, actor: &str) -> Result<Option<String>, RunError> {
+        if let Some(closing) = self.closing.remove(actor) {
+            let ending = closing.await.map_err(|e| {
+                RunError::Actor(ActorError {
+                    actor: actor.to_owned(),
+                    message: format!("its close failed: {e}"),
+                })
+            })??;
+            return Ok(self.keep(actor, ending));
+        }
         let Some(live) = self.actors.remove(actor) else {
             return Ok(None);
         };
@@ -71,6 +81,14 @@ impl Runner<'_> {
                 }
             }
             Some(ActorPlan::Consumer(c)) => {
+                if let Some((open, limit)) = open_files()
+                    && let Some(refused) = no_room_for_a_consumer(open, limit)
+                {
+                    return Err(RunError::Actor(ActorError {
+                        actor: actor.to_owned(),
+                        message: refused,
+                    }));
+                }
                 let mut harness = self.cluster.connection();
                 harness.set("group.id", self.names.group(&c.group));
                 // The target's timing is the classic protocol's; under KIP-848 the broker's.

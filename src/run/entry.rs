@@ -143,6 +143,7 @@ async fn run_timeline(
             harness_topics_read_by_processes(plan),
             topics_read_by_value(plan),
         ),
+        closing: BTreeMap::new(),
     };
     if plan.brokers.is_some() {
         runner.watch_cluster()?;

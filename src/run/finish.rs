@@ -53,6 +53,19 @@ impl Runner<'_> {
             .map(|(actor, process)| (actor.clone(), process.output()))
             .collect();
         let mut first_error = None;
+        // A crowd's closes that a failed step left under way end before anything is read back.
+        for (actor, task) in std::mem::take(&mut self.closing) {
+            match task.await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => first_error = first_error.or(Some(RunError::Actor(e))),
+                Err(e) => {
+                    first_error = first_error.or(Some(RunError::Actor(ActorError {
+                        actor,
+                        message: format!("its close failed: {e}"),
+                    })))
+                }
+            }
+        }
         for task in closing {
             match task.await {
                 Ok(Ok(())) => {}
