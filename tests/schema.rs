@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 use common::requirements::{Component, needing};
+use common::yaml_files;
 use kafka_scenario::LoadError;
 use kafka_scenario::scenario::schema::{SCHEMA_PATH, scenario_schema};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -84,16 +85,6 @@ fn repo_scenarios() -> Vec<PathBuf> {
         files.extend(yaml_files(&folder));
     }
     files.extend(yaml_files(&root().join("benches/scenarios")));
-    files
-}
-
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{} is not readable: {e}", dir.display()))
-        .filter_map(|entry| Some(entry.ok()?.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
     files
 }
 

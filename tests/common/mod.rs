@@ -26,10 +26,16 @@ pub fn plan(file: &str) -> Plan {
 
 /// The scenario files directly in `scenarios/<dir>` (`""` for `scenarios/` itself), sorted.
 pub fn scenario_files(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    yaml_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(dir),
+    )
+}
+
+/// The `.yaml` files directly in `dir`, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{} is not readable: {e}", dir.display()))
         .filter_map(|entry| Some(entry.ok()?.path()))
         .filter(|path| path.extension().is_some_and(|e| e == "yaml"))

@@ -22,7 +22,8 @@ pub(super) enum Verb {
 }
 
 impl Verb {
-    fn word(self) -> &'static str {
+    /// The step's key in the file.
+    pub(super) fn word(self) -> &'static str {
         match self {
             Verb::Start => "start",
             Verb::Stop => "stop",

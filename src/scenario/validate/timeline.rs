@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::barrier::describe_barrier;
 use super::crowd::Verb;
 use super::{Result, Validator, Walk, path};
-use crate::scenario::model::{ActorStep, Expectations, GrowStep, ProcessStep, ProduceStep, Step};
+use crate::scenario::model::{Expectations, GrowStep, ProcessStep, ProduceStep, Step};
 use crate::scenario::plan::{
     Action, ActorPlan, BrokerSetup, Burst, Capability, Fault, Keys, PlannedStep, TopicPlan,
 };
@@ -41,53 +41,22 @@ impl Validator<'_> {
         for (index, step) in self.file.timeline.iter().enumerate() {
             let at = |key: &str| path(&[&"timeline", &index, &key]);
             let line = self.source.line_of(&path(&[&"timeline", &index]));
-            let acting = |verb: Verb, key: &str, step: &ActorStep, walk: &mut Walk| {
-                self.actor_step(verb, step, at(key), line, actors, walk)
-            };
             let (text, action) = match step {
-                Step::Start(a) => {
-                    push_all(
-                        &mut steps,
-                        index,
-                        line,
-                        acting(Verb::Start, "start", &a.0, &mut walk)?,
-                    );
-                    continue;
-                }
-                Step::Stop(a) => {
-                    push_all(
-                        &mut steps,
-                        index,
-                        line,
-                        acting(Verb::Stop, "stop", &a.0, &mut walk)?,
-                    );
-                    continue;
-                }
-                Step::Kill(a) => {
-                    push_all(
-                        &mut steps,
-                        index,
-                        line,
-                        acting(Verb::Kill, "kill", &a.0, &mut walk)?,
-                    );
-                    continue;
-                }
-                Step::Freeze(a) => {
-                    push_all(
-                        &mut steps,
-                        index,
-                        line,
-                        acting(Verb::Freeze, "freeze", &a.0, &mut walk)?,
-                    );
-                    continue;
-                }
-                Step::Thaw(a) => {
-                    push_all(
-                        &mut steps,
-                        index,
-                        line,
-                        acting(Verb::Thaw, "thaw", &a.0, &mut walk)?,
-                    );
+                Step::Start(on)
+                | Step::Stop(on)
+                | Step::Kill(on)
+                | Step::Freeze(on)
+                | Step::Thaw(on) => {
+                    let verb = match step {
+                        Step::Start(_) => Verb::Start,
+                        Step::Stop(_) => Verb::Stop,
+                        Step::Kill(_) => Verb::Kill,
+                        Step::Freeze(_) => Verb::Freeze,
+                        _ => Verb::Thaw,
+                    };
+                    let acted =
+                        self.actor_step(verb, &on.0, at(verb.word()), line, actors, &mut walk)?;
+                    push_all(&mut steps, index, line, acted);
                     continue;
                 }
                 Step::Commit(actor) => self.commit_step(actor, at("commit"), actors, &walk)?,
