@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 use common::requirements::{Component, needing};
-use common::yaml_files;
+use common::{repo_scenarios, schema_line, yaml_files};
 use kafka_scenario::LoadError;
 use kafka_scenario::scenario::schema::{SCHEMA_PATH, scenario_schema};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -71,23 +71,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every scenario file of the repository: `scenarios/`, each folder in it, and the benches'.
-fn repo_scenarios() -> Vec<PathBuf> {
-    let scenarios = root().join("scenarios");
-    let mut files = yaml_files(&scenarios);
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(&scenarios)
-        .unwrap_or_else(|e| panic!("{} is not readable: {e}", scenarios.display()))
-        .filter_map(|entry| Some(entry.ok()?.path()))
-        .filter(|path| path.is_dir())
-        .collect();
-    folders.sort();
-    for folder in folders {
-        files.extend(yaml_files(&folder));
-    }
-    files.extend(yaml_files(&root().join("benches/scenarios")));
-    files
-}
-
 /// The files of one of `tests/schema/`'s sets; a set that is missing or empty fails the test
 /// that reads it, which would otherwise pass having checked nothing.
 fn set(name: &str) -> Vec<PathBuf> {
@@ -108,18 +91,6 @@ fn published_schema_is_current() -> Result<(), Failed> {
         .into());
     }
     Ok(())
-}
-
-/// The `# yaml-language-server: $schema=...` line a file needs, relative to where it is.
-fn schema_line(file: &Path) -> String {
-    let depth = file
-        .strip_prefix(root())
-        .map(|relative| relative.components().count() - 1)
-        .unwrap_or_default();
-    format!(
-        "# yaml-language-server: $schema={}{SCHEMA_PATH}",
-        "../".repeat(depth)
-    )
 }
 
 fn every_scenario_points_at_the_schema() -> Result<(), Failed> {

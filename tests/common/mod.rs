@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate compiles this module and uses a subset of it
 
 pub mod control_plane;
+pub mod language_server;
 pub mod requirements;
 pub mod shared;
 pub mod stand_in_operator;
@@ -42,6 +43,38 @@ pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// Every scenario file of the repository: `scenarios/`, each folder in it, and the benches'.
+pub fn repo_scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenarios = root.join("scenarios");
+    let mut files = yaml_files(&scenarios);
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&scenarios)
+        .unwrap_or_else(|e| panic!("{} is not readable: {e}", scenarios.display()))
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        files.extend(yaml_files(&folder));
+    }
+    files.extend(yaml_files(&root.join("benches/scenarios")));
+    files
+}
+
+/// The `# yaml-language-server: $schema=...` line a file of the repository needs, relative to
+/// where it is.
+pub fn schema_line(file: &Path) -> String {
+    let depth = file
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .map(|relative| relative.components().count() - 1)
+        .unwrap_or_default();
+    format!(
+        "# yaml-language-server: $schema={}{}",
+        "../".repeat(depth),
+        kafka_scenario::scenario::schema::SCHEMA_PATH
+    )
 }
 
 /// A test name for a scenario file: its stem, `-` made `_`.

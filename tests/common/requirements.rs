@@ -1,9 +1,10 @@
 //! Optional components some tests need (a Java runtime with a Kafka distribution, a Docker
 //! engine with the local Kafka image, Python with kafka-python, the Spring Boot consumer's jar,
 //! kube-apiserver and kubectl built by tools/kubernetes/build with Debian's etcd,
-//! check-jsonschema from PyPI).
+//! check-jsonschema from PyPI, yaml-language-server from npm).
 //! A test whose component is missing is reported as ignored and the reason printed once;
-//! `KAFKA_SCENARIO_REQUIRE=kafka-local,docker,python,spring,kubernetes,jsonschema` (set by `.ci/run`) turns that into
+//! `KAFKA_SCENARIO_REQUIRE=kafka-local,docker,python,spring,kubernetes,jsonschema,language-server`
+//! (set by `.ci/run`) turns that into
 //! a failure naming what is missing, so nothing counts as passed that did not run.
 
 use std::process::{Command, Stdio};
@@ -33,6 +34,8 @@ pub enum Component {
     Kubernetes,
     /// `check-jsonschema` on the PATH (PyPI), a JSON Schema validator that is not ours.
     JsonSchema,
+    /// yaml-language-server (npm, `npm install --prefix .ci`), the server editors ask about YAML.
+    LanguageServer,
 }
 
 /// The check-jsonschema version CI installs.
@@ -49,13 +52,14 @@ pub fn spring_jar() -> std::path::PathBuf {
 
 impl Component {
     /// Every component, in the order `KAFKA_SCENARIO_REQUIRE` lists them in the docs.
-    pub const ALL: [Component; 6] = [
+    pub const ALL: [Component; 7] = [
         Component::KafkaLocal,
         Component::Docker,
         Component::Python,
         Component::Spring,
         Component::Kubernetes,
         Component::JsonSchema,
+        Component::LanguageServer,
     ];
 
     /// The name used in `KAFKA_SCENARIO_REQUIRE`.
@@ -67,6 +71,7 @@ impl Component {
             Component::Spring => "spring",
             Component::Kubernetes => "kubernetes",
             Component::JsonSchema => "jsonschema",
+            Component::LanguageServer => "language-server",
         }
     }
 
@@ -78,6 +83,7 @@ impl Component {
         static SPRING: OnceLock<Option<String>> = OnceLock::new();
         static KUBERNETES: OnceLock<Option<String>> = OnceLock::new();
         static JSON_SCHEMA: OnceLock<Option<String>> = OnceLock::new();
+        static LANGUAGE_SERVER: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Component::KafkaLocal => KAFKA_LOCAL.get_or_init(kafka_local_missing).clone(),
             Component::Docker => DOCKER.get_or_init(docker_missing).clone(),
@@ -85,6 +91,9 @@ impl Component {
             Component::Spring => SPRING.get_or_init(spring_missing).clone(),
             Component::Kubernetes => KUBERNETES.get_or_init(kubernetes_missing).clone(),
             Component::JsonSchema => JSON_SCHEMA.get_or_init(check_jsonschema_missing).clone(),
+            Component::LanguageServer => {
+                LANGUAGE_SERVER.get_or_init(language_server_missing).clone()
+            }
         }
     }
 
@@ -225,6 +234,23 @@ fn check_jsonschema_missing() -> Option<String> {
         )),
         Err(e) => Some(format!(
             "cannot run `check-jsonschema` (pip install check-jsonschema=={CHECK_JSONSCHEMA}): {e}"
+        )),
+    }
+}
+
+fn language_server_missing() -> Option<String> {
+    let program = super::language_server::program();
+    match Command::new(&program).arg("--version").output() {
+        Ok(output) if output.status.success() => None,
+        Ok(output) => Some(format!(
+            "`{} --version` failed: {}",
+            program.display(),
+            output.status
+        )),
+        Err(e) => Some(format!(
+            "cannot run {} (npm install --prefix .ci, which installs yaml-language-server {}): {e}",
+            program.display(),
+            super::language_server::VERSION
         )),
     }
 }

@@ -53,3 +53,26 @@ fn an_optional_key_may_be_left_empty_and_a_required_one_may_not() {
     );
     assert_eq!(properties["keys"]["type"], json!(["array", "null"]));
 }
+
+#[test]
+fn a_choice_of_one_key_is_titled_by_its_key_and_others_are_left_alone() {
+    let mut schema = json!({
+        "oneOf": [
+            { "properties": { "start": {} }, "required": ["start"], "type": "object" },
+            { "properties": { "sleep": {} }, "required": ["sleep"], "title": "kept" },
+            { "properties": { "a": {}, "b": {} }, "required": ["a"] },
+            { "type": "string" }
+        ]
+    });
+    name_the_choices(&mut schema);
+    let titles: Vec<&Value> = (0..4).map(|i| &schema["oneOf"][i]["title"]).collect();
+    assert_eq!(
+        titles,
+        [
+            &json!("start: …"),
+            &json!("kept"),
+            &Value::Null,
+            &Value::Null
+        ]
+    );
+}
