@@ -301,7 +301,7 @@ fn compare_variants(scenarios: &[Scenario], results: &[ScenarioResult]) -> Vec<C
         rest = later;
         if scenario.plans.iter().any(|p| p.variant.is_some()) {
             let outcomes: Vec<Option<&Outcome>> = own.iter().map(|r| r.outcome.as_ref()).collect();
-            comparisons.push(compare(scenario, &outcomes));
+            comparisons.extend(compare(scenario, &outcomes));
         }
     }
     comparisons
@@ -382,12 +382,19 @@ fn check(files: &[PathBuf]) -> u8 {
     match load_all(files) {
         Ok(scenarios) => {
             for (file, scenario) in files.iter().zip(&scenarios) {
-                let runs = scenario.plans.len();
-                let runs = if runs == 1 {
-                    String::new()
-                } else {
-                    format!(", {runs} variants")
-                };
+                let mut sizes: Vec<u32> = scenario.plans.iter().filter_map(|p| p.sweep).collect();
+                sizes.sort_unstable();
+                sizes.dedup();
+                let with_variant = scenario.plans.iter().filter(|p| p.variant.is_some());
+                let variants = with_variant.count() / sizes.len().max(1);
+                let mut runs = String::new();
+                if variants > 0 {
+                    runs.push_str(&format!(", {variants} variants"));
+                }
+                if let (Some(low), Some(high)) = (sizes.first(), sizes.last()) {
+                    let count = sizes.len();
+                    runs.push_str(&format!(", {count} sizes from {low} to {high} members"));
+                }
                 let name = scenario.plans.first().map_or("", |p| p.name.as_str());
                 println!("ok   {} ({name}{runs})", file.display());
             }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use kafka_scenario::LoadError;
-use kafka_scenario::scenario::plan::ActorPlan;
+use kafka_scenario::scenario::plan::{Action, ActorPlan, Plan};
 use kafka_scenario::scenario::{ScenarioError, load_str};
 
 const VALID: &str = "\
@@ -852,6 +852,9 @@ fn a_crowd_expands_into_members_and_its_steps_into_one_per_member() {
         members,
         ["workers.1", "workers.2", "workers.3", "workers.4"]
     );
+    assert_eq!(plan.crowds["workers"].iter().collect::<Vec<_>>(), members);
+    assert_eq!(plan.crowd_of("workers.3"), Some("workers"));
+    assert_eq!(plan.crowd_of("single"), None);
     let texts: Vec<&str> = plan.steps.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(
         texts,
@@ -909,6 +912,43 @@ fn a_step_for_one_actor_names_a_member_of_a_crowd() {
 }
 
 #[test]
+fn a_crowd_s_members_are_not_named_alike() {
+    let text = CROWD.replace(
+        "timeline:",
+        "outcome: { alike: [[workers.1, single]] }\ntimeline:",
+    );
+    assert_error(
+        &text,
+        7,
+        21,
+        "`workers.1` is a member of crowd `workers`",
+        "alike already",
+    );
+}
+
+#[test]
+fn a_crowd_is_expected_as_a_summary_and_only_a_crowd() {
+    let text = format!("{CROWD}  - expect: {{ assignment: {{ workers: [0] }} }}\n");
+    assert_error(&text, 10, 29, "`workers` is a crowd", "members_holding");
+    let text = format!("{CROWD}  - expect: {{ assignment: {{ single: {{ members: 1 }} }} }}\n");
+    assert_error(&text, 10, 29, "`single` is not a crowd", "[0, 1]");
+    let text = format!(
+        "{CROWD}  - expect: {{ assignment: {{ workers: {{ members_holding: {{ one: 3 }} }} }} }}\n"
+    );
+    assert_error(
+        &text,
+        10,
+        59,
+        "`one` is not a number of partitions",
+        "1 partition",
+    );
+    let text = format!(
+        "{CROWD}  - expect: {{ assignment: {{ workers: {{ members: 3, members_holding: {{ none: 0, 1 partition: 3 }}, unowned: 0 }} }} }}\n"
+    );
+    load_str(Path::new("ok.yaml"), text).expect("a summary of a crowd is valid");
+}
+
+#[test]
 fn a_member_s_name_is_its_own() {
     let text = CROWD.replace("  single:", "  workers.2:");
     assert_error(
@@ -918,4 +958,43 @@ fn a_member_s_name_is_its_own() {
         "`workers.2`, a member of crowd `workers`",
         "rename",
     );
+}
+
+#[test]
+fn a_sweep_runs_every_size_of_its_crowds_with_shares_of_them() {
+    let text = CROWD
+        .replace(
+            "  - start: { actor: workers, members: 3 }",
+            "  - start: { actor: workers, members: 25% }",
+        )
+        .replace(
+            "timeline:",
+            "sweep: { members: [4, 40], partitions: [orders] }\ntimeline:",
+        );
+    let scenario = load_str(Path::new("ok.yaml"), text).expect("valid");
+    let labels: Vec<String> = scenario.plans.iter().map(Plan::label).collect();
+    assert_eq!(labels, ["t@4", "t@40"]);
+    let large = &scenario.plans[1];
+    assert_eq!(large.sweep, Some(40));
+    assert_eq!(large.crowds["workers"].len(), 40);
+    assert_eq!(large.topics[0].partitions, 40);
+    let started = large
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Start(_)))
+        .count();
+    assert_eq!(started, 10, "a quarter of 40");
+}
+
+#[test]
+fn a_sweep_needs_a_crowd_and_sizes_once_each() {
+    let text = PROCESS.replace("timeline:", "sweep: { members: [2] }\ntimeline:");
+    assert_error(&text, 20, 1, "a sweep sizes crowds", "members: N");
+    let text = CROWD.replace("timeline:", "sweep: { members: [4, 8, 4] }\ntimeline:");
+    assert_error(&text, 7, 26, "4 members is already a size", "");
+    let text = CROWD.replace(
+        "timeline:",
+        "sweep: { members: [4], partitions: [order] }\ntimeline:",
+    );
+    assert_error(&text, 7, 37, "unknown topic `order`", "orders");
 }

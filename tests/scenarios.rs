@@ -62,14 +62,19 @@ fn every_variant(
     for plan in &scenario.plans {
         outcomes.push(run(plan)?);
     }
-    let comparison = compare(
+    let comparisons = compare(
         scenario,
         &outcomes.iter().map(Option::as_ref).collect::<Vec<_>>(),
     );
-    if comparison.held() {
+    let failed: Vec<String> = comparisons
+        .iter()
+        .filter(|c| !c.held())
+        .map(kafka_scenario::report::terminal::comparison)
+        .collect();
+    if failed.is_empty() {
         Ok(())
     } else {
-        Err(kafka_scenario::report::terminal::comparison(&comparison).into())
+        Err(failed.join("\n").into())
     }
 }
 

@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-use crate::outcome::{AssignmentView, Facts, assignment_view, sorted_views};
+use crate::outcome::{
+    AssignmentView, CrowdView, Facts, assignment_view, crowd_views, sorted_views,
+};
 use crate::record::difference::Difference;
-use crate::scenario::model::{AssignmentExpect, Expectations};
+use crate::scenario::model::{AssignmentExpect, CrowdExpect, Expectations};
 use crate::scenario::plan::{ActorPlan, Plan};
 
 fn differ(what: String, expected: impl Debug, actual: impl Debug) -> Difference {
@@ -47,15 +49,19 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
 fn assignments(plan: &Plan, expect: &Expectations, facts: &Facts, out: &mut Vec<Difference>) {
     // Alike consumers' expected assignments, per set, judged together below.
     let mut alike: BTreeMap<Vec<&str>, Vec<AssignmentView>> = BTreeMap::new();
+    let crowds = crowd_views(plan, &facts.assignment, &facts.frozen, facts.line);
     for (actor, wanted) in &expect.assignment {
-        let actual = facts.assignment.get(actor);
         let wanted = match wanted {
+            AssignmentExpect::Crowd(summary) => {
+                out.extend(crowd_assignment(actor, summary, crowds.get(actor)));
+                continue;
+            }
             AssignmentExpect::Partitions(list) => AssignmentView::Partitions(sorted(list)),
             AssignmentExpect::PerTopic(map) => {
                 AssignmentView::PerTopic(map.iter().map(|(t, l)| (t.clone(), sorted(l))).collect())
             }
         };
-        match actual {
+        match facts.assignment.get(actor) {
             None => out.push(Difference {
                 what: format!("assignment of {actor}"),
                 expected: wanted.to_string(),
@@ -101,6 +107,78 @@ fn assignments(plan: &Plan, expect: &Expectations, facts: &Facts, out: &mut Vec<
             });
         }
     }
+}
+
+/// A crowd's summary against what is expected of it, the keys the expectation gives only;
+/// `None` when no member runs.
+fn crowd_assignment(
+    crowd: &str,
+    wanted: &CrowdExpect,
+    have: Option<&CrowdView>,
+) -> Option<Difference> {
+    let fields = |members: usize,
+                  holding: &BTreeMap<usize, usize>,
+                  rebalancing: usize,
+                  frozen: usize,
+                  unowned: usize| {
+        let mut shown = Vec::new();
+        if wanted.members.is_some() {
+            shown.push(format!("members {members}"));
+        }
+        if wanted.members_holding.is_some() {
+            let holding: Vec<String> = holding
+                .iter()
+                .map(|(partitions, members)| match partitions {
+                    0 => format!("none: {members}"),
+                    1 => format!("1 partition: {members}"),
+                    n => format!("{n} partitions: {members}"),
+                })
+                .collect();
+            shown.push(format!("members_holding {{{}}}", holding.join(", ")));
+        }
+        for (given, name, value) in [
+            (wanted.rebalancing, "rebalancing", rebalancing),
+            (wanted.frozen, "frozen", frozen),
+            (wanted.unowned, "unowned", unowned),
+        ] {
+            if given.is_some() {
+                shown.push(format!("{name} {value}"));
+            }
+        }
+        shown.join(", ")
+    };
+    let count = |n: Option<u64>| n.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let wanted_holding: BTreeMap<usize, usize> = wanted
+        .members_holding
+        .iter()
+        .flatten()
+        .filter_map(|(key, members)| {
+            Some((CrowdExpect::partitions_of(key)?, count(Some(*members))))
+        })
+        .filter(|(_, members)| *members > 0)
+        .collect();
+    let expected = fields(
+        count(wanted.members),
+        &wanted_holding,
+        count(wanted.rebalancing),
+        count(wanted.frozen),
+        count(wanted.unowned),
+    );
+    let actual = match have {
+        None => "no member running".to_owned(),
+        Some(have) => fields(
+            have.members,
+            &have.members_holding.0,
+            have.rebalancing,
+            have.frozen,
+            have.unowned,
+        ),
+    };
+    (expected != actual).then(|| Difference {
+        what: format!("assignment of crowd {crowd}"),
+        expected,
+        actual,
+    })
 }
 
 /// Records consumed and produced, poll batches, max.poll.interval.ms exceeded, rebalances.
@@ -272,3 +350,6 @@ fn sorted(list: &[i32]) -> Vec<i32> {
     list.dedup();
     list
 }
+
+#[cfg(test)]
+mod tests;

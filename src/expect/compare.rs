@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::outcome::Outcome;
 use crate::outcome::pauses::Pause;
-use crate::scenario::plan::{Measure, Ordering, Scenario};
+use crate::scenario::plan::{Action, Measure, Ordering, Plan, Scenario};
 
 /// One variant's figures, from its Outcome's measurements (`whole_run`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,6 +24,9 @@ pub struct Figures {
     pub largest_gap_s: Option<f64>,
     /// The largest acknowledgement-to-consumption latency, milliseconds.
     pub largest_latency_ms: Option<f64>,
+    /// Seconds spent in `await stable` steps, all of them together: how long the groups took to
+    /// settle after each change the timeline made.
+    pub settling_s: Option<f64>,
 }
 
 impl Figures {
@@ -63,11 +66,14 @@ pub struct OrderingVerdict {
     pub detail: String,
 }
 
-/// A scenario's variants compared.
+/// A scenario's variants compared (at one size of its sweep, if it has one).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     /// The scenario.
     pub scenario: String,
+    /// The size of its crowds, in a scenario with a `sweep:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<u32>,
     /// Each variant's figures, in the order written.
     pub figures: Vec<Figures>,
     /// Each ordering of `compare:`, judged.
@@ -75,36 +81,57 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The scenario's name, with the size of its crowds in a sweep: `crowd at 100 members`.
+    pub fn title(&self) -> String {
+        match self.members {
+            Some(size) => format!("{} at {size} members", self.scenario),
+            None => self.scenario.clone(),
+        }
+    }
+
     /// Whether no ordering failed (unjudged ones do not fail).
     pub fn held(&self) -> bool {
         self.orderings.iter().all(|o| o.held != Held::No)
     }
 }
 
-/// Compares the variants of `scenario`; `outcomes[i]` is the Outcome of `scenario.plans[i]`,
-/// `None` when it did not run.
-pub fn compare(scenario: &Scenario, outcomes: &[Option<&Outcome>]) -> Comparison {
-    let figures: Vec<Figures> = scenario
-        .plans
-        .iter()
-        .enumerate()
-        .map(|(index, plan)| {
-            let variant = plan
-                .variant
-                .as_ref()
-                .map_or_else(|| plan.name.clone(), |v| v.name.clone());
-            figures(variant, outcomes.get(index).copied().flatten())
-        })
-        .collect();
-    Comparison {
-        scenario: scenario
-            .plans
-            .first()
-            .map(|p| p.name.clone())
-            .unwrap_or_default(),
-        orderings: judge(&scenario.orderings, &figures),
-        figures,
+/// Compares the variants of `scenario`, once per size of its sweep (once without one);
+/// `outcomes[i]` is the Outcome of `scenario.plans[i]`, `None` when it did not run.
+pub fn compare(scenario: &Scenario, outcomes: &[Option<&Outcome>]) -> Vec<Comparison> {
+    let mut sizes: Vec<Option<u32>> = Vec::new();
+    for plan in &scenario.plans {
+        if !sizes.contains(&plan.sweep) {
+            sizes.push(plan.sweep);
+        }
     }
+    sizes
+        .into_iter()
+        .map(|size| {
+            let figures: Vec<Figures> = scenario
+                .plans
+                .iter()
+                .enumerate()
+                .filter(|(_, plan)| plan.sweep == size)
+                .map(|(index, plan)| {
+                    let variant = plan
+                        .variant
+                        .as_ref()
+                        .map_or_else(|| plan.name.clone(), |v| v.name.clone());
+                    figures(plan, variant, outcomes.get(index).copied().flatten())
+                })
+                .collect();
+            Comparison {
+                scenario: scenario
+                    .plans
+                    .first()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                members: size,
+                orderings: judge(&scenario.orderings, &figures),
+                figures,
+            }
+        })
+        .collect()
 }
 
 /// Each ordering judged on the variants' figures: held only when the smaller variant's figure
@@ -159,9 +186,12 @@ pub fn unit(measure: Measure) -> &'static str {
     }
 }
 
-fn figures(variant: String, outcome: Option<&Outcome>) -> Figures {
+fn figures(plan: &Plan, variant: String, outcome: Option<&Outcome>) -> Figures {
     match outcome {
-        Some(outcome) => whole_run_figures(variant, &outcome.measurements.whole_run),
+        Some(outcome) => Figures {
+            settling_s: settling(plan, outcome),
+            ..whole_run_figures(variant, &outcome.measurements.whole_run)
+        },
         None => Figures {
             variant,
             ran: false,
@@ -169,8 +199,30 @@ fn figures(variant: String, outcome: Option<&Outcome>) -> Figures {
             paused_s: None,
             largest_gap_s: None,
             largest_latency_ms: None,
+            settling_s: None,
         },
     }
+}
+
+/// The time a run spent in its `await stable` steps; `None` when it has none.
+fn settling(plan: &Plan, outcome: &Outcome) -> Option<f64> {
+    let awaits: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(&s.action, Action::Await(b) if !b.stable_groups.is_empty()))
+        .map(|s| format!("line {}: {}", s.line, s.text))
+        .collect();
+    if awaits.is_empty() {
+        return None;
+    }
+    Some(total(
+        outcome
+            .measurements
+            .steps
+            .iter()
+            .filter(|s| awaits.contains(&s.at))
+            .map(|s| s.took_s),
+    ))
 }
 
 /// A variant's figures from its groups' whole-run pauses. A run that measured no group (no
@@ -197,6 +249,7 @@ fn whole_run_figures(variant: String, whole_run: &BTreeMap<String, Pause>) -> Fi
                 .filter_map(|p| p.latency.as_ref().map(|l| l.max_ms))
                 .collect(),
         ),
+        settling_s: None,
     }
 }
 

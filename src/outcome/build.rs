@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::crowd::crowd_views;
 use super::facts::{Facts, facts};
 use super::measurements::{self, Measurements};
 use super::views::{
@@ -108,9 +109,16 @@ fn guaranteed(plan: &Plan, producer: &str, d: &durability::Durability) -> Durabi
 }
 
 fn checkpoint_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
+    let crowds = crowd_views(
+        plan,
+        &checkpoint.assignment,
+        &checkpoint.frozen,
+        checkpoint.line,
+    );
     let mut assignment: BTreeMap<String, AssignmentView> = checkpoint
         .assignment
         .iter()
+        .filter(|(actor, _)| plan.crowd_of(actor).is_none())
         .map(|(actor, holding)| {
             let view = match (plan.assignments, holding) {
                 (AssignmentDetail::Counts, Some(parts)) if !checkpoint.frozen.contains(actor) => {
@@ -120,6 +128,11 @@ fn checkpoint_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
             };
             (actor.to_string(), view)
         })
+        .chain(
+            crowds
+                .into_iter()
+                .map(|(crowd, view)| (crowd, AssignmentView::Crowd(view))),
+        )
         .collect();
     for set in &plan.alike {
         let mut members = Vec::new();
@@ -142,11 +155,32 @@ fn checkpoint_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
         }
     }
     CheckpointView {
-        at: match checkpoint.line {
-            Some(line) => format!("line {line}: {}", checkpoint.step),
-            None => checkpoint.step.clone(),
-        },
+        at: checkpoint_at(checkpoint),
         assignment,
+    }
+}
+
+/// What every running consumer held at a checkpoint, crowds' members one by one: the detail
+/// behind the Outcome's summary of a crowd, kept in `results.json`.
+pub fn members_view(plan: &Plan, checkpoint: &Checkpoint) -> CheckpointView {
+    CheckpointView {
+        at: checkpoint_at(checkpoint),
+        assignment: checkpoint
+            .assignment
+            .iter()
+            .map(|(actor, holding)| {
+                let view = assignment_view(plan, actor, holding, &checkpoint.frozen);
+                (actor.to_string(), view)
+            })
+            .collect(),
+    }
+}
+
+/// A checkpoint's name: `line 14: await stable g`, or `end`.
+fn checkpoint_at(checkpoint: &Checkpoint) -> String {
+    match checkpoint.line {
+        Some(line) => format!("line {line}: {}", checkpoint.step),
+        None => checkpoint.step.clone(),
     }
 }
 

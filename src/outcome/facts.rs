@@ -42,6 +42,8 @@ pub struct Facts {
     pub durability: BTreeMap<String, Durability>,
     /// Consumers frozen at the checkpoint.
     pub frozen: BTreeSet<Arc<str>>,
+    /// The line of the checkpoint's step; `None` for the end of the timeline.
+    pub line: Option<usize>,
 }
 
 /// Records from a group's point of view.
@@ -71,6 +73,7 @@ pub fn facts(
     let live = LiveState::of(events, |actor| plan.group_of(actor).map(str::to_owned));
     let mut f = Facts {
         frozen: checkpoint.map(|c| c.frozen.clone()).unwrap_or_default(),
+        line: checkpoint.and_then(|c| c.line),
         durability: stored.map_or_else(BTreeMap::new, |stored| durability(plan, events, stored)),
         committed: committed.clone(),
         assignment: checkpoint

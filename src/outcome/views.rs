@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::crowd::CrowdView;
+
 /// One checkpoint.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckpointView {
@@ -31,6 +33,8 @@ pub enum AssignmentView {
     /// What a set of alike consumers held, in a fixed order that says nothing of who held what
     /// (`outcome: { alike: [...] }`).
     Alike(Vec<AssignmentView>),
+    /// What a crowd's members held, summarised.
+    Crowd(CrowdView),
 }
 
 /// Assignments of alike consumers in a fixed order, e.g. `[[], [1], [2]]`: who holds which of
@@ -60,6 +64,7 @@ impl std::fmt::Display for AssignmentView {
             AssignmentView::Count(1) => f.write_str("1 partition"),
             AssignmentView::Count(n) => write!(f, "{n} partitions"),
             AssignmentView::Alike(views) => f.write_str(&sorted_views(views)),
+            AssignmentView::Crowd(view) => write!(f, "{view}"),
         }
     }
 }

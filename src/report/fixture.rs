@@ -107,7 +107,7 @@ pub(super) fn golden() -> Golden {
         .unwrap_or_else(|e| panic!("the golden scenario loads: {e}"));
     let runs: Vec<GoldenRun> = scenario.plans.iter().map(run).collect();
     let outcomes: Vec<_> = runs.iter().map(|r| Some(&r.finished.outcome)).collect();
-    let comparisons = vec![compare(&scenario, &outcomes)];
+    let comparisons = compare(&scenario, &outcomes);
     Golden {
         scenario,
         runs,

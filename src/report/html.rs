@@ -1,13 +1,15 @@
 //! `index.html`: one self-contained page (no script, no network) with, per scenario, its verdict,
 //! failures, an SVG timeline and the rebalance table. The timeline has a lane per actor: the
 //! partitions a consumer owns as bars, consumed and produced records as ticks, starts, stops,
-//! kills and freezes as marks; the timeline's steps as labelled lines; rebalances shaded.
+//! kills and freezes as marks; the timeline's steps as labelled lines; rebalances shaded. A
+//! crowd is one band instead of a lane per member: how many of its members run and how many
+//! own partitions, and how many partitions they own, over time.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::results::{EventView, KindView, ScenarioResult, Verdict, figure_cells};
-use crate::expect::compare::{Comparison, Held};
+use crate::expect::compare::{Comparison, Figures, Held};
 use crate::record::events::{EventKind, TopicPartition};
 
 /// Width of the time axis, pixels.
@@ -18,6 +20,8 @@ const LEFT: f64 = 130.0;
 const LANE: f64 = 30.0;
 /// Room above the lanes for step labels, pixels.
 const TOP: f64 = 34.0;
+/// Height of a crowd's band, pixels.
+const BAND: f64 = 60.0;
 
 /// The page for these results and comparisons.
 pub fn index_html(results: &[ScenarioResult], comparisons: &[Comparison]) -> String {
@@ -31,7 +35,9 @@ pub fn index_html(results: &[ScenarioResult], comparisons: &[Comparison]) -> Str
          <p class=\"meta\">Timelines: a lane per actor; bars are the partitions a consumer owns \
          (as the consumer sees it), ticks the records it consumed or produced, shaded stretches \
          its group's rebalances, grey ones a frozen consumer; ▶ start, ■ stop, ✕ kill, \
-         ❄ freeze, ☀ thaw; L12 marks the step at line 12.</p>\n<ul class=\"summary\">",
+         ❄ freeze, ☀ thaw; L12 marks the step at line 12. A crowd is one band: members running \
+         (light), members owning partitions (blue), partitions owned (the dark line, against \
+         the most the crowd owned).</p>\n<ul class=\"summary\">",
     );
     for (index, result) in results.iter().enumerate() {
         let _ = write!(
@@ -46,6 +52,9 @@ pub fn index_html(results: &[ScenarioResult], comparisons: &[Comparison]) -> Str
     page.push_str("</ul>\n");
     for comparison in comparisons {
         comparison_section(&mut page, comparison);
+    }
+    for (scenario, swept) in sweeps(comparisons) {
+        curve_section(&mut page, scenario, &swept);
     }
     for (index, result) in results.iter().enumerate() {
         scenario_section(&mut page, index, result);
@@ -101,8 +110,8 @@ fn comparison_section(page: &mut String, comparison: &Comparison) {
         page,
         "<section class=\"comparison\"><h2>{} variants compared</h2><table><tr><th>variant</th>\
          <th>stop-the-world</th><th>members paused</th><th>largest partition gap</th>\
-         <th>largest latency</th></tr>",
-        escape(&comparison.scenario)
+         <th>largest latency</th><th>settling</th></tr>",
+        escape(&comparison.title())
     );
     for figures in &comparison.figures {
         let (name, cells) = figure_cells(figures);
@@ -134,6 +143,165 @@ fn comparison_section(page: &mut String, comparison: &Comparison) {
     page.push_str("</section>\n");
 }
 
+/// The comparisons of each scenario swept over crowd sizes, in the order of their first one.
+fn sweeps(comparisons: &[Comparison]) -> Vec<(&str, Vec<&Comparison>)> {
+    let mut sweeps: Vec<(&str, Vec<&Comparison>)> = Vec::new();
+    for comparison in comparisons.iter().filter(|c| c.members.is_some()) {
+        match sweeps.iter_mut().find(|(s, _)| *s == comparison.scenario) {
+            Some((_, swept)) => swept.push(comparison),
+            None => sweeps.push((&comparison.scenario, vec![comparison])),
+        }
+    }
+    sweeps
+}
+
+/// Width and height of one chart of a curve, pixels.
+const CHART: (f64, f64) = (320.0, 210.0);
+/// Colours of a curve's lines, one per variant in turn.
+const PALETTE: [&str; 6] = [
+    "#b22222", "#4682b4", "#2e8b57", "#8b4513", "#6a5acd", "#d2691e",
+];
+
+/// One line of a chart: a variant's name and its (size, figure) points.
+type Series = (String, Vec<(u32, f64)>);
+
+/// A scenario swept over crowd sizes: a chart per measure (stop-the-world, paused
+/// member-seconds, settling), the size across, a line per variant.
+fn curve_section(page: &mut String, scenario: &str, swept: &[&Comparison]) {
+    let variants: Vec<&str> = swept
+        .iter()
+        .flat_map(|c| c.figures.iter().map(|f| f.variant.as_str()))
+        .fold(Vec::new(), |mut seen, v| {
+            if !seen.contains(&v) {
+                seen.push(v);
+            }
+            seen
+        });
+    let series = |figure: fn(&Figures) -> Option<f64>| -> Vec<Series> {
+        variants
+            .iter()
+            .map(|variant| {
+                let points = swept
+                    .iter()
+                    .filter_map(|c| {
+                        let f = c.figures.iter().find(|f| f.variant == *variant)?;
+                        Some((c.members?, figure(f)?))
+                    })
+                    .collect();
+                ((*variant).to_owned(), points)
+            })
+            .collect()
+    };
+    let _ = write!(
+        page,
+        "<section class=\"curve\"><h2>{} against crowd size</h2><p class=\"meta\">",
+        escape(scenario)
+    );
+    for (index, variant) in variants.iter().enumerate() {
+        let _ = write!(
+            page,
+            "<span style=\"color:{}\">■</span> {} ",
+            PALETTE[index % PALETTE.len()],
+            escape(variant)
+        );
+    }
+    page.push_str("</p><div class=\"charts\">");
+    page.push_str(&curve_svg(
+        "stop-the-world (s)",
+        &series(|f| f.stop_the_world_s),
+    ));
+    page.push_str(&curve_svg(
+        "members paused (member-s)",
+        &series(|f| f.paused_s),
+    ));
+    page.push_str(&curve_svg(
+        "settling: await stable (s)",
+        &series(|f| f.settling_s),
+    ));
+    page.push_str("</div></section>\n");
+}
+
+/// One chart: `series` against crowd size, on a log scale when the sizes span a factor of
+/// ten or more, from 0 to the largest figure upwards.
+fn curve_svg(title: &str, series: &[Series]) -> String {
+    let (width, height) = CHART;
+    let (left, right, top, bottom) = (44.0, 12.0, 22.0, 28.0);
+    let mut sizes: Vec<u32> = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|p| p.0))
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let most = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|p| p.1))
+        .fold(0.0, f64::max);
+    let (low, high) = match (sizes.first(), sizes.last()) {
+        (Some(low), Some(high)) => (f64::from(*low), f64::from(*high)),
+        _ => (1.0, 1.0),
+    };
+    let log = low > 0.0 && high / low >= 10.0;
+    let across = |size: u32| -> f64 {
+        let (v, lo, hi) = if log {
+            (f64::from(size).log10(), low.log10(), high.log10())
+        } else {
+            (f64::from(size), low, high)
+        };
+        let share = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+        left + share * (width - left - right)
+    };
+    let up = |value: f64| -> f64 {
+        let share = if most > 0.0 { value / most } else { 0.0 };
+        height - bottom - share * (height - top - bottom)
+    };
+    let mut svg = format!(
+        "<svg class=\"curve\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{title}\">\
+         <text class=\"chart\" x=\"{left}\" y=\"14\">{title}</text>\
+         <line class=\"axis\" x1=\"{left}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y0:.1}\"/>\
+         <line class=\"axis\" x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{y0:.1}\"/>\
+         <text class=\"axis end\" x=\"{lx:.1}\" y=\"{ty:.1}\">{most:.1}</text>\
+         <text class=\"axis end\" x=\"{lx:.1}\" y=\"{y0:.1}\">0</text>",
+        title = escape(title),
+        y0 = height - bottom,
+        x1 = width - right,
+        lx = left - 4.0,
+        ty = top + 4.0,
+    );
+    for size in &sizes {
+        let _ = write!(
+            svg,
+            "<text class=\"axis size\" x=\"{:.1}\" y=\"{:.1}\">{size}</text>",
+            across(*size),
+            height - bottom + 14.0,
+        );
+    }
+    for (index, (variant, points)) in series.iter().enumerate() {
+        let colour = PALETTE[index % PALETTE.len()];
+        let line: Vec<String> = points
+            .iter()
+            .map(|(size, value)| format!("{:.1},{:.1}", across(*size), up(*value)))
+            .collect();
+        let _ = write!(
+            svg,
+            "<polyline class=\"series\" stroke=\"{colour}\" points=\"{}\"><title>{}</title></polyline>",
+            line.join(" "),
+            escape(variant)
+        );
+        for (size, value) in points {
+            let _ = write!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"><title>{}: {size} members, {value:.2}</title></circle>",
+                across(*size),
+                up(*value),
+                escape(variant)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// One lane's content.
 #[derive(Default)]
 struct Lane {
@@ -150,8 +318,22 @@ struct Lane {
 fn timeline(page: &mut String, result: &ScenarioResult) {
     let end = result.events.last_s().max(result.seconds).max(0.001);
     let x = |t: f64| LEFT + t / end * WIDTH;
-    let lanes = lanes(result.events.iter(), end, &x);
-    let height = TOP + LANE * lanes.len() as f64 + 24.0;
+    let crowd_of: BTreeMap<&str, &str> = result
+        .crowds
+        .iter()
+        .flat_map(|(crowd, members)| members.iter().map(move |m| (m.as_str(), crowd.as_str())))
+        .collect();
+    let lanes = lanes(
+        result
+            .events
+            .iter()
+            .filter(|e| !crowd_of.contains_key(e.actor.as_str())),
+        end,
+        &x,
+    );
+    let bands = bands(result.events.iter(), &result.crowds, &crowd_of, &x);
+    let lanes_height = LANE * lanes.len() as f64 + BAND * bands.len() as f64;
+    let height = TOP + lanes_height + 24.0;
     let _ = write!(
         page,
         "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
@@ -167,7 +349,7 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
                 page,
                 "<rect class=\"rebalance\" x=\"{from:.1}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{:.1}\"><title>{} rebalance {} ({})</title></rect>",
                 (to - from).max(1.0),
-                LANE * lanes.len() as f64,
+                lanes_height,
                 escape(&rebalance.group),
                 rebalance.number,
                 rebalance
@@ -252,6 +434,10 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
                 top + LANE / 2.0 + 5.0,
             );
         }
+    }
+    let bands_top = TOP + LANE * lanes.len() as f64;
+    for (index, (name, band)) in bands.iter().enumerate() {
+        band_svg(page, name, band, bands_top + BAND * index as f64, x(end));
     }
     let _ = write!(
         page,
@@ -353,6 +539,215 @@ fn lanes(
         .into_iter()
         .filter_map(|name| lanes.remove(&name).map(|lane| (name, lane)))
         .collect()
+}
+
+/// A crowd over time: its size, and at each moment something changed (pixel, members
+/// running, members owning partitions, partitions owned); records as ticks, starts, stops and
+/// kills as marks, one per pixel.
+#[derive(Debug, Default, PartialEq)]
+struct Band {
+    size: usize,
+    steps: Vec<(f64, usize, usize, usize)>,
+    ticks: Vec<f64>,
+    marks: Vec<(f64, &'static str)>,
+}
+
+/// What a crowd's members own now, kept as events come.
+#[derive(Default)]
+struct CrowdState {
+    running: BTreeMap<String, Vec<TopicPartition>>,
+    owners: BTreeMap<TopicPartition, usize>,
+}
+
+impl CrowdState {
+    fn give_back(&mut self, parts: &[TopicPartition]) {
+        for part in parts {
+            if let Some(owners) = self.owners.get_mut(part) {
+                *owners -= 1;
+                if *owners == 0 {
+                    self.owners.remove(part);
+                }
+            }
+        }
+    }
+
+    fn set(&mut self, member: &str, parts: Vec<TopicPartition>) {
+        let old = self
+            .running
+            .insert(member.to_owned(), Vec::new())
+            .unwrap_or_default();
+        self.give_back(&old);
+        for part in &parts {
+            *self.owners.entry(part.clone()).or_default() += 1;
+        }
+        self.running.insert(member.to_owned(), parts);
+    }
+
+    fn leave(&mut self, member: &str) {
+        if let Some(old) = self.running.remove(member) {
+            self.give_back(&old);
+        }
+    }
+
+    fn counts(&self) -> (usize, usize, usize) {
+        let owning = self.running.values().filter(|p| !p.is_empty()).count();
+        (self.running.len(), owning, self.owners.len())
+    }
+}
+
+/// A band per crowd, in name order, from the events of its members.
+fn bands(
+    events: impl Iterator<Item = EventView>,
+    crowds: &BTreeMap<String, Vec<String>>,
+    crowd_of: &BTreeMap<&str, &str>,
+    x: &impl Fn(f64) -> f64,
+) -> Vec<(String, Band)> {
+    let mut bands: BTreeMap<&str, (Band, CrowdState)> = crowds
+        .iter()
+        .map(|(crowd, members)| {
+            let band = Band {
+                size: members.len(),
+                ..Band::default()
+            };
+            (crowd.as_str(), (band, CrowdState::default()))
+        })
+        .collect();
+    for event in events {
+        let Some((band, state)) = crowd_of
+            .get(event.actor.as_str())
+            .and_then(|crowd| bands.get_mut(crowd))
+        else {
+            continue;
+        };
+        let at = x(event.at_s);
+        let member = event.actor.as_str();
+        let mark = |band: &mut Band, symbol: &'static str| {
+            let pixel = at.round();
+            if !band.marks.contains(&(pixel, symbol)) {
+                band.marks.push((pixel, symbol));
+            }
+        };
+        match &event.kind {
+            KindView::Record(_) => {
+                let pixel = at.round();
+                if band.ticks.last() != Some(&pixel) {
+                    band.ticks.push(pixel);
+                }
+                continue;
+            }
+            KindView::Other(EventKind::Started) => {
+                state.set(member, Vec::new());
+                mark(band, "▶");
+            }
+            KindView::Other(EventKind::Stopped) => {
+                state.leave(member);
+                mark(band, "■");
+            }
+            KindView::Other(EventKind::Killed) => {
+                state.leave(member);
+                mark(band, "✕");
+            }
+            KindView::Other(EventKind::Exited(_)) => state.leave(member),
+            KindView::Other(EventKind::Assigned(parts)) => state.set(member, parts.clone()),
+            KindView::Other(EventKind::Revoked(_)) => state.set(member, Vec::new()),
+            KindView::Other(EventKind::Released(released)) => {
+                let mut kept = state.running.get(member).cloned().unwrap_or_default();
+                kept.retain(|p| !released.contains(p));
+                state.set(member, kept);
+            }
+            KindView::Other(_) => continue,
+        }
+        let (running, owning, owned) = state.counts();
+        match band.steps.last_mut() {
+            Some(last) if last.0 == at => *last = (at, running, owning, owned),
+            Some(last) if (last.1, last.2, last.3) == (running, owning, owned) => {}
+            _ => band.steps.push((at, running, owning, owned)),
+        }
+    }
+    bands
+        .into_iter()
+        .map(|(crowd, (band, _))| (crowd.to_owned(), band))
+        .collect()
+}
+
+/// A step line through `steps` of one value, scaled so that `most` reaches the band's top.
+fn step_path(
+    steps: &[(f64, usize, usize, usize)],
+    value: impl Fn(&(f64, usize, usize, usize)) -> usize,
+    most: usize,
+    top: f64,
+    right: f64,
+) -> String {
+    let bottom = top + BAND - 2.0;
+    let y = |v: usize| bottom - (BAND - 8.0) * v as f64 / most.max(1) as f64;
+    let mut path = String::new();
+    let mut previous = None;
+    for step in steps {
+        let height = y(value(step));
+        match previous {
+            None => {
+                let _ = write!(path, "M{:.1} {bottom:.1} V{height:.1}", step.0);
+            }
+            Some(_) => {
+                let _ = write!(path, " H{:.1} V{height:.1}", step.0);
+            }
+        }
+        previous = Some(height);
+    }
+    if previous.is_some() {
+        let _ = write!(path, " H{right:.1}");
+    }
+    path
+}
+
+/// A crowd's band: running members as a light area, members owning partitions as a blue one,
+/// partitions owned as a line against the most the crowd owned at once.
+fn band_svg(page: &mut String, name: &str, band: &Band, top: f64, right: f64) {
+    let bottom = top + BAND - 2.0;
+    let most_owned = band.steps.iter().map(|s| s.3).max().unwrap_or_default();
+    let area = |value: fn(&(f64, usize, usize, usize)) -> usize| {
+        let line = step_path(&band.steps, value, band.size, top, right);
+        if line.is_empty() {
+            line
+        } else {
+            format!("{line} V{bottom:.1} Z")
+        }
+    };
+    let _ = write!(
+        page,
+        "<text class=\"lane\" x=\"4\" y=\"{:.1}\">{}</text><text class=\"band\" x=\"4\" y=\"{:.1}\">{} members</text>\
+         <line class=\"lane\" x1=\"{LEFT}\" y1=\"{bottom:.1}\" x2=\"{:.1}\" y2=\"{bottom:.1}\"/>\
+         <path class=\"running\" d=\"{}\"><title>{} members running, of {}</title></path>\
+         <path class=\"owning\" d=\"{}\"><title>{} members owning partitions, of {}</title></path>\
+         <path class=\"owned\" d=\"{}\"><title>{} partitions owned, at most {most_owned}</title></path>",
+        top + BAND / 2.0,
+        escape(name),
+        top + BAND / 2.0 + 13.0,
+        band.size,
+        LEFT + WIDTH,
+        area(|s| s.1),
+        escape(name),
+        band.size,
+        area(|s| s.2),
+        escape(name),
+        band.size,
+        step_path(&band.steps, |s| s.3, most_owned, top, right),
+        escape(name),
+    );
+    for tick in &band.ticks {
+        let _ = write!(
+            page,
+            "<line class=\"tick\" x1=\"{tick:.1}\" y1=\"{:.1}\" x2=\"{tick:.1}\" y2=\"{bottom:.1}\"/>",
+            bottom - 5.0,
+        );
+    }
+    for (at, symbol) in &band.marks {
+        let _ = write!(
+            page,
+            "<text class=\"mark\" x=\"{at:.1}\" y=\"{:.1}\">{symbol}</text>",
+            top + 12.0,
+        );
+    }
 }
 
 /// A bar's label: its partitions, `topic/0 topic/1`.
@@ -465,8 +860,13 @@ rect.frozen{fill:#9ab;opacity:0.55}\
 text.owns{font-size:10px;fill:#fff;dominant-baseline:middle}\
 line.step{stroke:#999;stroke-dasharray:2,3}text.step{font-size:9px;fill:#555;text-anchor:middle}\
 line.lane{stroke:#ddd}text.lane{font-size:12px}line.tick{stroke:#2e8b57}\
+text.band{font-size:10px;fill:#555}path.running{fill:#cfe0ee}\
+path.owning{fill:#4682b4;opacity:0.8}path.owned{fill:none;stroke:#8b4513;stroke-width:1.5}\
 text.mark{font-size:12px;text-anchor:middle}text.axis{font-size:10px;fill:#555}\
 text.axis.end{text-anchor:end}table{border-collapse:collapse;font-size:13px}\
+div.charts{display:flex;flex-wrap:wrap;gap:12px}svg.curve{background:#fafafa}\
+text.chart{font-size:12px}line.axis{stroke:#999}text.axis.size{text-anchor:middle}\
+polyline.series{fill:none;stroke-width:2}\
 td,th{border:1px solid #ccc;padding:2px 8px}";
 
 #[cfg(test)]

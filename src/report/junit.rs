@@ -53,7 +53,7 @@ fn comparison_case(comparison: &Comparison, target: &str) -> TestCase {
             .set_description(failed.join("\n"));
         status
     };
-    let mut case = TestCase::new(format!("{}: compare", comparison.scenario), status);
+    let mut case = TestCase::new(format!("{}: compare", comparison.title()), status);
     case.set_classname(target);
     case
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::Finished;
 use crate::expect::compare::Figures;
 use crate::expect::{Failure, Problem};
-use crate::outcome::Outcome;
+use crate::outcome::{CheckpointView, Outcome, members_view};
 use crate::record::events::{Event, EventKind, RecordId, Records, Successive, TopicPartition};
 use crate::record::process_output::ProcessOutput;
 use crate::record::symbols::Symbols;
@@ -47,6 +47,12 @@ pub struct ScenarioResult {
     /// Process actor -> its command line, how it ended and the last lines it printed.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub processes: BTreeMap<String, ProcessOutput>,
+    /// Crowd -> its members, in order: the timeline draws a crowd as one band.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub crowds: BTreeMap<String, Vec<String>>,
+    /// With crowds, what every member held at each checkpoint, which the Outcome summarises.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members_at_checkpoints: Vec<CheckpointView>,
 }
 
 /// The four ways a scenario ends.
@@ -151,7 +157,7 @@ pub struct StepView {
 /// A compared variant as the terminal and the page show it: its name (`(not run)` when the
 /// target could not run it) and its stop-the-world, paused, largest gap and largest latency,
 /// `–` where there is no figure.
-pub fn figure_cells(figures: &Figures) -> (String, [String; 4]) {
+pub fn figure_cells(figures: &Figures) -> (String, [String; 5]) {
     let cell = |value: Option<f64>, unit: &str, decimals: usize| {
         value.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$} {unit}"))
     };
@@ -167,6 +173,7 @@ pub fn figure_cells(figures: &Figures) -> (String, [String; 4]) {
             cell(figures.paused_s, "s", 2),
             cell(figures.largest_gap_s, "s", 2),
             cell(figures.largest_latency_ms, "ms", 0),
+            cell(figures.settling_s, "s", 2),
         ],
     )
 }
@@ -196,6 +203,15 @@ impl ScenarioResult {
                 })
                 .collect(),
             processes: record.processes.clone(),
+            members_at_checkpoints: if plan.crowds.is_empty() {
+                Vec::new()
+            } else {
+                record
+                    .checkpoints
+                    .iter()
+                    .map(|c| members_view(plan, c))
+                    .collect()
+            },
             ..ScenarioResult::empty(plan, target, Verdict::Passed)
         }
     }
@@ -219,6 +235,8 @@ impl ScenarioResult {
             events: EventViews::default(),
             steps: Vec::new(),
             processes: BTreeMap::new(),
+            crowds: plan.crowds.clone(),
+            members_at_checkpoints: Vec::new(),
         }
     }
 }

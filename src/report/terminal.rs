@@ -9,20 +9,24 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::results::figure_cells;
 use crate::expect::compare::{Comparison, Held};
 use crate::expect::{Failure, Problem};
-use crate::outcome::assignment_view;
+use crate::outcome::{assignment_view, crowd_views};
 use crate::record::run_record::Checkpoint;
 use crate::run::{Observer, StepNote, StepProgress};
 use crate::scenario::plan::PlannedStep;
 use crate::{Outcome, Plan};
 
 /// Prints one line per finished step to a writer (stdout in the CLI), with the assignment
-/// after it, and under an `expect` step what did not hold there, as the run judged it. With progress on, a step that runs
-/// longer than a second shows a progress bar on stderr until it ends.
+/// after it, and under an `expect` step what did not hold there, as the run judged it. A step
+/// naming a crowd is one line once all its members' steps have finished, and a crowd's
+/// assignment is summarised, so that a line stays short at any size. With progress on, a step
+/// that runs longer than a second shows a progress bar on stderr until it ends.
 pub struct StepPrinter<'p, W: Write + Send> {
     out: W,
     plan: &'p Plan,
     progress: bool,
     bar: Option<ProgressBar>,
+    /// The members whose steps of the current crowd step have finished so far.
+    crowd_step: Vec<String>,
 }
 
 /// How long a step runs before it gets a progress bar.
@@ -36,6 +40,7 @@ impl<'p, W: Write + Send> StepPrinter<'p, W> {
             plan,
             progress: false,
             bar: None,
+            crowd_step: Vec::new(),
         }
     }
 
@@ -46,16 +51,96 @@ impl<'p, W: Write + Send> StepPrinter<'p, W> {
     }
 
     fn assignment(&self, after: &Checkpoint) -> String {
+        let crowds = crowd_views(self.plan, &after.assignment, &after.frozen, after.line);
         let parts: Vec<String> = after
             .assignment
             .iter()
+            .filter(|(actor, _)| self.plan.crowd_of(actor).is_none())
             .map(|(actor, holding)| {
                 let view = assignment_view(self.plan, actor, holding, &after.frozen);
                 format!("{actor}={view}")
             })
+            .chain(
+                crowds
+                    .iter()
+                    .map(|(crowd, view)| format!("{crowd}=[{view}]")),
+            )
             .collect();
         parts.join(" ")
     }
+
+    /// The text of the step's line: its own, or for the last member's step of a step naming a
+    /// crowd, the whole step's; `None` for a member's step the next one continues.
+    fn step_text(&mut self, step: &PlannedStep, failed: bool) -> Option<String> {
+        let plan = self.plan;
+        let Some((verb, actor, crowd)) = on_crowd(plan, step) else {
+            return Some(step.text.clone());
+        };
+        self.crowd_step.push(actor.to_owned());
+        // The steps the file's one step expanded into share its index.
+        let expanded = plan
+            .steps
+            .iter()
+            .filter(|s| s.index == step.index && on_crowd(plan, s).is_some())
+            .count();
+        if self.crowd_step.len() < expanded && !failed {
+            return None;
+        }
+        let members = std::mem::take(&mut self.crowd_step);
+        let all = plan.crowds.get(crowd).map_or(&[][..], Vec::as_slice);
+        Some(crowd_step_text(verb, crowd, all, &members))
+    }
+}
+
+/// For a step on a member of a crowd: its verb, the member and the crowd.
+fn on_crowd<'a>(plan: &'a Plan, step: &'a PlannedStep) -> Option<(&'static str, &'a str, &'a str)> {
+    let (verb, actor) = step.action.on_actor()?;
+    Some((verb, actor, plan.crowd_of(actor)?))
+}
+
+/// How many ranges of members a crowd step's line names before it says `…`.
+const RANGES_SHOWN: usize = 4;
+
+/// A step on members of a crowd in one short text: `stop 4 of workers: 01-04`, or
+/// `kill 5 of workers: 01-03, 07, 09` (numbers as in the members' names, consecutive ones as a
+/// range, at most [`RANGES_SHOWN`] ranges), `start workers` when it takes all of them.
+pub fn crowd_step_text(verb: &str, crowd: &str, all: &[String], members: &[String]) -> String {
+    if members.len() == all.len() && members.len() > 1 {
+        return format!("{verb} {crowd} (all {} members)", all.len());
+    }
+    let mut positions: Vec<usize> = members
+        .iter()
+        .filter_map(|m| all.iter().position(|a| a == m))
+        .collect();
+    positions.sort_unstable();
+    let number = |i: usize| {
+        all[i]
+            .strip_prefix(crowd)
+            .and_then(|n| n.strip_prefix('.'))
+            .unwrap_or(&all[i])
+            .to_owned()
+    };
+    let mut ranges: Vec<String> = Vec::new();
+    let mut rest = positions.as_slice();
+    while let [first, ..] = rest {
+        let run = rest
+            .iter()
+            .enumerate()
+            .take_while(|(k, p)| **p == first + k)
+            .count();
+        let last = first + run - 1;
+        ranges.push(if run == 1 {
+            number(*first)
+        } else {
+            format!("{}-{}", number(*first), number(last))
+        });
+        rest = &rest[run..];
+    }
+    if ranges.len() > RANGES_SHOWN {
+        ranges.truncate(RANGES_SHOWN);
+        ranges.push("…".into());
+    }
+    format!("{verb} {} of {crowd}: {}", members.len(), ranges.join(", "))
 }
 
 impl<W: Write + Send> Observer for StepPrinter<'_, W> {
@@ -79,12 +164,11 @@ impl<W: Write + Send> Observer for StepPrinter<'_, W> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let mut line = format!(
-            "[{:>7.2}s] line {:<3} {}",
-            at.as_secs_f64(),
-            step.line,
-            step.text
-        );
+        let Some(text) = self.step_text(step, note.failure.is_some() || !note.judged.is_empty())
+        else {
+            return;
+        };
+        let mut line = format!("[{:>7.2}s] line {:<3} {text}", at.as_secs_f64(), step.line);
         if let Some(detail) = &note.detail {
             let _ = write!(line, " ({detail})");
         }
@@ -306,26 +390,29 @@ pub fn accounting(outcome: &Outcome) -> String {
 /// A scenario's variants side by side, then `PASS`/`FAIL` for its orderings:
 ///
 /// ```text
-/// COMPARE stop-the-world  stop-the-world  paused  largest gap  largest latency
-///         eager                   0.14 s  1.71 s       0.99 s           987 ms
+/// COMPARE stop-the-world  stop-the-world  paused  largest gap  largest latency  settling
+///         eager                   0.14 s  1.71 s       0.99 s           987 ms    6.02 s
 /// ```
+///
+/// (`settling`: the time spent in `await stable` steps.)
 pub fn comparison(comparison: &Comparison) -> String {
+    let title = comparison.title();
     let width = comparison
         .figures
         .iter()
         .map(|f| f.variant.len() + if f.ran { 0 } else { 10 })
-        .chain([comparison.scenario.len()])
+        .chain([title.len()])
         .max()
         .unwrap_or(0);
     let mut text = format!(
-        "COMPARE {:<width$}  {:>14} {:>8} {:>12} {:>16}\n",
-        comparison.scenario, "stop-the-world", "paused", "largest gap", "largest latency"
+        "COMPARE {title:<width$}  {:>14} {:>8} {:>12} {:>16} {:>9}\n",
+        "stop-the-world", "paused", "largest gap", "largest latency", "settling"
     );
     for figures in &comparison.figures {
-        let (name, [stop, paused, gap, latency]) = figure_cells(figures);
+        let (name, [stop, paused, gap, latency, settling]) = figure_cells(figures);
         let _ = writeln!(
             text,
-            "        {name:<width$}  {stop:>14} {paused:>8} {gap:>12} {latency:>16}"
+            "        {name:<width$}  {stop:>14} {paused:>8} {gap:>12} {latency:>16} {settling:>9}"
         );
     }
     for o in &comparison.orderings {

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::values::{BrokerRefSpec, Duration, PropertyValue, Rate, StringOrStruct};
+use super::values::{BrokerRefSpec, Duration, MemberCount, PropertyValue, Rate, StringOrStruct};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -44,6 +44,23 @@ pub struct ScenarioFile {
     /// Orderings between the variants' measurements, judged once all of them have run.
     #[serde(default)]
     pub compare: Option<CompareSpec>,
+    /// Sizes every crowd of the file takes in turn: the scenario runs once per size (and per
+    /// variant), `compare:` is judged at each size, and the report draws the figures against
+    /// the size.
+    #[serde(default)]
+    pub sweep: Option<SweepSpec>,
+}
+
+/// The sizes a scenario's crowds take, one run each.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Members of every crowd, e.g. `[10, 100, 1000]`.
+    pub members: Vec<u32>,
+    /// Topics created with as many partitions as the crowds have members, so that every member
+    /// can own one at every size.
+    #[serde(default)]
+    pub partitions: Vec<String>,
 }
 
 /// How the Outcome shows a scenario's results.
@@ -361,9 +378,10 @@ pub enum Step {
 pub struct ActorStep {
     /// The actor, or a crowd (a consumer with `members:`).
     pub actor: String,
-    /// With a crowd: how many of its members; all that the step can act on when absent.
+    /// With a crowd: how many of its members (a count, or a share of the crowd such as `25%`);
+    /// all that the step can act on when absent.
     #[serde(default)]
-    pub members: Option<u32>,
+    pub members: Option<MemberCount>,
     /// With a crowd: which running members a `stop`, `kill` or `freeze` takes, `oldest` (the
     /// first started, the default) or `newest`; a `start` always takes the next members in
     /// order.
@@ -612,7 +630,7 @@ impl KeyPartitions {
     }
 }
 
-/// Expected assignment of one actor.
+/// Expected assignment of one actor, or of a crowd as a whole.
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum AssignmentExpect {
@@ -620,4 +638,44 @@ pub enum AssignmentExpect {
     Partitions(Vec<i32>),
     /// Topic -> partitions.
     PerTopic(BTreeMap<String, Vec<i32>>),
+    /// A crowd's assignment as the Outcome summarises it.
+    Crowd(CrowdExpect),
+}
+
+/// A crowd's assignment as the Outcome summarises it; only the keys given are checked.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrowdExpect {
+    /// Members running.
+    #[serde(default)]
+    pub members: Option<u64>,
+    /// Partitions held -> members holding that many, every count that occurs:
+    /// `{ none: 2, 1 partition: 6 }` (as the Outcome writes it) or `{ 0: 2, 1: 6 }`.
+    #[serde(default)]
+    pub members_holding: Option<BTreeMap<String, u64>>,
+    /// Members between a revocation and their next assignment.
+    #[serde(default)]
+    pub rebalancing: Option<u64>,
+    /// Members frozen.
+    #[serde(default)]
+    pub frozen: Option<u64>,
+    /// Partitions of the crowd's topics that no running member of its group holds.
+    #[serde(default)]
+    pub unowned: Option<u64>,
+}
+
+impl CrowdExpect {
+    /// A `members_holding` key as a number of partitions: `none`, `1 partition`,
+    /// `3 partitions`, or the number alone.
+    pub fn partitions_of(key: &str) -> Option<usize> {
+        let key = key.trim();
+        if key == "none" {
+            return Some(0);
+        }
+        let number = key
+            .strip_suffix(" partitions")
+            .or_else(|| key.strip_suffix(" partition"))
+            .unwrap_or(key);
+        number.trim().parse().ok()
+    }
 }

@@ -87,6 +87,11 @@ pub struct Plan {
     pub assignments: AssignmentDetail,
     /// Sets of consumers whose assignments are judged and shown as a set (`outcome.alike`).
     pub alike: Vec<BTreeSet<String>>,
+    /// Crowd (a consumer with `members: N`) -> its members' names, in order: reports show a
+    /// crowd's assignment summarised instead of member by member.
+    pub crowds: BTreeMap<String, Vec<String>>,
+    /// In a scenario with a `sweep:`, the size of its crowds in this run.
+    pub sweep: Option<u32>,
     /// What the target must be able to do for this scenario to run.
     pub needs: BTreeSet<Capability>,
     /// Values given on the command line (`--var NAME=VALUE`) for `{var.NAME}` placeholders.
@@ -108,12 +113,43 @@ impl Plan {
         self.actors.get(actor).and_then(ActorPlan::group)
     }
 
-    /// The name in reports and snapshots: the scenario's, with `@variant` when it has one
-    /// (insta's convention for several snapshots of one test).
+    /// The crowd `actor` is a member of, if any.
+    pub fn crowd_of(&self, actor: &str) -> Option<&str> {
+        self.crowds
+            .iter()
+            .find(|(_, members)| members.iter().any(|m| m == actor))
+            .map(|(crowd, _)| crowd.as_str())
+    }
+
+    /// The partitions of `topic` after the timeline's steps up to line `line` (all of them for
+    /// `None`, the end): as created, then as grown.
+    pub fn partitions_at(&self, topic: &str, line: Option<usize>) -> Option<i32> {
+        let created = self.topics.iter().find(|t| t.name == topic)?.partitions;
+        Some(
+            self.steps
+                .iter()
+                .take_while(|step| line.is_none_or(|line| step.line <= line))
+                .filter_map(|step| match &step.action {
+                    Action::Grow {
+                        topic: grown,
+                        partitions,
+                    } if grown == topic => Some(*partitions),
+                    _ => None,
+                })
+                .last()
+                .unwrap_or(created),
+        )
+    }
+
+    /// The name in reports and snapshots: the scenario's, with `@variant` when it has one and
+    /// `.size` (`@size` without variants) in a sweep (insta's convention for several snapshots
+    /// of one test).
     pub fn label(&self) -> String {
-        match &self.variant {
-            Some(variant) => format!("{}@{}", self.name, variant.name),
-            None => self.name.clone(),
+        match (&self.variant, self.sweep) {
+            (Some(variant), Some(size)) => format!("{}@{}.{size}", self.name, variant.name),
+            (Some(variant), None) => format!("{}@{}", self.name, variant.name),
+            (None, Some(size)) => format!("{}@{size}", self.name),
+            (None, None) => self.name.clone(),
         }
     }
 
@@ -451,7 +487,8 @@ impl Keys {
 /// One step, with where it was written so reports can point at it.
 #[derive(Debug, Clone)]
 pub struct PlannedStep {
-    /// 0-based position in the timeline.
+    /// 0-based position in the file's timeline (the steps one step naming a crowd expands
+    /// into share it).
     pub index: usize,
     /// Line in the scenario file.
     pub line: usize,
@@ -502,6 +539,21 @@ pub enum Action {
     Thaw(String),
     /// Do something to brokers.
     Fault(FaultStep),
+}
+
+impl Action {
+    /// For a start, stop, kill, freeze or thaw (the steps a step naming a crowd expands into,
+    /// one per member): its word in the file and the actor it acts on.
+    pub fn on_actor(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Action::Start(actor) => Some(("start", actor)),
+            Action::Stop(actor) => Some(("stop", actor)),
+            Action::Kill(actor) => Some(("kill", actor)),
+            Action::Freeze(actor) => Some(("freeze", actor)),
+            Action::Thaw(actor) => Some(("thaw", actor)),
+            _ => None,
+        }
+    }
 }
 
 /// What a fault step does to a broker.

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::model::ScenarioFile;
+use super::model::{ActorSpec, ScenarioFile};
 use super::plan::{ActorPlan, Capability, GroupProtocol, Plan, Scenario, Variant};
 use super::source::{PathSeg, ScenarioError, SourceText, did_you_mean};
 use super::template::{Slot, Template};
@@ -74,24 +74,33 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
     };
     // One copy of the text, shared by every variant's plan.
     let shared = Arc::new(source.clone());
+    let sizes: Vec<Option<u32>> = match &file.sweep {
+        None => vec![None],
+        Some(sweep) => v.sweep(sweep)?.into_iter().map(Some).collect(),
+    };
+    let mut plans = Vec::new();
     if file.variants.is_empty() {
         v.no_comparison_without_variants()?;
+        for size in sizes {
+            plans.push(plan(&sized(&file, size), &shared, None, size)?);
+        }
         return Ok(Scenario {
-            plans: vec![plan(&file, &shared, None)?],
+            plans,
             orderings: Vec::new(),
         });
     }
-    let mut plans = Vec::new();
-    for (name, spec) in &file.variants {
-        v.variant(name, spec)?;
-        let mut overlaid = file.clone();
-        overlaid.defaults.consumer.extend(spec.consumer.clone());
-        overlaid.defaults.producer.extend(spec.producer.clone());
-        let variant = Variant {
-            name: name.clone(),
-            about: spec.about.trim().to_owned(),
-        };
-        plans.push(plan(&overlaid, &shared, Some(variant))?);
+    for size in sizes {
+        for (name, spec) in &file.variants {
+            v.variant(name, spec)?;
+            let mut overlaid = sized(&file, size);
+            overlaid.defaults.consumer.extend(spec.consumer.clone());
+            overlaid.defaults.producer.extend(spec.producer.clone());
+            let variant = Variant {
+                name: name.clone(),
+                about: spec.about.trim().to_owned(),
+            };
+            plans.push(plan(&overlaid, &shared, Some(variant), size)?);
+        }
     }
     Ok(Scenario {
         plans,
@@ -99,8 +108,34 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
     })
 }
 
-/// The plan of `file` as it is (its variant's properties already laid over its defaults).
-fn plan(file: &ScenarioFile, source: &Arc<SourceText>, variant: Option<Variant>) -> Result<Plan> {
+/// The file with every crowd of `size` members, for one size of a sweep.
+fn sized(file: &ScenarioFile, size: Option<u32>) -> ScenarioFile {
+    let mut sized = file.clone();
+    if let (Some(size), Some(sweep)) = (size, &file.sweep) {
+        for topic in &sweep.partitions {
+            if let Some(spec) = sized.topics.get_mut(topic) {
+                spec.partitions = i32::try_from(size).unwrap_or(i32::MAX);
+            }
+        }
+        for spec in sized.actors.values_mut() {
+            if let ActorSpec::Consumer(consumer) = spec
+                && consumer.members.is_some()
+            {
+                consumer.members = Some(size);
+            }
+        }
+    }
+    sized
+}
+
+/// The plan of `file` as it is (its variant's properties already laid over its defaults, its
+/// crowds of the sweep's `size`).
+fn plan(
+    file: &ScenarioFile,
+    source: &Arc<SourceText>,
+    variant: Option<Variant>,
+    size: Option<u32>,
+) -> Result<Plan> {
     let v = Validator { source, file };
     let topics = v.topics()?;
     let brokers = v.brokers(&topics)?;
@@ -150,6 +185,8 @@ fn plan(file: &ScenarioFile, source: &Arc<SourceText>, variant: Option<Variant>)
         final_expect,
         assignments: file.outcome.assignments,
         alike,
+        crowds: v.crowds(),
+        sweep: size,
         needs,
         vars: BTreeMap::new(),
     })

@@ -94,6 +94,71 @@ impl JsonSchema for Rate {
     }
 }
 
+/// How many members of a crowd a step takes: a number, or a share of the crowd's size (`25%`),
+/// so that one timeline fits every size of a `sweep`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemberCount {
+    /// This many.
+    Exactly(u32),
+    /// This share of the crowd, in percent.
+    Share(f64),
+}
+
+impl MemberCount {
+    /// Parses `3` or `25%`.
+    pub fn parse(text: &str) -> Option<MemberCount> {
+        let text = text.trim();
+        match text.strip_suffix('%') {
+            Some(share) => {
+                let share: f64 = share.trim().parse().ok()?;
+                (share > 0.0 && share <= 100.0).then_some(MemberCount::Share(share))
+            }
+            None => text.parse().ok().map(MemberCount::Exactly),
+        }
+    }
+
+    /// How many members of a crowd of `size` it means: a share rounded down, at least one.
+    pub fn of(self, size: usize) -> usize {
+        match self {
+            MemberCount::Exactly(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            MemberCount::Share(percent) => {
+                let members = (size as f64 * percent / 100.0).floor() as usize;
+                members.max(1)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)
+            .map_err(|_| de::Error::custom("members are counted like `3` or `25%`"))?;
+        MemberCount::parse(&text).ok_or_else(|| {
+            de::Error::custom(format!(
+                "`{text}` is not a number of members; write a count, e.g. `3`, or a share of the \
+                 crowd above 0 and at most 100%, e.g. `25%`"
+            ))
+        })
+    }
+}
+
+impl JsonSchema for MemberCount {
+    fn schema_name() -> Cow<'static, str> {
+        "MemberCount".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "How many members of a crowd: a count, or a share of its size such as `25%` (rounded down, at least one).",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "pattern": "^\\s*([0-9]+\\s*|([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*%)\\s*$" }
+            ],
+            "examples": [3, "25%"]
+        })
+    }
+}
+
 /// A librdkafka or topic property value: any YAML scalar, kept as the text librdkafka expects.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PropertyValue(pub String);

@@ -12,6 +12,7 @@ fn ran(variant: &str, stop_the_world_s: f64, largest_gap_s: Option<f64>) -> Figu
         paused_s: None,
         largest_gap_s,
         largest_latency_ms: None,
+        settling_s: None,
     }
 }
 
@@ -62,6 +63,7 @@ fn a_variant_without_a_figure_leaves_the_ordering_unjudged() {
         paused_s: None,
         largest_gap_s: None,
         largest_latency_ms: None,
+        settling_s: None,
     };
     let figures = [ran("eager", 3.0, None), not_run];
     let verdicts = judge(

@@ -36,6 +36,8 @@ fn plan(properties: &[(&str, &str)]) -> Plan {
         final_expect: None,
         assignments: Default::default(),
         alike: Vec::new(),
+        crowds: Default::default(),
+        sweep: None,
         needs: Default::default(),
         vars: Default::default(),
     }

@@ -31,6 +31,8 @@ fn result(name: &str, events: Vec<Event>) -> ScenarioResult {
         events: events.into(),
         steps: Vec::new(),
         processes: Default::default(),
+        crowds: Default::default(),
+        members_at_checkpoints: Vec::new(),
     }
 }
 
@@ -126,4 +128,105 @@ fn the_timelines_of_the_fixed_run() {
             svg.replace("><", ">\n<")
         );
     }
+}
+
+#[test]
+fn a_crowd_is_one_band_of_members_running_owning_and_partitions_owned() {
+    let crowds = BTreeMap::from([("w".to_owned(), vec!["w.1".to_owned(), "w.2".to_owned()])]);
+    let crowd_of = BTreeMap::from([("w.1", "w"), ("w.2", "w")]);
+    let events = vec![
+        event(0.0, "w.1", EventKind::Started),
+        event(
+            1.0,
+            "w.1",
+            EventKind::Assigned(vec![partition(0), partition(1)]),
+        ),
+        event(2.0, "w.2", EventKind::Started),
+        event(
+            3.0,
+            "w.1",
+            EventKind::Revoked(vec![partition(0), partition(1)]),
+        ),
+        event(4.0, "w.1", EventKind::Assigned(vec![partition(0)])),
+        event(4.0, "w.2", EventKind::Assigned(vec![partition(1)])),
+        event(6.0, "w.2", EventKind::Killed),
+        event(6.0, "other", EventKind::Started),
+    ];
+    let bands = bands(events.into_iter(), &crowds, &crowd_of, &|t| t * 10.0);
+    assert_eq!(bands.len(), 1);
+    let (name, band) = &bands[0];
+    assert_eq!(name, "w");
+    assert_eq!(band.size, 2);
+    // (pixel, running, owning, owned); events at one pixel end in one step.
+    assert_eq!(
+        band.steps,
+        vec![
+            (0.0, 1, 0, 0),
+            (10.0, 1, 1, 2),
+            (20.0, 2, 1, 2),
+            (30.0, 2, 0, 0),
+            (40.0, 2, 2, 2),
+            (60.0, 1, 1, 1),
+        ]
+    );
+    assert_eq!(band.marks, vec![(0.0, "▶"), (20.0, "▶"), (60.0, "✕")]);
+}
+
+#[test]
+fn a_crowd_s_members_get_no_lane_of_their_own() {
+    let mut ran = result(
+        "crowd",
+        vec![
+            Event::at_ms(0, "w.1", EventKind::Started),
+            Event::at_ms(0, "w.2", EventKind::Started),
+            Event::at_ms(0, "single", EventKind::Started),
+        ],
+    );
+    ran.crowds = BTreeMap::from([("w".to_owned(), vec!["w.1".to_owned(), "w.2".to_owned()])]);
+    let page = index_html(&[ran], &[]);
+    assert!(page.contains(">single</text>") && page.contains(">w</text>"));
+    assert!(page.contains(">2 members</text>"));
+    assert!(!page.contains(">w.1</text>") && !page.contains(">w.2</text>"));
+    assert_eq!(page.matches("<path class=\"owning\"").count(), 1);
+}
+
+#[test]
+fn a_curve_puts_sizes_across_on_a_log_scale_and_figures_up_from_zero() {
+    let series = vec![
+        ("eager".to_owned(), vec![(10, 1.0), (100, 2.0), (1000, 2.0)]),
+        ("cooperative".to_owned(), vec![(10, 0.0)]),
+    ];
+    let svg = curve_svg("stop-the-world (s)", &series);
+    // 10 at the left edge, 100 half way, 1000 at the right; 2.0 (the most) at the top.
+    assert!(
+        svg.contains("points=\"44.0,102.0 176.0,22.0 308.0,22.0\""),
+        "{svg}"
+    );
+    assert!(svg.contains("points=\"44.0,182.0\""), "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 4);
+    assert!(svg.contains(">1000</text>") && svg.contains(">2.0</text>"));
+}
+
+#[test]
+fn a_swept_scenario_gets_one_curve_section_of_three_charts() {
+    let figures = |variant: &str, stop: f64| Figures {
+        variant: variant.to_owned(),
+        ran: true,
+        stop_the_world_s: Some(stop),
+        paused_s: Some(stop * 2.0),
+        largest_gap_s: None,
+        largest_latency_ms: None,
+        settling_s: Some(1.0),
+    };
+    let at = |members: u32| Comparison {
+        scenario: "crowd".to_owned(),
+        members: Some(members),
+        figures: vec![figures("eager", 3.0), figures("cooperative", 0.5)],
+        orderings: Vec::new(),
+    };
+    let page = index_html(&[], &[at(10), at(100)]);
+    assert_eq!(page.matches("<section class=\"curve\"").count(), 1);
+    assert_eq!(page.matches("<svg class=\"curve\"").count(), 3);
+    assert_eq!(page.matches("<polyline").count(), 6);
+    assert!(page.contains("crowd at 10 members variants compared"));
 }

@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Result, Validator, Walk};
-use crate::scenario::model::{ActorSpec, ActorStep, Which};
+use super::{Result, Validator, Walk, path};
+use crate::scenario::model::{ActorSpec, ActorStep, SweepSpec, Which};
 use crate::scenario::plan::{Action, ActorPlan};
 use crate::scenario::source::PathSeg;
+use crate::scenario::values::MemberCount;
 
 /// What a step naming an actor does to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,69 @@ pub(super) fn member_names(crowd: &str, members: u32) -> Vec<String> {
 }
 
 impl Validator<'_> {
+    /// A `sweep:`'s sizes, each at least one and none twice, in a file with a crowd.
+    pub(super) fn sweep(&self, sweep: &SweepSpec) -> Result<Vec<u32>> {
+        let at = |index: Option<usize>| match index {
+            Some(index) => path(&[&"sweep", &"members", &index]),
+            None => path(&[&"sweep", &"members"]),
+        };
+        if !self
+            .file
+            .actors
+            .values()
+            .any(|a| matches!(a, ActorSpec::Consumer(c) if c.members.is_some()))
+        {
+            return Err(self.err(
+                path(&[&"sweep"]),
+                true,
+                "a sweep sizes crowds, and the file has none",
+                Some("give a consumer `members: N` to make it a crowd".into()),
+            ));
+        }
+        if sweep.members.is_empty() {
+            return Err(self.err(at(None), true, "a sweep needs at least one size", None));
+        }
+        for (index, size) in sweep.members.iter().enumerate() {
+            if *size == 0 {
+                return Err(self.err(
+                    at(Some(index)),
+                    false,
+                    "a crowd has at least one member",
+                    None,
+                ));
+            }
+            if sweep.members[..index].contains(size) {
+                return Err(self.err(
+                    at(Some(index)),
+                    false,
+                    format!("{size} members is already a size of the sweep"),
+                    None,
+                ));
+            }
+        }
+        for (index, topic) in sweep.partitions.iter().enumerate() {
+            if !self.file.topics.contains_key(topic) {
+                return Err(self.unknown(
+                    "topic",
+                    topic,
+                    self.file.topics.keys().cloned(),
+                    path(&[&"sweep", &"partitions", &index]),
+                    false,
+                ));
+            }
+        }
+        Ok(sweep.members.clone())
+    }
+
+    /// Every crowd of the file and its members.
+    pub(super) fn crowds(&self) -> BTreeMap<String, Vec<String>> {
+        self.file
+            .actors
+            .keys()
+            .filter_map(|actor| Some((actor.clone(), self.crowd(actor)?)))
+            .collect()
+    }
+
     /// The members of `actor` when it is a crowd.
     pub(super) fn crowd(&self, actor: &str) -> Option<Vec<String>> {
         match self.file.actors.get(actor) {
@@ -144,7 +208,7 @@ impl Validator<'_> {
             }
         }
         let wanted = match step.members {
-            Some(0) => {
+            Some(MemberCount::Exactly(0)) => {
                 return Err(self.err(
                     at,
                     false,
@@ -155,7 +219,7 @@ impl Validator<'_> {
                     )),
                 ));
             }
-            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            Some(count) => count.of(members.len()),
             None => candidates.len(),
         };
         if candidates.is_empty() || candidates.len() < wanted {

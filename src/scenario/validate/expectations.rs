@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Result, Validator};
-use crate::scenario::model::{AssignmentExpect, Expectations};
+use crate::scenario::model::{AssignmentExpect, CrowdExpect, Expectations};
 use crate::scenario::plan::{Action, ActorPlan, PlannedStep, TopicPlan};
 use crate::scenario::source::PathSeg;
 
@@ -38,8 +38,12 @@ impl Validator<'_> {
             Ok(plan.consumed_topics())
         };
         for (actor, assignment) in &expect.assignment {
-            let topics = consumer("assignment", actor)?;
             let here = at(&["assignment".into(), PathSeg::Key(actor.clone())]);
+            if !actors.contains_key(actor) && self.crowd(actor).is_some() {
+                self.crowd_assignment(actor, assignment, here)?;
+                continue;
+            }
+            let topics = consumer("assignment", actor)?;
             self.assignment(actor, assignment, topics, here, partitions)?;
         }
         for actor in expect
@@ -127,6 +131,41 @@ impl Validator<'_> {
         Ok(())
     }
 
+    /// An expected assignment of a crowd: its summary, each `members_holding` key a number of
+    /// partitions.
+    fn crowd_assignment(
+        &self,
+        crowd: &str,
+        assignment: &AssignmentExpect,
+        here: Vec<PathSeg>,
+    ) -> Result<()> {
+        let AssignmentExpect::Crowd(summary) = assignment else {
+            return Err(self.err(
+                here,
+                true,
+                format!("`{crowd}` is a crowd: its assignment is expected as a summary"),
+                Some(
+                    "write e.g. `{ members: 8, members_holding: { 1 partition: 8 }, unowned: 0 }`, \
+                     or name one of its members"
+                        .into(),
+                ),
+            ));
+        };
+        for key in summary.members_holding.iter().flat_map(BTreeMap::keys) {
+            if CrowdExpect::partitions_of(key).is_none() {
+                let mut at = here.clone();
+                at.extend(["members_holding".into(), PathSeg::Key(key.clone())]);
+                return Err(self.err(
+                    at,
+                    true,
+                    format!("`{key}` is not a number of partitions"),
+                    Some("write `none`, `1 partition`, `3 partitions` or the number alone".into()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// An expected assignment of `actor`, which consumes `topics`: a bare list of partitions
     /// only for a consumer of one topic, every topic one it consumes, every partition one the
     /// topic has.
@@ -139,6 +178,14 @@ impl Validator<'_> {
         partitions: &BTreeMap<String, i32>,
     ) -> Result<()> {
         let per_topic: Vec<(String, &Vec<i32>)> = match assignment {
+            AssignmentExpect::Crowd(_) => {
+                return Err(self.err(
+                    here,
+                    true,
+                    format!("`{actor}` is not a crowd: a summary is expected of crowds only"),
+                    Some("give the partitions it holds, e.g. `[0, 1]`".into()),
+                ));
+            }
             AssignmentExpect::Partitions(list) => {
                 if topics.len() != 1 {
                     return Err(self.err(

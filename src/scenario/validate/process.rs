@@ -448,6 +448,21 @@ impl Validator<'_> {
                         None,
                     ));
                 };
+                if let Some(crowd) = self
+                    .crowds()
+                    .into_iter()
+                    .find_map(|(crowd, members)| members.contains(name).then_some(crowd))
+                {
+                    return Err(self.err(
+                        at(j),
+                        false,
+                        format!(
+                            "`{name}` is a member of crowd `{crowd}`, whose assignment the \
+                             Outcome shows summarised"
+                        ),
+                        Some("a crowd's members are alike already: leave them out".into()),
+                    ));
+                }
                 if *group.get_or_insert(member_of) != member_of {
                     return Err(self.err(
                         at(j),
