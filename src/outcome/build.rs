@@ -59,6 +59,7 @@ pub fn run_facts(plan: &Plan, record: &RunRecord) -> Facts {
 pub fn build(plan: &Plan, record: &RunRecord, all: &Facts) -> Outcome {
     let timing_dependent = timing::classify(plan, record, all);
     let (actors, moved_actors) = split_actors(all, &timing_dependent);
+    let (actors, moved_actors) = (by_crowd(plan, actors), by_crowd(plan, moved_actors));
     let (groups, moved_groups) = split_groups(plan, all, &timing_dependent);
     let (keys, moved_keys) = split_keys(key_placement(all), &timing_dependent);
     Outcome {
@@ -216,6 +217,30 @@ pub fn assignment_view(
 
 type Split<T> = (BTreeMap<String, T>, BTreeMap<String, T>);
 
+/// Actor counts with a crowd's members summed up under the crowd's name (records consumed,
+/// commits, polls past `max.poll.interval.ms`), its largest poll the largest of any member's.
+fn by_crowd(plan: &Plan, counts: BTreeMap<String, ActorCounts>) -> BTreeMap<String, ActorCounts> {
+    let mut folded: BTreeMap<String, ActorCounts> = BTreeMap::new();
+    for (actor, member) in counts {
+        let Some(crowd) = plan.crowd_of(&actor) else {
+            folded.insert(actor, member);
+            continue;
+        };
+        let entry = folded.entry(crowd.to_owned()).or_default();
+        let sum = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        entry.consumed = sum(entry.consumed, member.consumed);
+        entry.produced = sum(entry.produced, member.produced);
+        entry.failed = sum(entry.failed, member.failed);
+        entry.commits = sum(entry.commits, member.commits);
+        entry.max_poll_exceeded = sum(entry.max_poll_exceeded, member.max_poll_exceeded);
+        entry.max_poll_batch = entry.max_poll_batch.max(member.max_poll_batch);
+    }
+    folded
+}
+
 fn split_actors(all: &Facts, timing: &timing::TimingDependent) -> Split<ActorCounts> {
     let mut keep = BTreeMap::new();
     let mut moved = BTreeMap::new();
@@ -343,3 +368,6 @@ fn key_placement(all: &Facts) -> BTreeMap<String, KeyPlacement> {
     }
     keys
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,8 +22,9 @@ pub struct TimingDependent {
     /// Groups whose duplicate count depends on whether an auto-commit fired before a crash,
     /// or on how far a member that exceeded max.poll.interval.ms had got in its batch.
     pub duplicates: BTreeSet<String>,
-    /// Consumers whose largest poll never reached `max.poll.records`: the size depends on
-    /// fetch timing.
+    /// Consumers whose largest poll never reached `max.poll.records` (the size depends on
+    /// fetch timing), and every consumer when a paced producer ran (whether a backlog ever
+    /// filled a poll depends on how long the pauses took).
     pub poll_batch: BTreeSet<String>,
     /// Topics whose unkeyed records went to random partitions in numbers too small, or too
     /// sticky, to be sure every partition was reached.
@@ -124,7 +125,7 @@ pub fn classify(plan: &Plan, record: &RunRecord, all: &Facts) -> TimingDependent
     }
     for (name, max) in &all.max_poll_batch {
         if let Some(ActorPlan::Consumer(c)) = plan.actors.get(name)
-            && (*max as usize) < c.max_poll_records
+            && (timing.counts || (*max as usize) < c.max_poll_records)
         {
             timing.poll_batch.insert(name.clone());
         }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::results::{EventView, KindView, ScenarioResult, Verdict, figure_cells};
+use super::results::{EventView, KindView, ScenarioResult, Verdict, figure_cells, paused_members};
 use crate::expect::compare::{Comparison, Figures, Held};
 use crate::record::events::{EventKind, TopicPartition};
 
@@ -361,7 +361,12 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
     // Labels of steps close together go on alternate rows.
     let mut last_label = f64::NEG_INFINITY;
     let mut row = 0;
+    // The steps a step naming a crowd expands into share its line: one label for them.
+    let mut last_line = None;
     for step in &result.steps {
+        if last_line.replace(step.line) == Some(step.line) {
+            continue;
+        }
         let at = x(step.started_s);
         row = if at - last_label < 24.0 {
             (row + 1) % 3
@@ -773,12 +778,7 @@ fn rebalance_table(page: &mut String, result: &ScenarioResult) {
          <th>latency max</th></tr></thead><tbody>",
     );
     for r in &measured.rebalances {
-        let paused: Vec<String> = r
-            .cost
-            .paused_s
-            .iter()
-            .map(|(member, s)| format!("{} {s:.1} s", escape(member)))
-            .collect();
+        let paused = escape(&paused_members(&r.cost.paused_s).join("; "));
         let _ = write!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -788,7 +788,7 @@ fn rebalance_table(page: &mut String, result: &ScenarioResult) {
             r.seconds
                 .map_or("unfinished".to_owned(), |s| format!("{s:.1} s")),
             r.cost.stop_the_world_s,
-            paused.join(", "),
+            paused,
             r.cost
                 .largest_gap
                 .as_ref()

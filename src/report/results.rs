@@ -178,6 +178,30 @@ pub fn figure_cells(figures: &Figures) -> (String, [String; 5]) {
     )
 }
 
+/// How many members a rebalance's paused list names one by one; beyond it, a summary.
+const PAUSED_NAMED: usize = 8;
+
+/// The members a rebalance paused, as reports show them: `w.1 paused 2.6 s` each, or past
+/// [`PAUSED_NAMED`] members (a crowd) `400 members paused 1040.0 member-s` and
+/// `longest 2.7 s (workers.017)`, so that a line stays short at any size.
+pub fn paused_members(paused: &BTreeMap<String, f64>) -> Vec<String> {
+    if paused.len() <= PAUSED_NAMED {
+        return paused
+            .iter()
+            .map(|(member, s)| format!("{member} paused {s:.1} s"))
+            .collect();
+    }
+    let total: f64 = paused.values().sum();
+    let mut parts = vec![format!(
+        "{} members paused {total:.1} member-s",
+        paused.len()
+    )];
+    if let Some((member, s)) = paused.iter().max_by(|a, b| a.1.total_cmp(b.1)) {
+        parts.push(format!("longest {s:.1} s ({member})"));
+    }
+    parts
+}
+
 impl ScenarioResult {
     /// The result of a run that finished (passed or failed).
     pub fn finished(plan: &Plan, target: &str, finished: &Finished) -> ScenarioResult {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::results::figure_cells;
+use super::results::{figure_cells, paused_members};
 use crate::expect::compare::{Comparison, Held};
 use crate::expect::{Failure, Problem};
 use crate::outcome::{assignment_view, crowd_views};
@@ -372,8 +372,8 @@ pub fn accounting(outcome: &Outcome) -> String {
                     .map_or("unfinished".to_owned(), |s| format!("{s:.1} s")),
                 r.cost.stop_the_world_s
             );
-            for (member, paused) in &r.cost.paused_s {
-                let _ = write!(text, ", {member} paused {paused:.1} s");
+            for part in paused_members(&r.cost.paused_s) {
+                let _ = write!(text, ", {part}");
             }
             if let Some(gap) = &r.cost.largest_gap {
                 let _ = write!(text, "; {} waited {:.1} s", gap.partition, gap.seconds);

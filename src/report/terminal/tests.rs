@@ -111,3 +111,20 @@ fn a_crowd_step_names_its_members_by_ranges_of_their_numbers() {
         "start workers (all 12 members)"
     );
 }
+
+#[test]
+fn a_rebalance_that_paused_a_crowd_is_summed_up() {
+    let few: std::collections::BTreeMap<String, f64> =
+        [("c1".to_owned(), 2.5), ("c2".to_owned(), 1.0)].into();
+    assert_eq!(paused_members(&few), ["c1 paused 2.5 s", "c2 paused 1.0 s"]);
+    let crowd: std::collections::BTreeMap<String, f64> = (1..=400)
+        .map(|n| (format!("w.{n:03}"), if n == 17 { 2.7 } else { 2.6 }))
+        .collect();
+    assert_eq!(
+        paused_members(&crowd),
+        [
+            "400 members paused 1040.1 member-s",
+            "longest 2.7 s (w.017)"
+        ]
+    );
+}
