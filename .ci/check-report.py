@@ -17,10 +17,14 @@ from junitparser import JUnitXml
 
 
 def main(directory: Path, expected_runs: int, expected_comparisons: int) -> int:
-    results = json.loads((directory / "results.json").read_text())
-    runs = results["scenarios"]
+    try:
+        results = json.loads((directory / "results.json").read_text())
+        xml = JUnitXml.fromfile(str(directory / "junit.xml"))
+    except (OSError, ValueError, SyntaxError) as error:
+        print(f"{directory}: the report is not readable: {error}", file=sys.stderr)
+        return 1
+    runs = results.get("scenarios", [])
     comparisons = results.get("comparisons", [])
-    xml = JUnitXml.fromfile(str(directory / "junit.xml"))
     cases = [case for suite in xml for case in suite]
     compared = [case for case in cases if case.name.endswith(": compare")]
     problems = []

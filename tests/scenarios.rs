@@ -8,6 +8,10 @@
 //! a scenario with variants runs each of them in its test, with a snapshot per variant, and its
 //! `compare:` orderings must hold. Without Java or a Kafka distribution the `kafka_local` tests
 //! are ignored with the reason.
+//!
+//! The crowd sweeps of `scenarios/crowds/` run here at their sizes up to
+//! [`LARGEST_CROWD_HERE`] members; their larger sizes are measured with `scenario-run`
+//! (docs/src/measured/crowds.md), as they take too long for every test run.
 
 mod common;
 
@@ -26,10 +30,23 @@ use libtest_mimic::{Arguments, Failed, Trial};
 /// Brokers of the real cluster: three, so replication factors 2 and 3 and acks=all are real.
 const BROKERS: usize = 3;
 
+/// The largest size of a crowd sweep these tests run.
+const LARGEST_CROWD_HERE: u32 = 100;
+
+/// The scenario in a file, without the sizes of its sweep above [`LARGEST_CROWD_HERE`].
+fn scenario_here(file: &std::path::Path) -> Scenario {
+    let mut scenario = common::scenario_at(file);
+    scenario
+        .plans
+        .retain(|plan| plan.sweep.is_none_or(|size| size <= LARGEST_CROWD_HERE));
+    scenario
+}
+
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     let files = common::scenario_files("");
     let checked = files.clone();
+    let files = files.into_iter().chain(common::scenario_files("crowds"));
     let mut trials = vec![Trial::test(
         "extra_checks_name_scenarios_that_exist",
         move || extra_checks_name_scenarios_that_exist(&checked),
@@ -38,12 +55,12 @@ fn main() -> ExitCode {
         let stem = common::test_name(&file);
         let embedded = file.clone();
         trials.push(Trial::test(format!("embedded::{stem}"), move || {
-            every_variant(&common::scenario_at(&embedded), on_embedded)
+            every_variant(&scenario_here(&embedded), on_embedded)
         }));
         trials.push(needing(
             Component::KafkaLocal,
             format!("kafka_local::{stem}"),
-            move || every_variant(&common::scenario_at(&file), on_kafka_local),
+            move || every_variant(&scenario_here(&file), on_kafka_local),
         ));
     }
     let conclusion = libtest_mimic::run(&arguments, trials);

@@ -172,14 +172,14 @@ fn unstable(
         .get(group)
         .copied()
         .unwrap_or_default();
-    let mut expected = BTreeSet::new();
-    let mut held: Vec<TopicPartition> = Vec::new();
-    let mut seen = String::new();
-    let mut waiting = Vec::new();
+    let mut topics: BTreeSet<&str> = BTreeSet::new();
+    let mut held: Vec<&TopicPartition> = Vec::new();
+    let mut assigned: Vec<(&str, &BTreeSet<TopicPartition>)> = Vec::new();
+    let mut waiting: Vec<&str> = Vec::new();
     for (name, actor) in &plan.actors {
-        let Some(member_of) = actor.group() else {
+        if actor.group() != Some(group) {
             continue;
-        };
+        }
         // A process is observed through DescribeGroups, which sees classic groups only.
         let incremental_protocol =
             matches!(actor, ActorPlan::Consumer(c) if c.protocol == GroupProtocol::Consumer);
@@ -190,50 +190,90 @@ fn unstable(
         else {
             continue;
         };
-        if member_of != group {
-            continue;
-        }
-        for topic in actor.consumed_topics() {
-            let count = partitions.get(topic).copied().unwrap_or(0);
-            expected.extend((0..count).map(|p| (topic.clone(), p)));
-        }
+        topics.extend(actor.consumed_topics().iter().map(String::as_str));
         // An assignment from before the last membership change may be stale, unless the
         // member speaks KIP-848: the broker then calls back only members whose assignment
         // changes, and never gives a partition to one before its owner released it.
         let current = |at: Duration| at >= changed || incremental_protocol;
         match (&member.holding, member.assigned_at) {
             (Some(parts), Some(at)) if current(at) => {
-                held.extend(parts.iter().cloned());
-                let list: Vec<String> = parts
-                    .iter()
-                    .map(|p| format!("{}/{}", p.topic, p.partition))
-                    .collect();
-                let _ = write!(seen, " {name}=[{}]", list.join(","));
+                held.extend(parts);
+                assigned.push((name, parts));
             }
-            _ => {
-                waiting.push(name.clone());
-                let _ = write!(seen, " {name}=(no assignment yet)");
-            }
+            _ => waiting.push(name),
         }
     }
-    if expected.is_empty() {
+    if topics.is_empty() {
         return Some("no member is running".into());
     }
+    let seen = || members_seen(&assigned, &waiting);
     if !waiting.is_empty() {
         return Some(format!(
-            "waiting for {} to be assigned;{seen}",
-            waiting.join(", ")
+            "waiting for {} to be assigned;{}",
+            names(&waiting),
+            seen()
         ));
     }
-    let union: BTreeSet<(String, i32)> = held
-        .iter()
-        .map(|p| (p.topic.to_string(), p.partition))
-        .collect();
+    let union: BTreeSet<(&str, i32)> = held.iter().map(|p| (&*p.topic, p.partition)).collect();
     if union.len() != held.len() {
-        return Some(format!("a partition is held twice;{seen}"));
+        return Some(format!("a partition is held twice;{}", seen()));
     }
-    if union != expected {
-        return Some(format!("not every partition is assigned;{seen}"));
+    let expected = topics
+        .iter()
+        .map(|topic| partitions.get(*topic).copied().unwrap_or(0))
+        .map(|count| usize::try_from(count).unwrap_or(0))
+        .sum::<usize>();
+    let complete = union.len() == expected
+        && union.iter().all(|(topic, p)| {
+            topics.contains(topic) && *p < partitions.get(*topic).copied().unwrap_or(0)
+        });
+    if !complete {
+        return Some(format!("not every partition is assigned;{}", seen()));
     }
     None
+}
+
+/// How many members a barrier's message names before it says how many more there are.
+const MEMBERS_NAMED: usize = 12;
+
+/// Member names for a barrier's message, the first [`MEMBERS_NAMED`] of them and a count of the
+/// rest, so that a crowd's message stays readable.
+fn names(members: &[&str]) -> String {
+    let mut text = members
+        .iter()
+        .take(MEMBERS_NAMED)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if members.len() > MEMBERS_NAMED {
+        let _ = write!(text, " and {} more", members.len() - MEMBERS_NAMED);
+    }
+    text
+}
+
+/// What the members held, ` c1=[t/0,t/1] c2=(no assignment yet)`, as many as
+/// [`MEMBERS_NAMED`] of each kind.
+fn members_seen(assigned: &[(&str, &BTreeSet<TopicPartition>)], waiting: &[&str]) -> String {
+    let mut seen = String::new();
+    for (name, parts) in assigned.iter().take(MEMBERS_NAMED) {
+        let list: Vec<String> = parts
+            .iter()
+            .map(|p| format!("{}/{}", p.topic, p.partition))
+            .collect();
+        let _ = write!(seen, " {name}=[{}]", list.join(","));
+    }
+    if assigned.len() > MEMBERS_NAMED {
+        let _ = write!(
+            seen,
+            " and {} more assigned",
+            assigned.len() - MEMBERS_NAMED
+        );
+    }
+    for name in waiting.iter().take(MEMBERS_NAMED) {
+        let _ = write!(seen, " {name}=(no assignment yet)");
+    }
+    if waiting.len() > MEMBERS_NAMED {
+        let _ = write!(seen, " and {} more waiting", waiting.len() - MEMBERS_NAMED);
+    }
+    seen
 }
