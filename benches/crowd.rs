@@ -2,15 +2,20 @@
 //! consumers (on a topic of N partitions) starts at once, is awaited stable and stops, on the
 //! embedded cluster and, when an Apache Kafka distribution is found, on `kafka-local` with one
 //! broker. For each size it prints how fast the members were started (members per second, from
-//! the start step's end as the terminal prints it), when the group was stable, the process's
-//! peak resident memory, and the memory per member beyond a crowd of one (peak(N) - peak(1))
-//! / (N - 1), which leaves out what the process needs whatever the crowd.
+//! the start step's end as the terminal prints it), when the group was stable (from the start
+//! of the timeline), `scenario-run`'s peak resident memory (its own `VmHWM`, read until it
+//! ends: the brokers of kafka-local are processes of their own), and the memory per member
+//! beyond a crowd of one, (peak(N) - peak(1)) / (N - 1), which leaves out what the process
+//! needs whatever the crowd. Sizes below 2 are left out.
 //! Each run is a process of its own, measured from a child of the bench, since peak resident
 //! memory is per process. Run with `cargo bench --bench crowd` (sizes 10, 100 and 1,000), or
 //! name sizes: `cargo bench --bench crowd -- 10 300`.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use kafka_scenario::cluster::local::distribution;
 
@@ -29,9 +34,11 @@ fn main() -> ExitCode {
 
 /// Every size on every target found here, a child each, with a crowd of one first.
 fn sweep() -> ExitCode {
+    // A crowd of one is the baseline every size is measured against.
     let named: Vec<u32> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
+        .filter(|size| *size >= 2)
         .collect();
     let sizes = if named.is_empty() {
         SIZES.to_vec()
@@ -53,7 +60,7 @@ fn sweep() -> ExitCode {
             };
             let per_member = (run.peak_kib - alone.peak_kib) as f64 / 1024.0 / f64::from(size - 1);
             println!(
-                "{target:<12} {size:>5} members: started {:.0}/s ({:.2} s), stable after {:.2} s, \
+                "{target:<12} {size:>5} members: started {:.0}/s ({:.2} s), stable at {:.2} s, \
                  peak {:.0} MB, {per_member:.2} MB a member beyond a crowd of one",
                 f64::from(*size) / run.started_s.max(0.001),
                 run.started_s,
@@ -130,14 +137,15 @@ fn measure(run: &str) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let output = Command::new(env!("CARGO_BIN_EXE_scenario-run"))
-        .arg(&file)
-        .args(["--cluster", target])
-        .output();
+    let output = run_watching_peak(
+        Command::new(env!("CARGO_BIN_EXE_scenario-run"))
+            .arg(&file)
+            .args(["--cluster", target]),
+    );
     let _ = std::fs::remove_file(&file);
-    let output = match output {
-        Ok(output) if output.status.success() => output,
-        Ok(output) => {
+    let (output, peak_kib) = match output {
+        Ok((output, peak)) if output.status.success() => (output, peak),
+        Ok((output, _)) => {
             eprintln!(
                 "scenario-run failed ({}):\n{}{}",
                 output.status,
@@ -159,7 +167,7 @@ fn measure(run: &str) -> ExitCode {
     };
     match (ended("line 7 "), ended("line 8 ")) {
         (Some(started), Some(stable)) => {
-            println!("{started} {stable} {}", peak_kib_of_children());
+            println!("{started} {stable} {peak_kib}");
             ExitCode::SUCCESS
         }
         _ => {
@@ -191,13 +199,33 @@ fn scenario_file(size: u32) -> std::io::Result<PathBuf> {
     Ok(file)
 }
 
-/// The peak resident memory of the largest child this process waited for, in KiB.
-fn peak_kib_of_children() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes a whole rusage into the memory it is given.
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
-        usage.assume_init()
+/// Runs `command` to its end, reading its own peak resident memory (`VmHWM`, KiB) every 100 ms
+/// meanwhile: the last reading before it ends is its peak, its children left out.
+fn run_watching_peak(command: &mut Command) -> std::io::Result<(std::process::Output, i64)> {
+    let child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let status = format!("/proc/{}/status", child.id());
+    let done = Arc::new(AtomicBool::new(false));
+    let watching = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !done.load(Ordering::Relaxed) {
+                let read = std::fs::read_to_string(&status).unwrap_or_default();
+                let hwm = read
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok());
+                peak = peak.max(hwm.unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak
+        })
     };
-    usage.ru_maxrss
+    let output = child.wait_with_output();
+    done.store(true, Ordering::Relaxed);
+    let peak = watching.join().unwrap_or(0);
+    Ok((output?, peak))
 }

@@ -299,7 +299,11 @@ fn compare_variants(scenarios: &[Scenario], results: &[ScenarioResult]) -> Vec<C
     for scenario in scenarios {
         let (own, later) = rest.split_at(scenario.plans.len().min(rest.len()));
         rest = later;
-        if scenario.plans.iter().any(|p| p.variant.is_some()) {
+        if scenario
+            .plans
+            .iter()
+            .any(|p| p.variant.is_some() || p.sweep.is_some())
+        {
             let outcomes: Vec<Option<&Outcome>> = own.iter().map(|r| r.outcome.as_ref()).collect();
             comparisons.extend(compare(scenario, &outcomes));
         }
@@ -388,12 +392,18 @@ fn check(files: &[PathBuf]) -> u8 {
                 let with_variant = scenario.plans.iter().filter(|p| p.variant.is_some());
                 let variants = with_variant.count() / sizes.len().max(1);
                 let mut runs = String::new();
-                if variants > 0 {
-                    runs.push_str(&format!(", {variants} variants"));
+                match variants {
+                    0 => {}
+                    1 => runs.push_str(", 1 variant"),
+                    n => runs.push_str(&format!(", {n} variants")),
                 }
-                if let (Some(low), Some(high)) = (sizes.first(), sizes.last()) {
-                    let count = sizes.len();
-                    runs.push_str(&format!(", {count} sizes from {low} to {high} members"));
+                match sizes.as_slice() {
+                    [] => {}
+                    [one] => runs.push_str(&format!(", a crowd of {one}")),
+                    [low, .., high] => runs.push_str(&format!(
+                        ", {} sizes from {low} to {high} members",
+                        sizes.len()
+                    )),
                 }
                 let name = scenario.plans.first().map_or("", |p| p.name.as_str());
                 println!("ok   {} ({name}{runs})", file.display());

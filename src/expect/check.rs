@@ -53,7 +53,9 @@ fn assignments(plan: &Plan, expect: &Expectations, facts: &Facts, out: &mut Vec<
     for (actor, wanted) in &expect.assignment {
         let wanted = match wanted {
             AssignmentExpect::Crowd(summary) => {
-                out.extend(crowd_assignment(actor, summary, crowds.get(actor)));
+                let nobody = || nobody_running(plan, actor, facts.line);
+                let have = crowds.get(actor).cloned().unwrap_or_else(nobody);
+                out.extend(crowd_assignment(actor, summary, &have));
                 continue;
             }
             AssignmentExpect::Partitions(list) => AssignmentView::Partitions(sorted(list)),
@@ -109,13 +111,30 @@ fn assignments(plan: &Plan, expect: &Expectations, facts: &Facts, out: &mut Vec<
     }
 }
 
-/// A crowd's summary against what is expected of it, the keys the expectation gives only;
-/// `None` when no member runs.
-fn crowd_assignment(
-    crowd: &str,
-    wanted: &CrowdExpect,
-    have: Option<&CrowdView>,
-) -> Option<Difference> {
+/// The summary of a crowd none of whose members runs: every partition of its topics unowned by
+/// it (after the steps up to `line`).
+fn nobody_running(plan: &Plan, crowd: &str, line: Option<usize>) -> CrowdView {
+    let topics = plan
+        .crowds
+        .get(crowd)
+        .and_then(|members| plan.actors.get(members.first()?))
+        .map_or(&[][..], ActorPlan::consumed_topics);
+    let unowned = topics
+        .iter()
+        .filter_map(|topic| plan.partitions_at(topic, line))
+        .map(|count| usize::try_from(count).unwrap_or(0))
+        .sum();
+    CrowdView {
+        members: 0,
+        members_holding: Default::default(),
+        rebalancing: 0,
+        frozen: 0,
+        unowned,
+    }
+}
+
+/// A crowd's summary against what is expected of it, the keys the expectation gives only.
+fn crowd_assignment(crowd: &str, wanted: &CrowdExpect, have: &CrowdView) -> Option<Difference> {
     let fields = |members: usize,
                   holding: &BTreeMap<usize, usize>,
                   rebalancing: usize,
@@ -164,16 +183,13 @@ fn crowd_assignment(
         count(wanted.frozen),
         count(wanted.unowned),
     );
-    let actual = match have {
-        None => "no member running".to_owned(),
-        Some(have) => fields(
-            have.members,
-            &have.members_holding.0,
-            have.rebalancing,
-            have.frozen,
-            have.unowned,
-        ),
-    };
+    let actual = fields(
+        have.members,
+        &have.members_holding.0,
+        have.rebalancing,
+        have.frozen,
+        have.unowned,
+    );
     (expected != actual).then(|| Difference {
         what: format!("assignment of crowd {crowd}"),
         expected,

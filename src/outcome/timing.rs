@@ -23,8 +23,8 @@ pub struct TimingDependent {
     /// or on how far a member that exceeded max.poll.interval.ms had got in its batch.
     pub duplicates: BTreeSet<String>,
     /// Consumers whose largest poll never reached `max.poll.records` (the size depends on
-    /// fetch timing), and every consumer when a paced producer ran (whether a backlog ever
-    /// filled a poll depends on how long the pauses took).
+    /// fetch timing), and every consumer when the counts depend on timing (a paced producer
+    /// ran, say: whether a backlog ever filled a poll depends on how long the pauses took).
     pub poll_batch: BTreeSet<String>,
     /// Topics whose unkeyed records went to random partitions in numbers too small, or too
     /// sticky, to be sure every partition was reached.

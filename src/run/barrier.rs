@@ -223,9 +223,12 @@ fn unstable(
         .map(|topic| partitions.get(*topic).copied().unwrap_or(0))
         .map(|count| usize::try_from(count).unwrap_or(0))
         .sum::<usize>();
+    if expected == 0 {
+        return Some("its topics have no partitions yet".into());
+    }
     let complete = union.len() == expected
         && union.iter().all(|(topic, p)| {
-            topics.contains(topic) && *p < partitions.get(*topic).copied().unwrap_or(0)
+            topics.contains(topic) && (0..partitions.get(*topic).copied().unwrap_or(0)).contains(p)
         });
     if !complete {
         return Some(format!("not every partition is assigned;{}", seen()));

@@ -115,10 +115,13 @@ impl Plan {
 
     /// The crowd `actor` is a member of, if any.
     pub fn crowd_of(&self, actor: &str) -> Option<&str> {
-        self.crowds
-            .iter()
-            .find(|(_, members)| members.iter().any(|m| m == actor))
-            .map(|(crowd, _)| crowd.as_str())
+        // A member is named `crowd.N`, and a crowd's names sort in order (zero-padded numbers).
+        let (crowd, _) = actor.rsplit_once('.')?;
+        let (name, members) = self.crowds.get_key_value(crowd)?;
+        members
+            .binary_search_by(|m| m.as_str().cmp(actor))
+            .ok()
+            .map(|_| name.as_str())
     }
 
     /// The partitions of `topic` after the timeline's steps up to line `line` (all of them for

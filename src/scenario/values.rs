@@ -122,8 +122,9 @@ impl MemberCount {
         match self {
             MemberCount::Exactly(n) => usize::try_from(n).unwrap_or(usize::MAX),
             MemberCount::Share(percent) => {
-                let members = (size as f64 * percent / 100.0).floor() as usize;
-                members.max(1)
+                // In whole hundredths of a percent, so that 32.3 % of 1,000 is 323, not 322.
+                let hundredths = (percent * 100.0).round() as usize;
+                (size.saturating_mul(hundredths) / 10_000).max(1)
             }
         }
     }
@@ -335,6 +336,19 @@ pub fn topic_partition(text: &str) -> Option<(&str, i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_of_a_crowd_is_rounded_down_in_hundredths_and_is_at_least_one() {
+        let share = |text: &str, size: usize| MemberCount::parse(text).map(|c| c.of(size));
+        assert_eq!(share("32.3%", 1000), Some(323));
+        assert_eq!(share("25%", 10), Some(2));
+        assert_eq!(share("1%", 10), Some(1));
+        assert_eq!(share("100%", 7), Some(7));
+        assert_eq!(share("7", 1000), Some(7));
+        assert_eq!(share("0%", 10), None);
+        assert_eq!(share("101%", 10), None);
+        assert_eq!(share("a quarter", 10), None);
+    }
 
     #[test]
     fn rates_are_records_per_unit() {

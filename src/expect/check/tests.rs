@@ -18,7 +18,7 @@ fn wanted(yaml: &str) -> CrowdExpect {
 #[test]
 fn a_crowd_holds_what_is_expected_of_the_keys_given() {
     let have = summary(8, &[(0, 2), (1, 6)], 0);
-    let holds = |yaml: &str| crowd_assignment("w", &wanted(yaml), Some(&have)).is_none();
+    let holds = |yaml: &str| crowd_assignment("w", &wanted(yaml), &have).is_none();
     assert!(holds(
         "{ members: 8, members_holding: { none: 2, 1 partition: 6 }, unowned: 0 }"
     ));
@@ -37,7 +37,7 @@ fn a_difference_shows_the_keys_given_both_ways() {
     let difference = crowd_assignment(
         "w",
         &wanted("{ members_holding: { 1 partition: 8 }, unowned: 0 }"),
-        Some(&have),
+        &have,
     )
     .expect("differs");
     assert_eq!(difference.what, "assignment of crowd w");
@@ -49,6 +49,11 @@ fn a_difference_shows_the_keys_given_both_ways() {
         difference.actual,
         "members_holding {none: 2, 1 partition: 6}, unowned 1"
     );
-    let nobody = crowd_assignment("w", &wanted("{ members: 1 }"), None).expect("differs");
-    assert_eq!(nobody.actual, "no member running");
+    let nobody = summary(0, &[], 8);
+    assert!(crowd_assignment("w", &wanted("{ members: 0, unowned: 8 }"), &nobody).is_none());
+    let differs = crowd_assignment("w", &wanted("{ members: 1 }"), &nobody).expect("differs");
+    assert_eq!(
+        (differs.expected.as_str(), differs.actual.as_str()),
+        ("members 1", "members 0")
+    );
 }
