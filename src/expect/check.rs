@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use crate::outcome::crowd::partitions_phrase;
 use crate::outcome::{
     AssignmentView, CrowdView, Facts, assignment_view, crowd_views, sorted_views,
 };
@@ -147,10 +148,8 @@ fn crowd_assignment(crowd: &str, wanted: &CrowdExpect, have: &CrowdView) -> Opti
         if wanted.members_holding.is_some() {
             let holding: Vec<String> = holding
                 .iter()
-                .map(|(partitions, members)| match partitions {
-                    0 => format!("none: {members}"),
-                    1 => format!("1 partition: {members}"),
-                    n => format!("{n} partitions: {members}"),
+                .map(|(partitions, members)| {
+                    format!("{}: {members}", partitions_phrase(*partitions))
                 })
                 .collect();
             shown.push(format!("members_holding {{{}}}", holding.join(", ")));

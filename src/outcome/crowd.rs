@@ -42,8 +42,9 @@ fn is_zero(n: &usize) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MembersHolding(pub BTreeMap<usize, usize>);
 
-/// How a number of partitions reads: `none`, `1 partition`, `3 partitions`.
-fn partitions_phrase(n: usize) -> String {
+/// How a number of partitions reads: `none`, `1 partition`, `3 partitions` (the Outcome's
+/// `members_holding` keys, and what a crowd expectation is compared in).
+pub fn partitions_phrase(n: usize) -> String {
     match n {
         0 => "none".to_owned(),
         1 => "1 partition".to_owned(),
