@@ -1,15 +1,19 @@
-//! What a crowd costs the harness: `scenario-run` on a generated scenario in which a crowd of N
-//! consumers (on a topic of N partitions) starts at once, is awaited stable and stops, on the
-//! embedded cluster and, when an Apache Kafka distribution is found, on `kafka-local` with one
-//! broker. For each size it prints how fast the members were started (members per second, from
-//! the start step's end as the terminal prints it), when the group was stable (from the start
-//! of the timeline), `scenario-run`'s peak resident memory (its own `VmHWM`, read until it
-//! ends: the brokers of kafka-local are processes of their own), and the memory per member
-//! beyond a crowd of one, (peak(N) - peak(1)) / (N - 1), which leaves out what the process
-//! needs whatever the crowd. Sizes below 2 are left out.
-//! Each run is a process of its own, measured from a child of the bench, since peak resident
-//! memory is per process. Run with `cargo bench --bench crowd` (sizes 10, 100 and 1,000), or
-//! name sizes: `cargo bench --bench crowd -- 10 300`.
+//! What a crowd costs the harness: `scenario-run` on a generated scenario in which a producer
+//! writes 100 records a second, a crowd of N consumers (on a topic of N partitions) starts at
+//! once, is awaited stable, reads for five seconds and stops. For each size it prints how fast
+//! the members were started (members per second, from the start step's end as the terminal
+//! prints it), when the group was stable (from the start of the timeline), and
+//! `scenario-run`'s own peaks (read until it ends; the brokers of kafka-local are processes of
+//! their own): resident memory (`VmHWM`), threads and open files, each also per member beyond
+//! a crowd of one, (peak(N) - peak(1)) / (N - 1), which leaves out what the process needs
+//! whatever the crowd. Sizes below 2 are left out.
+//!
+//! Each run is a process of its own, measured from a child of the bench, since the peaks are
+//! per process. `cargo bench --bench crowd` measures 10, 100 and 1,000 members on embedded
+//! and, when an Apache Kafka distribution is found, on kafka-local with one broker. Arguments
+//! choose: `cargo bench --bench crowd -- --target kafka-local --brokers 3 -X
+//! queued.max.messages.kbytes=1024 100 1000` (`-X` sets a librdkafka property of the crowd,
+//! repeatable, to measure what a setting saves).
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -19,8 +23,10 @@ use std::time::Duration;
 
 use kafka_scenario::cluster::local::distribution;
 
-/// Which target and size a child process measures: `embedded:100`.
+/// What a child process measures: `kafka-local:3:100`.
 const RUN: &str = "KAFKA_SCENARIO_CROWD_RUN";
+/// The crowd's extra properties, for a child: `key=value` lines.
+const PROPERTIES: &str = "KAFKA_SCENARIO_CROWD_PROPERTIES";
 
 /// The sizes measured when none is named.
 const SIZES: [u32; 3] = [10, 100, 1000];
@@ -28,44 +34,105 @@ const SIZES: [u32; 3] = [10, 100, 1000];
 fn main() -> ExitCode {
     match std::env::var(RUN) {
         Ok(run) => measure(&run),
-        Err(_) => sweep(),
+        Err(_) => match Choice::from_args() {
+            Ok(choice) => sweep(&choice),
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
-/// Every size on every target found here, a child each, with a crowd of one first.
-fn sweep() -> ExitCode {
-    // A crowd of one is the baseline every size is measured against.
-    let named: Vec<u32> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .filter(|size| *size >= 2)
-        .collect();
-    let sizes = if named.is_empty() {
-        SIZES.to_vec()
-    } else {
-        named
-    };
-    let mut targets = vec!["embedded"];
-    match distribution::locate(None) {
-        Ok(_) => targets.push("kafka-local"),
-        Err(e) => println!("kafka-local not measured: {e}"),
+/// What the arguments ask for.
+struct Choice {
+    targets: Vec<String>,
+    brokers: u32,
+    properties: Vec<String>,
+    sizes: Vec<u32>,
+}
+
+impl Choice {
+    fn from_args() -> Result<Choice, String> {
+        let mut choice = Choice {
+            targets: Vec::new(),
+            brokers: 1,
+            properties: Vec::new(),
+            sizes: Vec::new(),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+            match arg.as_str() {
+                "--target" => choice.targets.push(value("--target")?),
+                "--brokers" => {
+                    choice.brokers = value("--brokers")?
+                        .parse()
+                        .map_err(|e| format!("--brokers: {e}"))?;
+                }
+                "-X" => {
+                    let property = value("-X")?;
+                    if !property.contains('=') {
+                        return Err(format!("-X {property}: not key=value"));
+                    }
+                    choice.properties.push(property);
+                }
+                // cargo bench passes `--bench` to every bench.
+                "--bench" => {}
+                size => match size.parse::<u32>() {
+                    Ok(size) if size >= 2 => choice.sizes.push(size),
+                    Ok(_) => {}
+                    Err(_) => return Err(format!("`{size}` is neither an option nor a size")),
+                },
+            }
+        }
+        if choice.sizes.is_empty() {
+            choice.sizes = SIZES.to_vec();
+        }
+        if choice.targets.is_empty() {
+            choice.targets.push("embedded".into());
+            match distribution::locate(None) {
+                Ok(_) => choice.targets.push("kafka-local".into()),
+                Err(e) => println!("kafka-local not measured: {e}"),
+            }
+        }
+        Ok(choice)
     }
-    for target in targets {
-        let Some(alone) = child(target, 1) else {
+}
+
+/// Every size on every target chosen, a child each, with a crowd of one first.
+fn sweep(choice: &Choice) -> ExitCode {
+    if !choice.properties.is_empty() {
+        println!("crowd properties: {}", choice.properties.join(" "));
+    }
+    for target in &choice.targets {
+        let brokers = if target == "kafka-local" {
+            choice.brokers
+        } else {
+            1
+        };
+        // A crowd of one is the baseline every size is measured against.
+        let Some(alone) = child(target, brokers, 1, &choice.properties) else {
             return ExitCode::FAILURE;
         };
-        for size in &sizes {
-            let Some(run) = child(target, *size) else {
+        for size in &choice.sizes {
+            let Some(run) = child(target, brokers, *size, &choice.properties) else {
                 return ExitCode::FAILURE;
             };
-            let per_member = (run.peak_kib - alone.peak_kib) as f64 / 1024.0 / f64::from(size - 1);
+            let each = |of: fn(&Measured) -> f64| (of(&run) - of(&alone)) / f64::from(size - 1);
             println!(
-                "{target:<12} {size:>5} members: started {:.0}/s ({:.2} s), stable at {:.2} s, \
-                 peak {:.0} MB, {per_member:.2} MB a member beyond a crowd of one",
+                "{target:<11} {brokers} broker(s) {size:>5} members: started {:.0}/s ({:.2} s), \
+                 stable at {:.2} s; peak {:.0} MB, {} threads, {} open files; a member beyond a \
+                 crowd of one: {:.2} MB, {:.2} threads, {:.2} open files",
                 f64::from(*size) / run.started_s.max(0.001),
                 run.started_s,
                 run.stable_s,
-                run.peak_kib as f64 / 1024.0,
+                run.peak_kib / 1024.0,
+                run.threads,
+                run.files,
+                each(|m| m.peak_kib) / 1024.0,
+                each(|m| m.threads),
+                each(|m| m.files),
             );
         }
     }
@@ -76,14 +143,17 @@ fn sweep() -> ExitCode {
 struct Measured {
     started_s: f64,
     stable_s: f64,
-    peak_kib: i64,
+    peak_kib: f64,
+    threads: f64,
+    files: f64,
 }
 
-/// Runs the bench again as a child measuring `size` members on `target`, and reads its line.
-fn child(target: &str, size: u32) -> Option<Measured> {
+/// Runs the bench again as a child measuring `size` members, and reads its line.
+fn child(target: &str, brokers: u32, size: u32, properties: &[String]) -> Option<Measured> {
     let output = std::env::current_exe().and_then(|exe| {
         Command::new(exe)
-            .env(RUN, format!("{target}:{size}"))
+            .env(RUN, format!("{target}:{brokers}:{size}"))
+            .env(PROPERTIES, properties.join("\n"))
             .output()
     });
     let output = match output {
@@ -108,43 +178,54 @@ fn child(target: &str, size: u32) -> Option<Measured> {
         .filter_map(|word| word.parse().ok())
         .collect();
     match numbers.as_slice() {
-        [started_s, stable_s, peak_kib] => Some(Measured {
+        [started_s, stable_s, peak_kib, threads, files] => Some(Measured {
             started_s: *started_s,
             stable_s: *stable_s,
-            peak_kib: *peak_kib as i64,
+            peak_kib: *peak_kib,
+            threads: *threads,
+            files: *files,
         }),
         _ => {
-            eprintln!("the child said `{line}`, not three numbers");
+            eprintln!("the child said `{line}`, not five numbers");
             None
         }
     }
 }
 
 /// In the child: runs `scenario-run` on a crowd of `size` and prints when its start step and
-/// its await step ended, and its peak resident memory in KiB.
+/// its await step ended, and its peak resident memory (KiB), threads and open files.
 fn measure(run: &str) -> ExitCode {
-    let Some((target, size)) = run
-        .split_once(':')
-        .and_then(|(t, s)| Some((t, s.parse::<u32>().ok()?)))
-    else {
-        eprintln!("{RUN}={run} is not target:size");
-        return ExitCode::FAILURE;
+    let parsed: Vec<&str> = run.split(':').collect();
+    let (target, brokers, size) = match parsed.as_slice() {
+        [target, brokers, size] => match (brokers.parse::<u32>(), size.parse::<u32>()) {
+            (Ok(brokers), Ok(size)) => (*target, brokers, size),
+            _ => {
+                eprintln!("{RUN}={run} is not target:brokers:size");
+                return ExitCode::FAILURE;
+            }
+        },
+        _ => {
+            eprintln!("{RUN}={run} is not target:brokers:size");
+            return ExitCode::FAILURE;
+        }
     };
-    let file = match scenario_file(size) {
+    let properties = std::env::var(PROPERTIES).unwrap_or_default();
+    let file = match scenario_file(size, brokers, &properties) {
         Ok(file) => file,
         Err(e) => {
             eprintln!("cannot write the scenario: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let output = run_watching_peak(
-        Command::new(env!("CARGO_BIN_EXE_scenario-run"))
-            .arg(&file)
-            .args(["--cluster", target]),
-    );
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scenario-run"));
+    command.arg(&file).args(["--cluster", target]);
+    if target == "kafka-local" {
+        command.args(["--brokers", &brokers.to_string()]);
+    }
+    let output = run_watching_peaks(&mut command);
     let _ = std::fs::remove_file(&file);
-    let (output, peak_kib) = match output {
-        Ok((output, peak)) if output.status.success() => (output, peak),
+    let (output, peaks) = match output {
+        Ok((output, peaks)) if output.status.success() => (output, peaks),
         Ok((output, _)) => {
             eprintln!(
                 "scenario-run failed ({}):\n{}{}",
@@ -165,9 +246,12 @@ fn measure(run: &str) -> ExitCode {
         let at = line.strip_prefix('[')?.split_once("s]")?.0;
         at.trim().parse().ok()
     };
-    match (ended("line 7 "), ended("line 8 ")) {
+    match (ended(START_LINE), ended(AWAIT_LINE)) {
         (Some(started), Some(stable)) => {
-            println!("{started} {stable} {peak_kib}");
+            println!(
+                "{started} {stable} {} {} {}",
+                peaks.resident_kib, peaks.threads, peaks.files
+            );
             ExitCode::SUCCESS
         }
         _ => {
@@ -177,19 +261,37 @@ fn measure(run: &str) -> ExitCode {
     }
 }
 
-/// A scenario of one crowd of `size` on a topic of as many partitions, in the temporary
-/// directory; its start step is on line 7, its await on line 8.
-fn scenario_file(size: u32) -> std::io::Result<PathBuf> {
+/// How the terminal names the crowd's start step and its await: by their lines in
+/// [`scenario_file`].
+const START_LINE: &str = "line 10 ";
+const AWAIT_LINE: &str = "line 11 ";
+
+/// A scenario of one crowd of `size` on a topic of as many partitions, replicated on every
+/// broker up to three, with `properties` (`key=value` lines) for the crowd, in the temporary
+/// directory; its start step is on [`START_LINE`], its await on [`AWAIT_LINE`].
+fn scenario_file(size: u32, brokers: u32, properties: &str) -> std::io::Result<PathBuf> {
+    let extra: Vec<String> = properties
+        .lines()
+        .filter_map(|p| p.split_once('='))
+        .map(|(key, value)| format!(", {key}: \"{value}\""))
+        .collect();
     let text = format!(
         "name: crowd-bench\n\
-         topics: {{ crowd: {{ partitions: {size} }} }}\n\
+         topics: {{ crowd: {{ partitions: {size}, replicas: {replicas} }} }}\n\
          defaults: {{ consumer: {{ auto.offset.reset: earliest }} }}\n\
          actors:\n\
-         \x20 workers: {{ consumer: {{ group: crowd-cg, topics: [crowd], members: {size} }} }}\n\
+         \x20 workers: {{ consumer: {{ group: crowd-cg, topics: [crowd], members: {size}{extra} }} }}\n\
+         \x20 feeder: {{ producer: {{ topic: crowd, rate: 100/s }} }}\n\
+         # the crowd starts on line 10, is awaited on line 11\n\
          timeline:\n\
+         \x20 - start: feeder\n\
          \x20 - start: workers\n\
          \x20 - await: {{ stable: crowd-cg, timeout: 10m }}\n\
-         \x20 - stop: workers\n"
+         \x20 - sleep: 5s\n\
+         \x20 - stop: workers\n\
+         \x20 - stop: feeder\n",
+        replicas = brokers.min(3),
+        extra = extra.concat(),
     );
     let file = std::env::temp_dir().join(format!(
         "kafka-scenario-crowd-bench-{}-{size}.yaml",
@@ -199,33 +301,47 @@ fn scenario_file(size: u32) -> std::io::Result<PathBuf> {
     Ok(file)
 }
 
-/// Runs `command` to its end, reading its own peak resident memory (`VmHWM`, KiB) every 100 ms
-/// meanwhile: the last reading before it ends is its peak, its children left out.
-fn run_watching_peak(command: &mut Command) -> std::io::Result<(std::process::Output, i64)> {
+/// A process's own peaks, its children left out.
+#[derive(Default)]
+struct Peaks {
+    resident_kib: u64,
+    threads: u64,
+    files: u64,
+}
+
+/// Runs `command` to its end, reading its peak resident memory (`VmHWM`, KiB), its threads and
+/// its open files every 100 ms meanwhile.
+fn run_watching_peaks(command: &mut Command) -> std::io::Result<(std::process::Output, Peaks)> {
     let child = command
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()?;
-    let status = format!("/proc/{}/status", child.id());
+    let proc = PathBuf::from(format!("/proc/{}", child.id()));
     let done = Arc::new(AtomicBool::new(false));
     let watching = {
         let done = Arc::clone(&done);
         std::thread::spawn(move || {
-            let mut peak = 0;
+            let mut peaks = Peaks::default();
             while !done.load(Ordering::Relaxed) {
-                let read = std::fs::read_to_string(&status).unwrap_or_default();
-                let hwm = read
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok());
-                peak = peak.max(hwm.unwrap_or(0));
+                let status = std::fs::read_to_string(proc.join("status")).unwrap_or_default();
+                let field = |name: &str| {
+                    status
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                peaks.resident_kib = peaks.resident_kib.max(field("VmHWM:"));
+                peaks.threads = peaks.threads.max(field("Threads:"));
+                let files = std::fs::read_dir(proc.join("fd")).map_or(0, Iterator::count);
+                peaks.files = peaks.files.max(files as u64);
                 std::thread::sleep(Duration::from_millis(100));
             }
-            peak
+            peaks
         })
     };
     let output = child.wait_with_output();
     done.store(true, Ordering::Relaxed);
-    let peak = watching.join().unwrap_or(0);
-    Ok((output?, peak))
+    let peaks = watching.join().unwrap_or_default();
+    Ok((output?, peaks))
 }

@@ -18,7 +18,8 @@ use kafka_scenario::report::junit::junit;
 use kafka_scenario::report::results::ScenarioResult;
 use kafka_scenario::report::terminal;
 use kafka_scenario::scenario::schema::scenario_schema;
-use kafka_scenario::{LoadError, Outcome, Plan, Scenario, load};
+use kafka_scenario::scenario::{FIXED_SEED, load_seeded};
+use kafka_scenario::{LoadError, Outcome, Plan, Scenario};
 
 use cli::invocation::{Settings, run_all};
 use cli::profiles::ProfileError;
@@ -132,6 +133,11 @@ struct Args {
     /// failures and events) and `index.html` (a timeline per scenario).
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
+    /// The seed that draws the crowd members of steps with `which: drawn` (default: a seed drawn
+    /// for this invocation; a run that draws prints its seed, and this draws the same members
+    /// again).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -185,7 +191,8 @@ fn main() -> ExitCode {
         }
         None => {}
     }
-    let scenarios = match load_all(&args.files) {
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let scenarios = match load_all(&args.files, seed) {
         Ok(scenarios) => scenarios,
         Err(code) => return ExitCode::from(code),
     };
@@ -383,7 +390,7 @@ fn init_tracing(verbose: u8) {
 
 /// `scenario-run check`: every file loaded and validated, each named with what it holds.
 fn check(files: &[PathBuf]) -> u8 {
-    match load_all(files) {
+    match load_all(files, FIXED_SEED) {
         Ok(scenarios) => {
             for (file, scenario) in files.iter().zip(&scenarios) {
                 let mut sizes: Vec<u32> = scenario.plans.iter().filter_map(|p| p.sweep).collect();
@@ -437,11 +444,11 @@ fn raise_open_files_limit() {
 }
 
 /// Loads every file before anything runs, so one bad file stops the whole invocation early.
-fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, u8> {
+fn load_all(files: &[PathBuf], seed: u64) -> Result<Vec<Scenario>, u8> {
     let mut scenarios = Vec::new();
     let mut bad = false;
     for file in files {
-        match load(file) {
+        match load_seeded(file, seed) {
             Ok(scenario) => scenarios.push(scenario),
             Err(LoadError::Invalid(e)) => {
                 bad = true;

@@ -659,3 +659,80 @@ fn scram_is_for_kafka_local_only() {
         text(&output.stderr)
     );
 }
+
+/// A crowd of six, all started, two of them drawn and stopped.
+const DRAWING: &str = "name: drawing
+topics: { t: { partitions: 6 } }
+actors: { w: { consumer: { group: g, topics: [t], members: 6 } } }
+timeline:
+  - start: w
+  - stop: { actor: w, members: 2, which: drawn }
+  - stop: w
+";
+
+/// The seed the `RUN` line of `stdout` printed, and the line of its drawn stop.
+fn drawn(stdout: &str) -> (u64, String) {
+    let seed = stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once("members drawn with --seed ")
+                .map(|(_, s)| s.to_owned())
+        })
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no seed on a RUN line: {stdout}"));
+    let stop = stdout
+        .lines()
+        .find(|l| l.contains("line 6 "))
+        .unwrap_or_else(|| panic!("no line for the drawn stop: {stdout}"));
+    let stop = stop.split_once("line 6 ").map_or("", |(_, s)| s);
+    let stop = stop.trim_start().split("  |").next().unwrap_or("");
+    (seed, stop.trim().to_owned())
+}
+
+#[test]
+fn a_run_that_draws_members_prints_its_seed_and_the_seed_draws_them_again() {
+    let file = temp_scenario("drawing.yaml", DRAWING);
+    let path = file.to_str().expect("utf-8 path");
+    let out = scenario_run(&[path]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let (seed, first) = drawn(&text(&out.stdout));
+    assert!(first.starts_with("stop 2 of w: "), "{first}");
+    // What the seed draws when the file is loaded with it.
+    let plan = &kafka_scenario::scenario::load_seeded(&file, seed)
+        .expect("valid")
+        .plans[0];
+    let planned: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| s.line == 6)
+        .map(|s| s.action.on_actor().expect("a stop").1.to_owned())
+        .collect();
+    assert_eq!(
+        first,
+        kafka_scenario::report::terminal::crowd_step_text("stop", "w", &plan.crowds["w"], &planned)
+    );
+    let report =
+        std::env::temp_dir().join(format!("kafka-scenario-{}-drawing", std::process::id()));
+    let again = scenario_run(&[
+        path,
+        "--seed",
+        &seed.to_string(),
+        "--report",
+        report.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+    assert_eq!(drawn(&text(&again.stdout)), (seed, first));
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(report.join("results.json")).expect("results.json written"),
+    )
+    .expect("JSON");
+    assert_eq!(results["scenarios"][0]["seed"], seed);
+    let _ = std::fs::remove_dir_all(report);
+    let _ = std::fs::remove_file(file);
+}

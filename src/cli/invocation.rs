@@ -319,9 +319,12 @@ async fn run_one_into(
     };
     writeln!(
         out,
-        "RUN  {label} ({}) on {}",
+        "RUN  {label} ({}) on {}{}",
         plan.file.display(),
-        cluster.describe()
+        cluster.describe(),
+        plan.drawn_with
+            .map(|seed| format!(", members drawn with --seed {seed}"))
+            .unwrap_or_default()
     )?;
     let result = {
         // A held run has no progress to show: its lines come when it ends.

@@ -47,6 +47,10 @@ pub struct ScenarioResult {
     /// Process actor -> its command line, how it ended and the last lines it printed.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub processes: BTreeMap<String, ProcessOutput>,
+    /// The seed that drew crowd members (`which: drawn`), when a step drew some: `--seed` with
+    /// it draws them again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// Crowd -> its members, in order: the timeline draws a crowd as one band.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub crowds: BTreeMap<String, Vec<String>>,
@@ -259,6 +263,7 @@ impl ScenarioResult {
             events: EventViews::default(),
             steps: Vec::new(),
             processes: BTreeMap::new(),
+            seed: plan.drawn_with,
             crowds: plan.crowds.clone(),
             members_at_checkpoints: Vec::new(),
         }

@@ -22,18 +22,32 @@ pub enum LoadError {
     Invalid(#[from] Box<ScenarioError>),
 }
 
+/// The seed [`load`] and [`load_str`] draw crowd members with (`which: drawn`): the same
+/// members every time. `scenario-run` draws a seed of its own per invocation unless `--seed`
+/// gives one, and loads with [`load_seeded`].
+pub const FIXED_SEED: u64 = 0;
+
 /// Reads, parses and validates a scenario file: a plan per variant.
 pub fn load(file: &Path) -> Result<Scenario, LoadError> {
+    load_seeded(file, FIXED_SEED)
+}
+
+/// As [`load`], drawing crowd members with `seed`.
+pub fn load_seeded(file: &Path, seed: u64) -> Result<Scenario, LoadError> {
     let text = std::fs::read_to_string(file).map_err(|source| LoadError::Io {
         file: file.display().to_string(),
         source,
     })?;
-    load_str(file, text)
+    parse_and_validate(file, text, seed)
 }
 
 /// Parses and validates scenario text; `file` is only used in error messages.
 pub fn load_str(file: &Path, text: String) -> Result<Scenario, LoadError> {
+    parse_and_validate(file, text, FIXED_SEED)
+}
+
+fn parse_and_validate(file: &Path, text: String, seed: u64) -> Result<Scenario, LoadError> {
     let source = SourceText::new(file, text);
     let parsed = super::parse::parse(&source)?;
-    Ok(super::validate::validate(parsed, &source)?)
+    Ok(super::validate::validate(parsed, &source, seed)?)
 }

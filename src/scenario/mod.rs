@@ -20,6 +20,6 @@ pub mod template;
 pub mod validate;
 pub mod values;
 
-pub use load::{LoadError, load, load_str};
+pub use load::{FIXED_SEED, LoadError, load, load_seeded, load_str};
 pub use plan::{Plan, Scenario};
 pub use source::{ScenarioError, SourceText};

@@ -383,8 +383,8 @@ pub struct ActorStep {
     #[serde(default)]
     pub members: Option<MemberCount>,
     /// With a crowd: which running members a `stop`, `kill` or `freeze` takes, `oldest` (the
-    /// first started, the default) or `newest`; a `start` always takes the next members in
-    /// order.
+    /// first started, the default), `newest`, or `drawn` with the run's seed; a `start` always
+    /// takes the next members in order.
     #[serde(default)]
     pub which: Option<Which>,
 }
@@ -406,6 +406,9 @@ pub enum Which {
     Oldest,
     /// Those started last.
     Newest,
+    /// Drawn at random with the run's seed (`--seed`, printed with the run), so that the same
+    /// seed draws the same members again.
+    Drawn,
 }
 
 /// A consumer's new processing time per record.

@@ -92,6 +92,9 @@ pub struct Plan {
     pub crowds: BTreeMap<String, Vec<String>>,
     /// In a scenario with a `sweep:`, the size of its crowds in this run.
     pub sweep: Option<u32>,
+    /// The seed that drew the members of the steps with `which: drawn`, when there are any:
+    /// printed with the run, so that `--seed` draws them again.
+    pub drawn_with: Option<u64>,
     /// What the target must be able to do for this scenario to run.
     pub needs: BTreeSet<Capability>,
     /// Values given on the command line (`--var NAME=VALUE`) for `{var.NAME}` placeholders.

@@ -66,11 +66,13 @@ impl AsSeg for usize {
     }
 }
 
-/// Checks a parsed scenario and turns it into a plan per variant.
-pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
+/// Checks a parsed scenario and turns it into a plan per variant; `seed` draws the members a
+/// step with `which: drawn` takes (the same in every variant of one size).
+pub fn validate(file: ScenarioFile, source: &SourceText, seed: u64) -> Result<Scenario> {
     let v = Validator {
         source,
         file: &file,
+        seed,
     };
     // One copy of the text, shared by every variant's plan.
     let shared = Arc::new(source.clone());
@@ -82,7 +84,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
     if file.variants.is_empty() {
         v.no_comparison_without_variants()?;
         for size in sizes {
-            plans.push(plan(&sized(&file, size), &shared, None, size)?);
+            plans.push(plan(&sized(&file, size), &shared, None, size, seed)?);
         }
         return Ok(Scenario {
             plans,
@@ -99,7 +101,7 @@ pub fn validate(file: ScenarioFile, source: &SourceText) -> Result<Scenario> {
                 name: name.clone(),
                 about: spec.about.trim().to_owned(),
             };
-            plans.push(plan(&overlaid, &shared, Some(variant), size)?);
+            plans.push(plan(&overlaid, &shared, Some(variant), size, seed)?);
         }
     }
     Ok(Scenario {
@@ -135,8 +137,9 @@ fn plan(
     source: &Arc<SourceText>,
     variant: Option<Variant>,
     size: Option<u32>,
+    seed: u64,
 ) -> Result<Plan> {
-    let v = Validator { source, file };
+    let v = Validator { source, file, seed };
     let topics = v.topics()?;
     let brokers = v.brokers(&topics)?;
     let actors = v.actors(&topics)?;
@@ -187,6 +190,7 @@ fn plan(
         alike,
         crowds: v.crowds(),
         sweep: size,
+        drawn_with: v.draws().then_some(seed),
         needs,
         vars: BTreeMap::new(),
     })
@@ -197,6 +201,8 @@ fn plan(
 struct Validator<'a> {
     source: &'a SourceText,
     file: &'a ScenarioFile,
+    /// Draws the members of steps with `which: drawn`.
+    seed: u64,
 }
 
 /// The state of the timeline as validation walks it.
@@ -214,6 +220,8 @@ struct Walk {
     started: BTreeMap<String, usize>,
     /// Starts so far.
     starts: usize,
+    /// What draws members for `which: drawn`, from the run's seed at the first such step.
+    draw: Option<rand_chacha::ChaCha8Rng>,
 }
 
 impl Validator<'_> {

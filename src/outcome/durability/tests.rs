@@ -38,6 +38,7 @@ fn plan(properties: &[(&str, &str)]) -> Plan {
         alike: Vec::new(),
         crowds: Default::default(),
         sweep: None,
+        drawn_with: None,
         needs: Default::default(),
         vars: Default::default(),
     }

@@ -31,6 +31,7 @@ fn result(name: &str, events: Vec<Event>) -> ScenarioResult {
         events: events.into(),
         steps: Vec::new(),
         processes: Default::default(),
+        seed: None,
         crowds: Default::default(),
         members_at_checkpoints: Vec::new(),
     }

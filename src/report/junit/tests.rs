@@ -15,6 +15,7 @@ fn result(name: &str, verdict: Verdict, failures: Vec<FailureView>) -> ScenarioR
         events: Default::default(),
         steps: Vec::new(),
         processes: Default::default(),
+        seed: None,
         crowds: Default::default(),
         members_at_checkpoints: Vec::new(),
     }

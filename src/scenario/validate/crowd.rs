@@ -2,12 +2,16 @@
 //! it and their number (`workers.01` to `workers.40`). Validation expands the crowd into its
 //! members, and a step naming the crowd into one step per member it takes, chosen from the walk
 //! of the timeline: a `start` takes the next members not running, in order; a `stop`, `kill`
-//! or `freeze` the oldest running ones (or the newest); a `thaw` the frozen ones.
+//! or `freeze` the oldest running ones (or the newest, or members drawn with the run's seed); a
+//! `thaw` the frozen ones.
 
 use std::collections::BTreeMap;
 
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
 use super::{Result, Validator, Walk, path};
-use crate::scenario::model::{ActorSpec, ActorStep, SweepSpec, Which};
+use crate::scenario::model::{ActorSpec, ActorStep, Step, SweepSpec, Which};
 use crate::scenario::plan::{Action, ActorPlan};
 use crate::scenario::source::PathSeg;
 use crate::scenario::values::MemberCount;
@@ -108,6 +112,15 @@ impl Validator<'_> {
             .collect()
     }
 
+    /// Whether a step of the timeline draws members (`which: drawn`), so that the run's seed
+    /// matters.
+    pub(super) fn draws(&self) -> bool {
+        self.file.timeline.iter().any(|step| match step {
+            Step::Stop(on) | Step::Kill(on) | Step::Freeze(on) => on.0.which == Some(Which::Drawn),
+            _ => false,
+        })
+    }
+
     /// The members of `actor` when it is a crowd.
     pub(super) fn crowd(&self, actor: &str) -> Option<Vec<String>> {
         match self.file.actors.get(actor) {
@@ -176,7 +189,7 @@ impl Validator<'_> {
         step: &ActorStep,
         members: &[String],
         at: Vec<PathSeg>,
-        walk: &Walk,
+        walk: &mut Walk,
     ) -> Result<Vec<String>> {
         let crowd = &step.actor;
         if step.which.is_some() && matches!(verb, Verb::Start | Verb::Thaw) {
@@ -242,7 +255,19 @@ impl Validator<'_> {
                 None,
             ));
         }
-        Ok(candidates.into_iter().take(wanted).cloned().collect())
+        if step.which != Some(Which::Drawn) {
+            return Ok(candidates.into_iter().take(wanted).cloned().collect());
+        }
+        // Drawn from the candidates in the order of their names, so that a seed draws the same
+        // members whatever order they were started in; acted on in that order too.
+        candidates.sort();
+        let seed = self.seed;
+        let draw = walk
+            .draw
+            .get_or_insert_with(|| ChaCha8Rng::seed_from_u64(seed));
+        let mut drawn = rand::seq::index::sample(draw, candidates.len(), wanted).into_vec();
+        drawn.sort_unstable();
+        Ok(drawn.into_iter().map(|i| candidates[i].clone()).collect())
     }
 }
 
