@@ -11,9 +11,10 @@
 //! Each run is a process of its own, measured from a child of the bench, since the peaks are
 //! per process. `cargo bench --bench crowd` measures 10, 100 and 1,000 members on embedded
 //! and, when an Apache Kafka distribution is found, on kafka-local with one broker. Arguments
-//! choose: `cargo bench --bench crowd -- --target kafka-local --brokers 3 -X
-//! queued.max.messages.kbytes=1024 100 1000` (`-X` sets a librdkafka property of the crowd,
-//! repeatable, to measure what a setting saves).
+//! choose: `cargo bench --bench crowd -- --target kafka-local --brokers 3 --partitions 100 -X
+//! queued.max.messages.kbytes=1024 100 1000` (`--partitions`: the topic's, as many as members
+//! when not given; `-X` sets a librdkafka property of the crowd, repeatable, to measure what a
+//! setting saves).
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -23,7 +24,8 @@ use std::time::Duration;
 
 use kafka_scenario::cluster::local::distribution;
 
-/// What a child process measures: `kafka-local:3:100`.
+/// What a child process measures: `kafka-local:3:100:50` (target, brokers, members,
+/// partitions; 0 partitions: as many as members).
 const RUN: &str = "KAFKA_SCENARIO_CROWD_RUN";
 /// The crowd's extra properties, for a child: `key=value` lines.
 const PROPERTIES: &str = "KAFKA_SCENARIO_CROWD_PROPERTIES";
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
 struct Choice {
     targets: Vec<String>,
     brokers: u32,
+    /// The topic's partitions; 0: as many as members.
+    partitions: u32,
     properties: Vec<String>,
     sizes: Vec<u32>,
 }
@@ -57,6 +61,7 @@ impl Choice {
         let mut choice = Choice {
             targets: Vec::new(),
             brokers: 1,
+            partitions: 0,
             properties: Vec::new(),
             sizes: Vec::new(),
         };
@@ -69,6 +74,11 @@ impl Choice {
                     choice.brokers = value("--brokers")?
                         .parse()
                         .map_err(|e| format!("--brokers: {e}"))?;
+                }
+                "--partitions" => {
+                    choice.partitions = value("--partitions")?
+                        .parse()
+                        .map_err(|e| format!("--partitions: {e}"))?;
                 }
                 "-X" => {
                     let property = value("-X")?;
@@ -112,16 +122,20 @@ fn sweep(choice: &Choice) -> ExitCode {
             1
         };
         // A crowd of one is the baseline every size is measured against.
-        let Some(alone) = child(target, brokers, 1, &choice.properties) else {
+        let Some(alone) = child(target, brokers, 1, choice) else {
             return ExitCode::FAILURE;
         };
         for size in &choice.sizes {
-            let Some(run) = child(target, brokers, *size, &choice.properties) else {
+            let Some(run) = child(target, brokers, *size, choice) else {
                 return ExitCode::FAILURE;
             };
             let each = |of: fn(&Measured) -> f64| (of(&run) - of(&alone)) / f64::from(size - 1);
+            let partitions = match choice.partitions {
+                0 => *size,
+                given => given,
+            };
             println!(
-                "{target:<11} {brokers} broker(s) {size:>5} members: started {:.0}/s ({:.2} s), \
+                "{target:<11} {brokers} broker(s) {size:>5} members {partitions:>5} partitions: started {:.0}/s ({:.2} s), \
                  stable at {:.2} s; peak {:.0} MB, {} threads, {} open files; a member beyond a \
                  crowd of one: {:.2} MB, {:.2} threads, {:.2} open files",
                 f64::from(*size) / run.started_s.max(0.001),
@@ -149,11 +163,14 @@ struct Measured {
 }
 
 /// Runs the bench again as a child measuring `size` members, and reads its line.
-fn child(target: &str, brokers: u32, size: u32, properties: &[String]) -> Option<Measured> {
+fn child(target: &str, brokers: u32, size: u32, choice: &Choice) -> Option<Measured> {
     let output = std::env::current_exe().and_then(|exe| {
         Command::new(exe)
-            .env(RUN, format!("{target}:{brokers}:{size}"))
-            .env(PROPERTIES, properties.join("\n"))
+            .env(
+                RUN,
+                format!("{target}:{brokers}:{size}:{}", choice.partitions),
+            )
+            .env(PROPERTIES, choice.properties.join("\n"))
             .output()
     });
     let output = match output {
@@ -196,21 +213,21 @@ fn child(target: &str, brokers: u32, size: u32, properties: &[String]) -> Option
 /// its await step ended, and its peak resident memory (KiB), threads and open files.
 fn measure(run: &str) -> ExitCode {
     let parsed: Vec<&str> = run.split(':').collect();
-    let (target, brokers, size) = match parsed.as_slice() {
-        [target, brokers, size] => match (brokers.parse::<u32>(), size.parse::<u32>()) {
-            (Ok(brokers), Ok(size)) => (*target, brokers, size),
-            _ => {
-                eprintln!("{RUN}={run} is not target:brokers:size");
-                return ExitCode::FAILURE;
-            }
-        },
+    let numbers: Vec<u32> = parsed
+        .iter()
+        .skip(1)
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let (target, brokers, size, partitions) = match (parsed.first(), numbers.as_slice()) {
+        (Some(target), [brokers, size, 0]) => (*target, *brokers, *size, *size),
+        (Some(target), [brokers, size, partitions]) => (*target, *brokers, *size, *partitions),
         _ => {
-            eprintln!("{RUN}={run} is not target:brokers:size");
+            eprintln!("{RUN}={run} is not target:brokers:members:partitions");
             return ExitCode::FAILURE;
         }
     };
     let properties = std::env::var(PROPERTIES).unwrap_or_default();
-    let file = match scenario_file(size, brokers, &properties) {
+    let file = match scenario_file(size, partitions, brokers, &properties) {
         Ok(file) => file,
         Err(e) => {
             eprintln!("cannot write the scenario: {e}");
@@ -266,10 +283,15 @@ fn measure(run: &str) -> ExitCode {
 const START_LINE: &str = "line 10 ";
 const AWAIT_LINE: &str = "line 11 ";
 
-/// A scenario of one crowd of `size` on a topic of as many partitions, replicated on every
-/// broker up to three, with `properties` (`key=value` lines) for the crowd, in the temporary
-/// directory; its start step is on [`START_LINE`], its await on [`AWAIT_LINE`].
-fn scenario_file(size: u32, brokers: u32, properties: &str) -> std::io::Result<PathBuf> {
+/// A scenario of one crowd of `size` on a topic of `partitions`, replicated on every broker up
+/// to three, with `properties` (`key=value` lines) for the crowd, in the temporary directory;
+/// its start step is on [`START_LINE`], its await on [`AWAIT_LINE`].
+fn scenario_file(
+    size: u32,
+    partitions: u32,
+    brokers: u32,
+    properties: &str,
+) -> std::io::Result<PathBuf> {
     let extra: Vec<String> = properties
         .lines()
         .filter_map(|p| p.split_once('='))
@@ -277,7 +299,7 @@ fn scenario_file(size: u32, brokers: u32, properties: &str) -> std::io::Result<P
         .collect();
     let text = format!(
         "name: crowd-bench\n\
-         topics: {{ crowd: {{ partitions: {size}, replicas: {replicas} }} }}\n\
+         topics: {{ crowd: {{ partitions: {partitions}, replicas: {replicas} }} }}\n\
          defaults: {{ consumer: {{ auto.offset.reset: earliest }} }}\n\
          actors:\n\
          \x20 workers: {{ consumer: {{ group: crowd-cg, topics: [crowd], members: {size}{extra} }} }}\n\

@@ -736,3 +736,47 @@ fn a_run_that_draws_members_prints_its_seed_and_the_seed_draws_them_again() {
     let _ = std::fs::remove_dir_all(report);
     let _ = std::fs::remove_file(file);
 }
+
+#[test]
+fn a_crowd_past_the_open_files_limit_exits_3_naming_the_limit() {
+    use std::os::unix::process::CommandExt;
+    let file = temp_scenario(
+        "crowd-files.yaml",
+        "name: crowd-files
+topics: { t: { partitions: 4 } }
+actors: { w: { consumer: { group: g, topics: [t], members: 40 } } }
+timeline:
+  - start: w
+  - stop: w
+",
+    );
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scenario-run"));
+    command.arg(&file).current_dir(env!("CARGO_MANIFEST_DIR"));
+    // SAFETY: between fork and exec only async-signal-safe calls: prctl and setrlimit.
+    unsafe {
+        command.pre_exec(|| {
+            // As root, scenario-run would raise its hard limit again; without CAP_SYS_RESOURCE
+            // it cannot. Not being root, the call fails and the hard limit binds anyway.
+            let _ = libc::prctl(libc::PR_CAPBSET_DROP, CAP_SYS_RESOURCE, 0, 0, 0);
+            let limit = libc::rlimit {
+                rlim_cur: 300,
+                rlim_max: 300,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let out = bounded_output(&mut command);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stderr.contains("open files in use"), "{stderr}");
+    assert!(stderr.contains("of its 300 open files"), "{stderr}");
+    assert!(stderr.contains("ulimit -n"), "{stderr}");
+    let _ = std::fs::remove_file(file);
+}
+
+/// The capability that lets a process raise its hard limits (linux/capability.h).
+const CAP_SYS_RESOURCE: libc::c_ulong = 24;

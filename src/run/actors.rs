@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::RunError;
 use super::live_actor::{Ending, LiveActor};
 use super::observer::StepNote;
-use super::open_files::{no_room_for_a_consumer, open_files};
+use super::room::{no_room_for_a_consumer, usage};
 use super::runner::Runner;
 use crate::actor::group_watch::GroupWatch;
 use crate::actor::process::ProcessActor;
@@ -81,9 +81,7 @@ impl Runner<'_> {
                 }
             }
             Some(ActorPlan::Consumer(c)) => {
-                if let Some((open, limit)) = open_files()
-                    && let Some(refused) = no_room_for_a_consumer(open, limit)
-                {
+                if let Some(refused) = no_room_for_a_consumer(&usage()) {
                     return Err(RunError::Actor(ActorError {
                         actor: actor.to_owned(),
                         message: refused,

@@ -7,7 +7,7 @@
 //! - [`observer`]: the contract with whoever watches a run (step notes, progress);
 //! - `runner`: the step loop; `live_actor`: one type for every kind of actor; `actors`:
 //!   starting and ending them; `finish`: stopping what still runs and collecting the record;
-//!   `open_files`: room for one more consumer;
+//!   `room`: room for one more consumer (open files, threads, memory maps, memory);
 //! - [`barrier`]: `await` conditions; [`fault_steps`]: which broker a fault step means;
 //!   [`cluster_view`] and [`cluster_watch`]: the scenario's own brokers, watched.
 
@@ -20,7 +20,7 @@ pub mod fault_steps;
 mod finish;
 mod live_actor;
 pub mod observer;
-mod open_files;
+mod room;
 mod runner;
 
 pub use entry::{RunError, run};
