@@ -243,10 +243,13 @@ fn measure(run: &str) -> ExitCode {
     let _ = std::fs::remove_file(&file);
     let (output, peaks) = match output {
         Ok((output, peaks)) if output.status.success() => (output, peaks),
-        Ok((output, _)) => {
+        Ok((output, peaks)) => {
             eprintln!(
-                "scenario-run failed ({}):\n{}{}",
+                "scenario-run failed ({}), its peaks {} MB resident, {} threads, {} open files:\n{}{}",
                 output.status,
+                peaks.resident_kib / 1024,
+                peaks.threads,
+                peaks.files,
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );

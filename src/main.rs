@@ -11,15 +11,15 @@ use kafka_scenario::cluster::bootstrap::BootstrapSettings;
 use kafka_scenario::cluster::kubernetes::dry_run_manifests;
 use kafka_scenario::cluster::local::scram::{COURSE_USER, ScramUser};
 use kafka_scenario::cluster::run_names::RunId;
-use kafka_scenario::expect::compare::{Comparison, compare};
+use kafka_scenario::expect::compare::{Comparison, RunOutcome, compare};
 use kafka_scenario::report::html::index_html;
 use kafka_scenario::report::json::write_results_json;
 use kafka_scenario::report::junit::junit;
-use kafka_scenario::report::results::ScenarioResult;
+use kafka_scenario::report::results::{ScenarioResult, Verdict};
 use kafka_scenario::report::terminal;
 use kafka_scenario::scenario::schema::scenario_schema;
 use kafka_scenario::scenario::{FIXED_SEED, load_seeded};
-use kafka_scenario::{LoadError, Outcome, Plan, Scenario};
+use kafka_scenario::{LoadError, Plan, Scenario};
 
 use cli::invocation::{Settings, run_all};
 use cli::profiles::ProfileError;
@@ -311,8 +311,16 @@ fn compare_variants(scenarios: &[Scenario], results: &[ScenarioResult]) -> Vec<C
             .iter()
             .any(|p| p.variant.is_some() || p.sweep.is_some())
         {
-            let outcomes: Vec<Option<&Outcome>> = own.iter().map(|r| r.outcome.as_ref()).collect();
-            comparisons.extend(compare(scenario, &outcomes));
+            let runs: Vec<Option<RunOutcome>> = own
+                .iter()
+                .map(|r| {
+                    Some(RunOutcome {
+                        outcome: r.outcome.as_ref()?,
+                        passed: r.verdict == Verdict::Passed,
+                    })
+                })
+                .collect();
+            comparisons.extend(compare(scenario, &runs));
         }
     }
     comparisons

@@ -715,7 +715,7 @@ fn a_run_that_draws_members_prints_its_seed_and_the_seed_draws_them_again() {
         .collect();
     assert_eq!(
         first,
-        kafka_scenario::report::terminal::crowd_step_text("stop", "w", &plan.crowds["w"], &planned)
+        kafka_scenario::report::results::crowd_step_text("stop", "w", &plan.crowds["w"], &planned)
     );
     let report =
         std::env::temp_dir().join(format!("kafka-scenario-{}-drawing", std::process::id()));

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use common::requirements::{Component, needing};
 use kafka_scenario::cluster::local::LocalSettings;
 use kafka_scenario::cluster::{EmbeddedCluster, Target};
-use kafka_scenario::expect::compare::compare;
+use kafka_scenario::expect::compare::{RunOutcome, compare};
 use kafka_scenario::record::events::EventKind;
 use kafka_scenario::scenario::plan::Capability;
 use kafka_scenario::{Finished, Outcome, Plan, RunError, Scenario};
@@ -79,10 +79,17 @@ fn every_variant(
     for plan in &scenario.plans {
         outcomes.push(run(plan)?);
     }
-    let comparisons = compare(
-        scenario,
-        &outcomes.iter().map(Option::as_ref).collect::<Vec<_>>(),
-    );
+    // A run that failed has returned its failure already: every run here passed.
+    let runs: Vec<Option<RunOutcome>> = outcomes
+        .iter()
+        .map(|o| {
+            Some(RunOutcome {
+                outcome: o.as_ref()?,
+                passed: true,
+            })
+        })
+        .collect();
+    let comparisons = compare(scenario, &runs);
     let failed: Vec<String> = comparisons
         .iter()
         .filter(|c| !c.held())

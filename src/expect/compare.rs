@@ -16,6 +16,9 @@ pub struct Figures {
     pub variant: String,
     /// Whether it ran; a variant the target could not run has no figures.
     pub ran: bool,
+    /// Whether the run failed (an expectation did not hold, an await gave up): its figures are
+    /// what it measured until then, and the curve draws them hollow.
+    pub failed: bool,
     /// Seconds no member of any group consumed, every group's rebalances together.
     pub stop_the_world_s: Option<f64>,
     /// Seconds members spent without partitions after a revocation, all members together.
@@ -95,9 +98,18 @@ impl Comparison {
     }
 }
 
+/// A run as a comparison sees it: its Outcome and whether it passed.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOutcome<'a> {
+    /// The normalised Outcome with its measurements.
+    pub outcome: &'a Outcome,
+    /// Whether every expectation held.
+    pub passed: bool,
+}
+
 /// Compares the variants of `scenario`, once per size of its sweep (once without one);
-/// `outcomes[i]` is the Outcome of `scenario.plans[i]`, `None` when it did not run.
-pub fn compare(scenario: &Scenario, outcomes: &[Option<&Outcome>]) -> Vec<Comparison> {
+/// `runs[i]` is how `scenario.plans[i]` ran, `None` when it did not.
+pub fn compare(scenario: &Scenario, runs: &[Option<RunOutcome>]) -> Vec<Comparison> {
     let mut sizes: Vec<Option<u32>> = Vec::new();
     for plan in &scenario.plans {
         if !sizes.contains(&plan.sweep) {
@@ -117,7 +129,7 @@ pub fn compare(scenario: &Scenario, outcomes: &[Option<&Outcome>]) -> Vec<Compar
                         .variant
                         .as_ref()
                         .map_or_else(|| plan.name.clone(), |v| v.name.clone());
-                    figures(plan, variant, outcomes.get(index).copied().flatten())
+                    figures(plan, variant, runs.get(index).copied().flatten())
                 })
                 .collect();
             Comparison {
@@ -186,15 +198,17 @@ pub fn unit(measure: Measure) -> &'static str {
     }
 }
 
-fn figures(plan: &Plan, variant: String, outcome: Option<&Outcome>) -> Figures {
-    match outcome {
-        Some(outcome) => Figures {
-            settling_s: settling(plan, outcome),
-            ..whole_run_figures(variant, &outcome.measurements.whole_run)
+fn figures(plan: &Plan, variant: String, run: Option<RunOutcome>) -> Figures {
+    match run {
+        Some(run) => Figures {
+            settling_s: settling(plan, run.outcome),
+            failed: !run.passed,
+            ..whole_run_figures(variant, &run.outcome.measurements.whole_run)
         },
         None => Figures {
             variant,
             ran: false,
+            failed: false,
             stop_the_world_s: None,
             paused_s: None,
             largest_gap_s: None,
@@ -235,6 +249,7 @@ fn whole_run_figures(variant: String, whole_run: &BTreeMap<String, Pause>) -> Fi
     Figures {
         variant,
         ran: true,
+        failed: false,
         stop_the_world_s: measured.then(|| total(groups.clone().map(|p| p.stop_the_world_s))),
         paused_s: measured
             .then(|| total(groups.clone().flat_map(|p| p.paused_s.values().copied()))),

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::results::ScenarioResult;
 use crate::expect::Judged;
-use crate::expect::compare::{Comparison, compare};
+use crate::expect::compare::{Comparison, RunOutcome, compare};
 use crate::record::events::{
     CLUSTER, ConsumedRecord, Event, EventKind, ProducedRecord, Records, TopicPartition,
 };
@@ -106,7 +106,15 @@ pub(super) fn golden() -> Golden {
     let scenario = scenario::load_str(Path::new(FILE), YAML.to_owned())
         .unwrap_or_else(|e| panic!("the golden scenario loads: {e}"));
     let runs: Vec<GoldenRun> = scenario.plans.iter().map(run).collect();
-    let outcomes: Vec<_> = runs.iter().map(|r| Some(&r.finished.outcome)).collect();
+    let outcomes: Vec<_> = runs
+        .iter()
+        .map(|r| {
+            Some(RunOutcome {
+                outcome: &r.finished.outcome,
+                passed: r.finished.passed(),
+            })
+        })
+        .collect();
     let comparisons = compare(&scenario, &outcomes);
     Golden {
         scenario,

@@ -5,7 +5,7 @@
 //! crowd is one band instead of a lane per member: how many of its members run and how many
 //! own partitions, and how many partitions they own, over time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::results::{EventView, KindView, ScenarioResult, Verdict, figure_cells, paused_members};
@@ -36,8 +36,9 @@ pub fn index_html(results: &[ScenarioResult], comparisons: &[Comparison]) -> Str
          (as the consumer sees it), ticks the records it consumed or produced, shaded stretches \
          its group's rebalances, grey ones a frozen consumer; ▶ start, ■ stop, ✕ kill, \
          ❄ freeze, ☀ thaw; L12 marks the step at line 12. A crowd is one band: members running \
-         (light), members owning partitions (blue), partitions owned (the dark line, against \
-         the most the crowd owned).</p>\n<ul class=\"summary\">",
+         (light), members owning partitions (blue), members frozen (grey), partitions owned \
+         (the dark line, against the most the crowd owned). Curves against crowd size: a point \
+         drawn hollow is a run that failed.</p>\n<ul class=\"summary\">",
     );
     for (index, result) in results.iter().enumerate() {
         let _ = write!(
@@ -163,7 +164,8 @@ const PALETTE: [&str; 6] = [
 ];
 
 /// One line of a chart: a variant's name and its (size, figure) points.
-type Series = (String, Vec<(u32, f64)>);
+/// A variant's line: its name and its points, (size, figure, whether that run failed).
+type Series = (String, Vec<(u32, f64, bool)>);
 
 /// A scenario swept over crowd sizes: a chart per measure (stop-the-world, paused
 /// member-seconds, settling), the size across, a line per variant.
@@ -185,7 +187,7 @@ fn curve_section(page: &mut String, scenario: &str, swept: &[&Comparison]) {
                     .iter()
                     .filter_map(|c| {
                         let f = c.figures.iter().find(|f| f.variant == *variant)?;
-                        Some((c.members?, figure(f)?))
+                        Some((c.members?, figure(f)?, f.failed))
                     })
                     .collect();
                 ((*variant).to_owned(), points)
@@ -280,7 +282,7 @@ fn curve_svg(title: &str, series: &[Series]) -> String {
         let colour = PALETTE[index % PALETTE.len()];
         let line: Vec<String> = points
             .iter()
-            .map(|(size, value)| format!("{:.1},{:.1}", across(*size), up(*value)))
+            .map(|(size, value, _)| format!("{:.1},{:.1}", across(*size), up(*value)))
             .collect();
         let _ = write!(
             svg,
@@ -288,10 +290,16 @@ fn curve_svg(title: &str, series: &[Series]) -> String {
             line.join(" "),
             escape(variant)
         );
-        for (size, value) in points {
+        // A run that failed is drawn hollow: its figure is what it measured before it failed.
+        for (size, value, failed) in points {
+            let (fill, note) = if *failed {
+                ("#fff", " (the run failed)")
+            } else {
+                (colour, "")
+            };
             let _ = write!(
                 svg,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"><title>{}: {size} members, {value:.2}</title></circle>",
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{fill}\" stroke=\"{colour}\"><title>{}: {size} members, {value:.2}{note}</title></circle>",
                 across(*size),
                 up(*value),
                 escape(variant)
@@ -361,12 +369,7 @@ fn timeline(page: &mut String, result: &ScenarioResult) {
     // Labels of steps close together go on alternate rows.
     let mut last_label = f64::NEG_INFINITY;
     let mut row = 0;
-    // The steps a step naming a crowd expands into share its line: one label for them.
-    let mut last_line = None;
     for step in &result.steps {
-        if last_line.replace(step.line) == Some(step.line) {
-            continue;
-        }
         let at = x(step.started_s);
         row = if at - last_label < 24.0 {
             (row + 1) % 3
@@ -552,16 +555,28 @@ fn lanes(
 #[derive(Debug, Default, PartialEq)]
 struct Band {
     size: usize,
-    steps: Vec<(f64, usize, usize, usize)>,
+    steps: Vec<BandPoint>,
     ticks: Vec<f64>,
     marks: Vec<(f64, &'static str)>,
 }
 
-/// What a crowd's members own now, kept as events come.
+/// A crowd from one pixel on: its members running, owning partitions and frozen, and the
+/// partitions they own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BandPoint {
+    at: f64,
+    running: usize,
+    owning: usize,
+    owned: usize,
+    frozen: usize,
+}
+
+/// What a crowd's members own now, and which are frozen, kept as events come.
 #[derive(Default)]
 struct CrowdState {
     running: BTreeMap<String, Vec<TopicPartition>>,
     owners: BTreeMap<TopicPartition, usize>,
+    frozen: BTreeSet<String>,
 }
 
 impl CrowdState {
@@ -589,14 +604,20 @@ impl CrowdState {
     }
 
     fn leave(&mut self, member: &str) {
+        self.frozen.remove(member);
         if let Some(old) = self.running.remove(member) {
             self.give_back(&old);
         }
     }
 
-    fn counts(&self) -> (usize, usize, usize) {
-        let owning = self.running.values().filter(|p| !p.is_empty()).count();
-        (self.running.len(), owning, self.owners.len())
+    fn at(&self, at: f64) -> BandPoint {
+        BandPoint {
+            at,
+            running: self.running.len(),
+            owning: self.running.values().filter(|p| !p.is_empty()).count(),
+            owned: self.owners.len(),
+            frozen: self.frozen.len(),
+        }
     }
 }
 
@@ -653,6 +674,14 @@ fn bands(
                 mark(band, "✕");
             }
             KindView::Other(EventKind::Exited(_)) => state.leave(member),
+            KindView::Other(EventKind::Frozen) => {
+                state.frozen.insert(member.to_owned());
+                mark(band, "❄");
+            }
+            KindView::Other(EventKind::Thawed) => {
+                state.frozen.remove(member);
+                mark(band, "☀");
+            }
             KindView::Other(EventKind::Assigned(parts)) => state.set(member, parts.clone()),
             KindView::Other(EventKind::Revoked(_)) => state.set(member, Vec::new()),
             KindView::Other(EventKind::Released(released)) => {
@@ -662,11 +691,11 @@ fn bands(
             }
             KindView::Other(_) => continue,
         }
-        let (running, owning, owned) = state.counts();
+        let now = state.at(at);
         match band.steps.last_mut() {
-            Some(last) if last.0 == at => *last = (at, running, owning, owned),
-            Some(last) if (last.1, last.2, last.3) == (running, owning, owned) => {}
-            _ => band.steps.push((at, running, owning, owned)),
+            Some(last) if last.at == at => *last = now,
+            Some(last) if BandPoint { at, ..*last } == now => {}
+            _ => band.steps.push(now),
         }
     }
     bands
@@ -677,8 +706,8 @@ fn bands(
 
 /// A step line through `steps` of one value, scaled so that `most` reaches the band's top.
 fn step_path(
-    steps: &[(f64, usize, usize, usize)],
-    value: impl Fn(&(f64, usize, usize, usize)) -> usize,
+    steps: &[BandPoint],
+    value: impl Fn(&BandPoint) -> usize,
     most: usize,
     top: f64,
     right: f64,
@@ -691,10 +720,10 @@ fn step_path(
         let height = y(value(step));
         match previous {
             None => {
-                let _ = write!(path, "M{:.1} {bottom:.1} V{height:.1}", step.0);
+                let _ = write!(path, "M{:.1} {bottom:.1} V{height:.1}", step.at);
             }
             Some(_) => {
-                let _ = write!(path, " H{:.1} V{height:.1}", step.0);
+                let _ = write!(path, " H{:.1} V{height:.1}", step.at);
             }
         }
         previous = Some(height);
@@ -706,11 +735,12 @@ fn step_path(
 }
 
 /// A crowd's band: running members as a light area, members owning partitions as a blue one,
-/// partitions owned as a line against the most the crowd owned at once.
+/// frozen members as a grey one (drawn only when some were), partitions owned as a line
+/// against the most the crowd owned at once.
 fn band_svg(page: &mut String, name: &str, band: &Band, top: f64, right: f64) {
     let bottom = top + BAND - 2.0;
-    let most_owned = band.steps.iter().map(|s| s.3).max().unwrap_or_default();
-    let area = |value: fn(&(f64, usize, usize, usize)) -> usize| {
+    let most_owned = band.steps.iter().map(|s| s.owned).max().unwrap_or_default();
+    let area = |value: fn(&BandPoint) -> usize| {
         let line = step_path(&band.steps, value, band.size, top, right);
         if line.is_empty() {
             line
@@ -730,15 +760,24 @@ fn band_svg(page: &mut String, name: &str, band: &Band, top: f64, right: f64) {
         top + BAND / 2.0 + 13.0,
         band.size,
         LEFT + WIDTH,
-        area(|s| s.1),
+        area(|s| s.running),
         escape(name),
         band.size,
-        area(|s| s.2),
+        area(|s| s.owning),
         escape(name),
         band.size,
-        step_path(&band.steps, |s| s.3, most_owned, top, right),
+        step_path(&band.steps, |s| s.owned, most_owned, top, right),
         escape(name),
     );
+    if band.steps.iter().any(|s| s.frozen > 0) {
+        let _ = write!(
+            page,
+            "<path class=\"frozen\" d=\"{}\"><title>{} members frozen, of {}</title></path>",
+            area(|s| s.frozen),
+            escape(name),
+            band.size,
+        );
+    }
     for tick in &band.ticks {
         let _ = write!(
             page,
@@ -856,7 +895,7 @@ h2{margin-bottom:0.2em}.meta{color:#555;margin:0.2em 0}\
 section{border-top:1px solid #ccc;margin-top:1.5em}\
 svg.timeline{display:block;margin:0.8em 0;background:#fafafa}\
 rect.rebalance{fill:#f4a460;opacity:0.35}rect.owns{fill:#4682b4;opacity:0.8}\
-rect.frozen{fill:#9ab;opacity:0.55}\
+rect.frozen,path.frozen{fill:#9ab;opacity:0.55}\
 text.owns{font-size:10px;fill:#fff;dominant-baseline:middle}\
 line.step{stroke:#999;stroke-dasharray:2,3}text.step{font-size:9px;fill:#555;text-anchor:middle}\
 line.lane{stroke:#ddd}text.lane{font-size:12px}line.tick{stroke:#2e8b57}\

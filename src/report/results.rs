@@ -13,8 +13,9 @@ use crate::expect::{Failure, Problem};
 use crate::outcome::{CheckpointView, Outcome, members_view};
 use crate::record::events::{Event, EventKind, RecordId, Records, Successive, TopicPartition};
 use crate::record::process_output::ProcessOutput;
+use crate::record::run_record::StepTiming;
 use crate::record::symbols::Symbols;
-use crate::scenario::plan::Plan;
+use crate::scenario::plan::{Plan, PlannedStep};
 
 /// How one scenario ended on one target.
 #[derive(Debug, Clone, Serialize)]
@@ -206,6 +207,114 @@ pub fn paused_members(paused: &BTreeMap<String, f64>) -> Vec<String> {
     parts
 }
 
+/// For a step on a member of a crowd: its verb, the member and the crowd.
+pub fn on_crowd<'a>(
+    plan: &'a Plan,
+    step: &'a PlannedStep,
+) -> Option<(&'static str, &'a str, &'a str)> {
+    let (verb, actor) = step.action.on_actor()?;
+    Some((verb, actor, plan.crowd_of(actor)?))
+}
+
+/// How many ranges of members a crowd step's line names before it says `…`.
+const RANGES_SHOWN: usize = 4;
+
+/// A step on members of a crowd (`all`, in order of their names) in one short text: `stop 4 of workers: 01-04`, or
+/// `kill 5 of workers: 01-03, 07, 09` (numbers as in the members' names, consecutive ones as a
+/// range, at most [`RANGES_SHOWN`] ranges), `start workers (all 8 members)` when it takes all
+/// of them.
+pub fn crowd_step_text(verb: &str, crowd: &str, all: &[String], members: &[String]) -> String {
+    if members.len() == all.len() && members.len() > 1 {
+        return format!("{verb} {crowd} (all {} members)", all.len());
+    }
+    let mut positions: Vec<usize> = members
+        .iter()
+        .filter_map(|m| all.binary_search(m).ok())
+        .collect();
+    positions.sort_unstable();
+    let number = |i: usize| {
+        all[i]
+            .strip_prefix(crowd)
+            .and_then(|n| n.strip_prefix('.'))
+            .unwrap_or(&all[i])
+            .to_owned()
+    };
+    let mut ranges: Vec<String> = Vec::new();
+    let mut rest = positions.as_slice();
+    while let [first, ..] = rest {
+        let run = rest
+            .iter()
+            .enumerate()
+            .take_while(|(k, p)| **p == first + k)
+            .count();
+        let last = first + run - 1;
+        ranges.push(if run == 1 {
+            number(*first)
+        } else {
+            format!("{}-{}", number(*first), number(last))
+        });
+        rest = &rest[run..];
+    }
+    if ranges.len() > RANGES_SHOWN {
+        ranges.truncate(RANGES_SHOWN);
+        ranges.push("…".into());
+    }
+    format!("{verb} {} of {crowd}: {}", members.len(), ranges.join(", "))
+}
+
+/// Where each step of the file started and ended. A step naming a crowd ran as a step per
+/// member: it is one here, from its first member's start to its last one's end, with its text
+/// as the terminal prints it.
+fn step_views(plan: &Plan, timings: &[StepTiming]) -> Vec<StepView> {
+    let mut views: Vec<StepView> = Vec::new();
+    let mut under_way: Option<CrowdStep> = None;
+    for (planned, timing) in plan.steps.iter().zip(timings) {
+        let on = on_crowd(plan, planned);
+        if let (Some((_, member, _)), Some(step), Some(view)) =
+            (on, &mut under_way, views.last_mut())
+            && step.index == planned.index
+        {
+            step.members.push(member.to_owned());
+            view.seconds = seconds((timing.started + timing.took).saturating_sub(step.started));
+            continue;
+        }
+        name_crowd_step(plan, under_way.take(), views.last_mut());
+        under_way = on.map(|(verb, member, crowd)| CrowdStep {
+            index: planned.index,
+            verb,
+            crowd,
+            members: vec![member.to_owned()],
+            started: timing.started,
+        });
+        views.push(StepView {
+            line: timing.line,
+            step: timing.step.clone(),
+            started_s: seconds(timing.started),
+            seconds: seconds(timing.took),
+        });
+    }
+    name_crowd_step(plan, under_way, views.last_mut());
+    views
+}
+
+/// A step naming a crowd, its members' steps gathered.
+struct CrowdStep<'p> {
+    /// The step's index in the file, which its members' steps share.
+    index: usize,
+    verb: &'static str,
+    crowd: &'p str,
+    members: Vec<String>,
+    started: Duration,
+}
+
+/// Gives the view of a crowd step the text of the whole step.
+fn name_crowd_step(plan: &Plan, step: Option<CrowdStep>, view: Option<&mut StepView>) {
+    if let (Some(step), Some(view)) = (step, view) {
+        let all = plan.crowds.get(step.crowd).map_or(&[][..], Vec::as_slice);
+        view.step = crowd_step_text(step.verb, step.crowd, all, &step.members);
+    }
+}
+
 impl ScenarioResult {
     /// The result of a run that finished (passed or failed).
     pub fn finished(plan: &Plan, target: &str, finished: &Finished) -> ScenarioResult {
@@ -220,16 +329,7 @@ impl ScenarioResult {
             failures: finished.failures.iter().map(FailureView::from).collect(),
             outcome: Some(finished.outcome.clone()),
             events: EventViews::from(record.events.clone()),
-            steps: record
-                .steps
-                .iter()
-                .map(|s| StepView {
-                    line: s.line,
-                    step: s.step.clone(),
-                    started_s: seconds(s.started),
-                    seconds: seconds(s.took),
-                })
-                .collect(),
+            steps: step_views(plan, &record.steps),
             processes: record.processes.clone(),
             members_at_checkpoints: if plan.crowds.is_empty() {
                 Vec::new()
@@ -384,3 +484,6 @@ impl IdView {
 fn seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
+
+#[cfg(test)]
+mod tests;

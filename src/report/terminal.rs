@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::results::{figure_cells, paused_members};
+use super::results::{crowd_step_text, figure_cells, on_crowd, paused_members};
 use crate::expect::compare::{Comparison, Held};
 use crate::expect::{Failure, Problem};
 use crate::outcome::{assignment_view, crowd_views};
@@ -90,58 +90,6 @@ impl<'p, W: Write + Send> StepPrinter<'p, W> {
         let all = plan.crowds.get(crowd).map_or(&[][..], Vec::as_slice);
         Some(crowd_step_text(verb, crowd, all, &members))
     }
-}
-
-/// For a step on a member of a crowd: its verb, the member and the crowd.
-fn on_crowd<'a>(plan: &'a Plan, step: &'a PlannedStep) -> Option<(&'static str, &'a str, &'a str)> {
-    let (verb, actor) = step.action.on_actor()?;
-    Some((verb, actor, plan.crowd_of(actor)?))
-}
-
-/// How many ranges of members a crowd step's line names before it says `…`.
-const RANGES_SHOWN: usize = 4;
-
-/// A step on members of a crowd in one short text: `stop 4 of workers: 01-04`, or
-/// `kill 5 of workers: 01-03, 07, 09` (numbers as in the members' names, consecutive ones as a
-/// range, at most [`RANGES_SHOWN`] ranges), `start workers (all 8 members)` when it takes all
-/// of them.
-pub fn crowd_step_text(verb: &str, crowd: &str, all: &[String], members: &[String]) -> String {
-    if members.len() == all.len() && members.len() > 1 {
-        return format!("{verb} {crowd} (all {} members)", all.len());
-    }
-    let mut positions: Vec<usize> = members
-        .iter()
-        .filter_map(|m| all.iter().position(|a| a == m))
-        .collect();
-    positions.sort_unstable();
-    let number = |i: usize| {
-        all[i]
-            .strip_prefix(crowd)
-            .and_then(|n| n.strip_prefix('.'))
-            .unwrap_or(&all[i])
-            .to_owned()
-    };
-    let mut ranges: Vec<String> = Vec::new();
-    let mut rest = positions.as_slice();
-    while let [first, ..] = rest {
-        let run = rest
-            .iter()
-            .enumerate()
-            .take_while(|(k, p)| **p == first + k)
-            .count();
-        let last = first + run - 1;
-        ranges.push(if run == 1 {
-            number(*first)
-        } else {
-            format!("{}-{}", number(*first), number(last))
-        });
-        rest = &rest[run..];
-    }
-    if ranges.len() > RANGES_SHOWN {
-        ranges.truncate(RANGES_SHOWN);
-        ranges.push("…".into());
-    }
-    format!("{verb} {} of {crowd}: {}", members.len(), ranges.join(", "))
 }
 
 impl<W: Write + Send> Observer for StepPrinter<'_, W> {

@@ -8,6 +8,7 @@ fn ran(variant: &str, stop_the_world_s: f64, largest_gap_s: Option<f64>) -> Figu
     Figures {
         variant: variant.to_owned(),
         ran: true,
+        failed: false,
         stop_the_world_s: Some(stop_the_world_s),
         paused_s: None,
         largest_gap_s,
@@ -59,6 +60,7 @@ fn a_variant_without_a_figure_leaves_the_ordering_unjudged() {
     let not_run = Figures {
         variant: "kip848".to_owned(),
         ran: false,
+        failed: false,
         stop_the_world_s: None,
         paused_s: None,
         largest_gap_s: None,

@@ -150,27 +150,45 @@ fn a_crowd_is_one_band_of_members_running_owning_and_partitions_owned() {
         ),
         event(4.0, "w.1", EventKind::Assigned(vec![partition(0)])),
         event(4.0, "w.2", EventKind::Assigned(vec![partition(1)])),
+        event(5.0, "w.1", EventKind::Frozen),
         event(6.0, "w.2", EventKind::Killed),
         event(6.0, "other", EventKind::Started),
+        event(7.0, "w.1", EventKind::Thawed),
     ];
     let bands = bands(events.into_iter(), &crowds, &crowd_of, &|t| t * 10.0);
     assert_eq!(bands.len(), 1);
     let (name, band) = &bands[0];
     assert_eq!(name, "w");
     assert_eq!(band.size, 2);
-    // (pixel, running, owning, owned); events at one pixel end in one step.
+    // (pixel, running, owning, owned, frozen); events at one pixel end in one step.
+    let steps: Vec<(f64, usize, usize, usize, usize)> = band
+        .steps
+        .iter()
+        .map(|s| (s.at, s.running, s.owning, s.owned, s.frozen))
+        .collect();
     assert_eq!(
-        band.steps,
+        steps,
         vec![
-            (0.0, 1, 0, 0),
-            (10.0, 1, 1, 2),
-            (20.0, 2, 1, 2),
-            (30.0, 2, 0, 0),
-            (40.0, 2, 2, 2),
-            (60.0, 1, 1, 1),
+            (0.0, 1, 0, 0, 0),
+            (10.0, 1, 1, 2, 0),
+            (20.0, 2, 1, 2, 0),
+            (30.0, 2, 0, 0, 0),
+            (40.0, 2, 2, 2, 0),
+            (50.0, 2, 2, 2, 1),
+            (60.0, 1, 1, 1, 1),
+            (70.0, 1, 1, 1, 0),
         ]
     );
-    assert_eq!(band.marks, vec![(0.0, "▶"), (20.0, "▶"), (60.0, "✕")]);
+    assert_eq!(
+        band.marks,
+        vec![
+            (0.0, "▶"),
+            (20.0, "▶"),
+            (50.0, "❄"),
+            (60.0, "✕"),
+            (70.0, "☀")
+        ]
+    );
 }
 
 #[test]
@@ -194,8 +212,11 @@ fn a_crowd_s_members_get_no_lane_of_their_own() {
 #[test]
 fn a_curve_puts_sizes_across_on_a_log_scale_and_figures_up_from_zero() {
     let series = vec![
-        ("eager".to_owned(), vec![(10, 1.0), (100, 2.0), (1000, 2.0)]),
-        ("cooperative".to_owned(), vec![(10, 0.0)]),
+        (
+            "eager".to_owned(),
+            vec![(10, 1.0, false), (100, 2.0, false), (1000, 2.0, true)],
+        ),
+        ("cooperative".to_owned(), vec![(10, 0.0, false)]),
     ];
     let svg = curve_svg("stop-the-world (s)", &series);
     // 10 at the left edge, 100 half way, 1000 at the right; 2.0 (the most) at the top.
@@ -206,6 +227,12 @@ fn a_curve_puts_sizes_across_on_a_log_scale_and_figures_up_from_zero() {
     assert!(svg.contains("points=\"44.0,182.0\""), "{svg}");
     assert_eq!(svg.matches("<circle").count(), 4);
     assert!(svg.contains(">1000</text>") && svg.contains(">2.0</text>"));
+    // The failed run's point is hollow and says so; the others are filled.
+    assert_eq!(svg.matches("fill=\"#fff\"").count(), 1, "{svg}");
+    assert!(
+        svg.contains("eager: 1000 members, 2.00 (the run failed)"),
+        "{svg}"
+    );
 }
 
 #[test]
@@ -213,6 +240,7 @@ fn a_swept_scenario_gets_one_curve_section_of_three_charts() {
     let figures = |variant: &str, stop: f64| Figures {
         variant: variant.to_owned(),
         ran: true,
+        failed: false,
         stop_the_world_s: Some(stop),
         paused_s: Some(stop * 2.0),
         largest_gap_s: None,
