@@ -998,3 +998,39 @@ fn a_sweep_needs_a_crowd_and_sizes_once_each() {
     );
     assert_error(&text, 7, 37, "unknown topic `order`", "orders");
 }
+
+#[test]
+fn a_kip848_group_with_more_members_than_partitions_cannot_be_awaited_stable() {
+    let text = |partitions: u32, frozen: &str| {
+        format!(
+            "name: t
+topics: {{ t: {{ partitions: {partitions} }} }}
+actors:
+  w: {{ consumer: {{ group: g, topics: [t], members: 5, group.protocol: consumer }} }}
+timeline:
+  - start: w
+{frozen}  - await: {{ stable: g }}
+"
+        )
+    };
+    assert_error(
+        &text(2, ""),
+        7,
+        12,
+        "has 5 members running on 2 partitions",
+        "at least as many partitions as members",
+    );
+    load_str(Path::new("ok.yaml"), text(5, "")).expect("as many partitions as members");
+    // Frozen members are not awaited.
+    load_str(
+        Path::new("ok.yaml"),
+        text(2, "  - freeze: { actor: w, members: 3 }\n"),
+    )
+    .expect("two members running unfrozen on two partitions");
+    // The classic protocol tells every member of its assignment, empty or not.
+    load_str(
+        Path::new("ok.yaml"),
+        text(2, "").replace(", group.protocol: consumer", ""),
+    )
+    .expect("classic groups may have more members than partitions");
+}

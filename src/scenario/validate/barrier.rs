@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{DEFAULT_AWAIT_TIMEOUT, Result, Validator, Walk, faults, path};
 use crate::scenario::model::{AwaitStep, StableTarget};
-use crate::scenario::plan::{ActorPlan, Barrier};
+use crate::scenario::plan::{ActorPlan, Barrier, GroupProtocol};
 use crate::scenario::source::{PathSeg, did_you_mean};
 
 impl Validator<'_> {
@@ -19,6 +19,7 @@ impl Validator<'_> {
         actors: &BTreeMap<String, ActorPlan>,
         walk: &Walk,
         cluster: faults::ClusterConditions,
+        partitions: &BTreeMap<String, i32>,
     ) -> Result<Barrier> {
         let base = || path(&[&"timeline", &index, &"await"]);
         if let Some(word) = &spec.unknown_word {
@@ -50,6 +51,9 @@ impl Validator<'_> {
             &running_groups,
             &declared_groups,
         )?;
+        for group in &stable {
+            self.more_members_than_partitions(group, base(), actors, walk, partitions)?;
+        }
         let drained = self.groups_of(
             &spec.drained,
             "drained",
@@ -141,6 +145,55 @@ impl Validator<'_> {
     }
 
     /// Resolves `all`, one group or a list of groups; each must have a running member.
+    /// A KIP-848 group awaited stable must not have more running members than partitions:
+    /// librdkafka (2.12) reconciles a member's assignment only when it differs from what the
+    /// member holds, so a member the broker gives nothing is never told of it (no rebalance
+    /// callback), and the harness cannot tell it from one still waiting for a partition (found
+    /// with crowds: 5 members on 2 partitions waited out every timeout).
+    fn more_members_than_partitions(
+        &self,
+        group: &str,
+        at: Vec<PathSeg>,
+        actors: &BTreeMap<String, ActorPlan>,
+        walk: &Walk,
+        partitions: &BTreeMap<String, i32>,
+    ) -> Result<()> {
+        let members: Vec<&ActorPlan> = walk
+            .running
+            .iter()
+            .filter(|a| !walk.frozen.contains_key(*a))
+            .filter_map(|a| actors.get(a))
+            .filter(|a| a.group() == Some(group))
+            .collect();
+        let kip848 = members
+            .iter()
+            .all(|a| matches!(a, ActorPlan::Consumer(c) if c.protocol == GroupProtocol::Consumer));
+        let topics: BTreeSet<&String> = members.iter().flat_map(|a| a.consumed_topics()).collect();
+        let held: i64 = topics
+            .iter()
+            .map(|t| i64::from(partitions.get(*t).copied().unwrap_or(0)))
+            .sum();
+        let running = i64::try_from(members.len()).unwrap_or(i64::MAX);
+        if !kip848 || running <= held {
+            return Ok(());
+        }
+        Err(self.err(
+            at,
+            false,
+            format!(
+                "group `{group}` speaks KIP-848 and has {running} members running on {held} \
+                 partitions here: librdkafka never tells a KIP-848 member that it was assigned \
+                 nothing, so `await stable` could not see the members beyond the partitions \
+                 assigned"
+            ),
+            Some(
+                "give its topics at least as many partitions as members at this step, or await \
+                 something else (`consumed`, `rebalances`, a `sleep`)"
+                    .into(),
+            ),
+        ))
+    }
+
     fn groups_of(
         &self,
         target: &Option<StableTarget>,

@@ -69,7 +69,7 @@ impl Validator<'_> {
                 Step::Await(a) => {
                     let cluster =
                         self.cluster_conditions(&a.0, at("await"), brokers, topics, &partitions)?;
-                    let barrier = self.barrier(&a.0, index, actors, &walk, cluster)?;
+                    let barrier = self.barrier(&a.0, index, actors, &walk, cluster, &partitions)?;
                     self.exited(&barrier.exited, index, actors, &mut walk, line)?;
                     (describe_barrier(&barrier), Action::Await(barrier))
                 }

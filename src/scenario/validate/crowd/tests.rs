@@ -100,3 +100,27 @@ fn a_start_cannot_draw() {
         "{error}"
     );
 }
+
+/// The properties of the first member of crowd `w` in `yaml`.
+fn member_properties(yaml: &str) -> crate::scenario::properties::Properties {
+    let source = crate::scenario::SourceText::new(std::path::Path::new("t.yaml"), yaml.into());
+    let parsed = crate::scenario::parse::parse(&source).expect("parses");
+    let scenario = crate::scenario::validate::validate(parsed, &source, 0).expect("valid");
+    match &scenario.plans[0].actors["w.01"] {
+        crate::scenario::plan::ActorPlan::Consumer(c) => c.properties.clone(),
+        _ => panic!("w.01 is a consumer"),
+    }
+}
+
+#[test]
+fn crowd_members_push_no_telemetry_unless_their_actor_says_so() {
+    assert_eq!(
+        member_properties(DRAWN).get("enable.metrics.push"),
+        Some("false")
+    );
+    let pushing = DRAWN.replace("members: 10 }", "members: 10, enable.metrics.push: true }");
+    assert_eq!(
+        member_properties(&pushing).get("enable.metrics.push"),
+        Some("true")
+    );
+}
