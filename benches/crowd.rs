@@ -134,8 +134,14 @@ fn sweep(choice: &Choice) -> ExitCode {
                 0 => *size,
                 given => given,
             };
+            // The embedded cluster has brokers of its own (three mock brokers).
+            let on = if target == "kafka-local" {
+                format!("{target} {brokers} broker(s)")
+            } else {
+                target.clone()
+            };
             println!(
-                "{target:<11} {brokers} broker(s) {size:>5} members {partitions:>5} partitions: started {:.0}/s ({:.2} s), \
+                "{on:<23} {size:>5} members {partitions:>5} partitions: started {:.0}/s ({:.2} s), \
                  stable at {:.2} s; peak {:.0} MB, {} threads, {} open files; a member beyond a \
                  crowd of one: {:.2} MB, {:.2} threads, {:.2} open files",
                 f64::from(*size) / run.started_s.max(0.001),
@@ -281,9 +287,9 @@ fn measure(run: &str) -> ExitCode {
     }
 }
 
-/// How the terminal names the crowd's start step and its await: by their lines in
-/// [`scenario_file`].
+/// How the terminal names the crowd's start step: by its line in [`scenario_file`].
 const START_LINE: &str = "line 10 ";
+/// How the terminal names the crowd's await, the step after the start.
 const AWAIT_LINE: &str = "line 11 ";
 
 /// A scenario of one crowd of `size` on a topic of `partitions`, replicated on every broker up

@@ -191,7 +191,8 @@ fn main() -> ExitCode {
         }
         None => {}
     }
-    let seed = args.seed.unwrap_or_else(rand::random);
+    // Below 2^53, so that a seed read back from results.json as a double is the same.
+    let seed = args.seed.unwrap_or_else(|| rand::random::<u64>() >> 11);
     let scenarios = match load_all(&args.files, seed) {
         Ok(scenarios) => scenarios,
         Err(code) => return ExitCode::from(code),
@@ -429,16 +430,22 @@ fn check(files: &[PathBuf]) -> u8 {
     }
 }
 
+/// The most open files `scenario-run` asks for: room for 30,000 crowd members on one broker,
+/// and no more, since its children (brokers, process actors) inherit the limit and some
+/// programs size tables by it or loop up to it.
+const MOST_OPEN_FILES: libc::rlim_t = 1 << 18;
+
 /// Lets this process open as many files as the system allows it: a crowd's consumers hold some
 /// 8 to 18 each, and many systems start a process with a soft limit of 1,024 under a hard one
 /// hundreds of times higher. The soft limit is raised to the hard one, and where the process
-/// may (as root), both to the kernel's most (`fs.nr_open`): 3,000 members on three brokers
-/// need some 24,000. Where it cannot be raised, a consumer that would not fit is refused when
-/// it starts, naming the limit.
+/// may (with `CAP_SYS_RESOURCE`), both to the kernel's most (`fs.nr_open`) up to
+/// [`MOST_OPEN_FILES`]: 3,000 members on one broker need some 24,000. Where it cannot be
+/// raised, a consumer that would not fit is refused when it starts, naming the limit.
 fn raise_open_files_limit() {
     let most = std::fs::read_to_string("/proc/sys/fs/nr_open")
         .ok()
-        .and_then(|n| n.trim().parse::<libc::rlim_t>().ok());
+        .and_then(|n| n.trim().parse::<libc::rlim_t>().ok())
+        .map(|most| most.min(MOST_OPEN_FILES));
     let mut limit = std::mem::MaybeUninit::<libc::rlimit>::zeroed();
     // SAFETY: getrlimit writes a whole rlimit into the memory it is given, and setrlimit reads
     // one; both only concern this process.

@@ -1016,7 +1016,7 @@ timeline:
     assert_error(
         &text(2, ""),
         7,
-        12,
+        22,
         "has 5 members running on 2 partitions",
         "at least as many partitions as members",
     );
@@ -1033,4 +1033,17 @@ timeline:
         text(2, "").replace(", group.protocol: consumer", ""),
     )
     .expect("classic groups may have more members than partitions");
+}
+
+#[test]
+fn a_drawn_step_says_how_many_members_it_draws() {
+    let text = "name: t
+topics: { t: { partitions: 4 } }
+actors:
+  w: { consumer: { group: g, topics: [t], members: 4 } }
+timeline:
+  - start: w
+  - stop: { actor: w, which: drawn }
+";
+    assert_error(text, 7, 11, "`members` does not say how many", "members: k");
 }

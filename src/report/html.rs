@@ -2,8 +2,9 @@
 //! failures, an SVG timeline and the rebalance table. The timeline has a lane per actor: the
 //! partitions a consumer owns as bars, consumed and produced records as ticks, starts, stops,
 //! kills and freezes as marks; the timeline's steps as labelled lines; rebalances shaded. A
-//! crowd is one band instead of a lane per member: how many of its members run and how many
-//! own partitions, and how many partitions they own, over time.
+//! crowd is one band instead of a lane per member: how many of its members run, own partitions
+//! and are frozen, and how many partitions they own, over time. A scenario swept over crowd
+//! sizes gets curves against the size, a run that failed drawn hollow.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -163,7 +164,6 @@ const PALETTE: [&str; 6] = [
     "#b22222", "#4682b4", "#2e8b57", "#8b4513", "#6a5acd", "#d2691e",
 ];
 
-/// One line of a chart: a variant's name and its (size, figure) points.
 /// A variant's line: its name and its points, (size, figure, whether that run failed).
 type Series = (String, Vec<(u32, f64, bool)>);
 

@@ -219,10 +219,10 @@ pub fn on_crowd<'a>(
 /// How many ranges of members a crowd step's line names before it says `…`.
 const RANGES_SHOWN: usize = 4;
 
-/// A step on members of a crowd (`all`, in order of their names) in one short text: `stop 4 of workers: 01-04`, or
-/// `kill 5 of workers: 01-03, 07, 09` (numbers as in the members' names, consecutive ones as a
-/// range, at most [`RANGES_SHOWN`] ranges), `start workers (all 8 members)` when it takes all
-/// of them.
+/// A step on members of a crowd (`all`, in order of their names) in one short text:
+/// `stop 4 of workers: 01-04`, or `kill 5 of workers: 01-03, 07, 09` (numbers as in the
+/// members' names, consecutive ones as a range, at most [`RANGES_SHOWN`] ranges),
+/// `start workers (all 8 members)` when it takes all of them.
 pub fn crowd_step_text(verb: &str, crowd: &str, all: &[String], members: &[String]) -> String {
     if members.len() == all.len() && members.len() > 1 {
         return format!("{verb} {crowd} (all {} members)", all.len());

@@ -1,8 +1,10 @@
 //! Room for one more consumer. A crowd runs out of open files first, then of threads (the
-//! machine's, counted in every process), memory maps and memory: each member holds some 8 open
-//! files on a real cluster (15 to 18 on the embedded one, whose brokers' sockets are in the
-//! same process) and 5 to 8 threads, each thread two or three memory maps (measured on
-//! kafka-local and embedded, docs: Crowds, measured). Past any of these librdkafka cannot open
+//! machine's, counted in every process, and its control group's), memory maps and memory:
+//! each member holds some 8 open files on one broker and 13 on three (15 to 18 on the embedded
+//! cluster, whose brokers' sockets are in the same process) and 5 to 8 threads, each thread two
+//! or three memory maps (measured on kafka-local and embedded, docs: Crowds, measured).
+//! `RLIMIT_NPROC` is not checked: it counts the threads of every process of the user, which
+//! `/proc` gives only by walking every process. Past any of these librdkafka cannot open
 //! a socket or start a thread and the process aborts, or the kernel kills it, so a consumer
 //! that would not fit is refused before it is created, naming the limit and what to raise.
 
@@ -33,13 +35,18 @@ pub(super) struct Usage {
     pub tasks: Option<u64>,
     /// The fewer of `kernel.pid_max` and `kernel.threads-max`.
     pub task_limit: Option<u64>,
+    /// Threads of this process's control group (`pids.current`, cgroup v2).
+    pub group_tasks: Option<u64>,
+    /// The most its control group may have (`pids.max`; `None` when it is `max`).
+    pub group_task_limit: Option<u64>,
     /// This process's memory maps: counted when its threads could hold more than half the
     /// limit, else their most, [`MAPS_PER_THREAD`] a thread (counting them reads a line per
     /// map).
     pub maps: Option<u64>,
     /// `vm.max_map_count`, the memory maps one process may have.
     pub map_limit: Option<u64>,
-    /// `MemAvailable`, KiB.
+    /// Memory available, KiB: `MemAvailable`, or what the control group has left below its
+    /// `memory.max` when that is less.
     pub available_kib: Option<u64>,
 }
 
@@ -64,6 +71,17 @@ pub(super) fn usage() -> Usage {
         (threads, _) => threads.map(|threads| threads * MAPS_PER_THREAD),
     };
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
+    let group = control_group();
+    let in_group = |file: &str| {
+        group
+            .as_deref()
+            .and_then(|dir| read_number(&dir.join(file)))
+    };
+    let machine_kib = meminfo.as_deref().and_then(|m| field(m, "MemAvailable:"));
+    let group_kib = match (in_group("memory.max"), in_group("memory.current")) {
+        (Some(most), Some(used)) => Some(most.saturating_sub(used) / 1024),
+        _ => None,
+    };
     Usage {
         open_files: std::fs::read_dir("/proc/self/fd")
             .ok()
@@ -79,10 +97,22 @@ pub(super) fn usage() -> Usage {
             (Some(pids), Some(threads)) => Some(pids.min(threads)),
             (one, other) => one.or(other),
         },
+        group_tasks: in_group("pids.current"),
+        group_task_limit: in_group("pids.max"),
         maps,
         map_limit,
-        available_kib: meminfo.as_deref().and_then(|m| field(m, "MemAvailable:")),
+        available_kib: match (machine_kib, group_kib) {
+            (Some(machine), Some(group)) => Some(machine.min(group)),
+            (machine, group) => machine.or(group),
+        },
     }
+}
+
+/// This process's control group directory (cgroup v2: the `0::` line of `/proc/self/cgroup`).
+fn control_group() -> Option<std::path::PathBuf> {
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let path = cgroup.lines().find_map(|line| line.strip_prefix("0::"))?;
+    Some(Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/')))
 }
 
 fn read_number(path: &Path) -> Option<u64> {
@@ -129,6 +159,17 @@ pub(super) fn no_room_for_a_consumer(usage: &Usage) -> Option<String> {
              members"
         ));
     }
+    if let Some((tasks, limit)) = over(
+        usage.group_tasks,
+        THREADS_PER_CONSUMER,
+        usage.group_task_limit,
+    ) {
+        return Some(format!(
+            "not started: this process's control group runs {tasks} threads of the {limit} it \
+             may (pids.max; TasksMax for a systemd service, --pids-limit for a container) and a \
+             consumer needs some {THREADS_PER_CONSUMER} more; raise it or run fewer members"
+        ));
+    }
     let maps_needed = THREADS_PER_CONSUMER * MAPS_PER_THREAD;
     if let Some((maps, limit)) = over(usage.maps, maps_needed, usage.map_limit) {
         return Some(format!(
@@ -140,9 +181,9 @@ pub(super) fn no_room_for_a_consumer(usage: &Usage) -> Option<String> {
     }
     match usage.available_kib {
         Some(available) if available < MEMORY_FLOOR_KIB => Some(format!(
-            "not started: the machine has {} MB of memory available (MemAvailable), less than \
-             the {} MB kept for the brokers and the system; run fewer members or on a machine \
-             with more memory",
+            "not started: {} MB of memory are available (MemAvailable, or below the control \
+             group's memory.max), less than the {} MB kept for the brokers and the system; run \
+             fewer members or with more memory",
             available / 1024,
             MEMORY_FLOOR_KIB / 1024
         )),

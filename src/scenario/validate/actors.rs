@@ -159,7 +159,7 @@ impl Validator<'_> {
                 Some("leave `members` out for a single consumer".into()),
             ));
         }
-        let plan = self.consumer(name, spec, topics)?;
+        let mut plan = self.consumer(name, spec, topics)?;
         let names = member_names(name, members);
         if let Some(taken) = names.iter().find(|m| self.file.actors.contains_key(*m)) {
             return Err(self.err(
@@ -170,7 +170,6 @@ impl Validator<'_> {
             ));
         }
         let own_id = plan.properties.get("client.id") != Some(name);
-        let mut plan = plan;
         for (key, value) in CROWD_MEMBER_DEFAULTS {
             plan.properties.set_default(key, value);
         }

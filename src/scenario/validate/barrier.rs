@@ -52,7 +52,9 @@ impl Validator<'_> {
             &declared_groups,
         )?;
         for group in &stable {
-            self.more_members_than_partitions(group, base(), actors, walk, partitions)?;
+            let mut at = base();
+            at.push("stable".into());
+            self.more_members_than_partitions(group, at, actors, walk, partitions)?;
         }
         let drained = self.groups_of(
             &spec.drained,
@@ -144,7 +146,6 @@ impl Validator<'_> {
         Ok(())
     }
 
-    /// Resolves `all`, one group or a list of groups; each must have a running member.
     /// A KIP-848 group awaited stable must not have more running members than partitions:
     /// librdkafka (2.12) reconciles a member's assignment only when it differs from what the
     /// member holds, so a member the broker gives nothing is never told of it (no rebalance
@@ -188,12 +189,13 @@ impl Validator<'_> {
             ),
             Some(
                 "give its topics at least as many partitions as members at this step, or await \
-                 something else (`consumed`, `rebalances`, a `sleep`)"
+                 something else (`consumed`, `rebalances`)"
                     .into(),
             ),
         ))
     }
 
+    /// Resolves `all`, one group or a list of groups; each must have a running member.
     fn groups_of(
         &self,
         target: &Option<StableTarget>,

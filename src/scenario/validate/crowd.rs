@@ -220,6 +220,15 @@ impl Validator<'_> {
                 candidates.reverse();
             }
         }
+        if step.which == Some(Which::Drawn) && step.members.is_none() {
+            return Err(self.err(
+                at,
+                false,
+                "`which: drawn` draws some of the members a step can take, and `members` does \
+                 not say how many",
+                Some("give `members: k` (or a share, `members: 25%`)".into()),
+            ));
+        }
         let wanted = match step.members {
             Some(MemberCount::Exactly(0)) => {
                 return Err(self.err(
