@@ -21,9 +21,12 @@ use kafka_scenario::scenario::schema::scenario_schema;
 use kafka_scenario::scenario::{FIXED_SEED, load_seeded};
 use kafka_scenario::{LoadError, Plan, Scenario};
 
+use cli::explore::{ExploreSettings, explore};
 use cli::invocation::{Settings, run_all};
 use cli::profiles::ProfileError;
 use cli::target_choice::{TargetError, TargetOptions, choose_target};
+use kafka_scenario::scenario::explore::ground::GroundError;
+use kafka_scenario::scenario::explore::{draw, ground, write};
 
 mod cli;
 
@@ -57,6 +60,7 @@ pub(crate) mod exit {
   scenario-run --dry-run scenarios/rebalance.yaml --cluster ktdseducluster   # print the KafkaTopics
   scenario-run check scenarios/*.yaml               # validate only, connect nowhere (pre-commit)
   scenario-run schema > scenario.schema.json        # the format's JSON Schema, for editors
+  scenario-run explore scenarios/explore/group.yaml # drawn timelines, invariants, shrinking
   RUST_LOG=kafka_scenario=debug scenario-run -v scenarios/poll.yaml
 
 Exit codes: 0 pass, 1 an expectation failed, 2 bad input or usage,
@@ -66,12 +70,43 @@ Exit codes: 0 pass, 1 an expectation failed, 2 bad input or usage,
     subcommand_negates_reqs = true
 )]
 struct Args {
-    /// `check` or `schema` instead of a run.
+    /// `check`, `schema` or `explore` instead of a run.
     #[command(subcommand)]
     command: Option<Command>,
     /// Scenario files to run, in order.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Print the KafkaTopic manifests a run on a Kubernetes cluster would apply, and stop.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print each scenario's normalised outcome as YAML after its verdict.
+    #[arg(long)]
+    outcome: bool,
+    /// Scenarios (and variants) that run at once, each on a cluster of its own (embedded,
+    /// brokers of its own) or with names of its own (a shared target). Each one's output is
+    /// printed whole when it ends, in the order of the files.
+    #[arg(short, long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: u16,
+    /// Write reports of the whole invocation into this directory (created if need be):
+    /// `junit.xml` (one testcase per scenario), `results.json` (outcomes, measurements,
+    /// failures and events) and `index.html` (a timeline per scenario).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// The seed that draws the crowd members of steps with `which: drawn` (default: a seed drawn
+    /// for this invocation; a run that draws prints its seed, and this draws the same members
+    /// again).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+/// Where scenarios run, for a run and for `explore` alike.
+#[derive(clap::Args)]
+struct TargetArgs {
     /// Target cluster: `embedded` (librdkafka's in-process mock), `kafka-local` (Apache Kafka
     /// started as local JVMs), `kafka` or `redpanda` (in containers, needs Docker), or a profile
     /// name / kubeconfig for Strimzi on Kubernetes.
@@ -117,30 +152,189 @@ struct Args {
     /// client of the run logs in as it (processes get `{sasl.username}` and `{sasl.password}`).
     #[arg(long, conflicts_with = "bootstrap")]
     scram: bool,
-    /// Print the KafkaTopic manifests a run on a Kubernetes cluster would apply, and stop.
-    #[arg(long)]
-    dry_run: bool,
-    /// Print each scenario's normalised outcome as YAML after its verdict.
-    #[arg(long)]
-    outcome: bool,
-    /// Scenarios (and variants) that run at once, each on a cluster of its own (embedded,
-    /// brokers of its own) or with names of its own (a shared target). Each one's output is
-    /// printed whole when it ends, in the order of the files.
-    #[arg(short, long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    jobs: u16,
-    /// Write reports of the whole invocation into this directory (created if need be):
-    /// `junit.xml` (one testcase per scenario), `results.json` (outcomes, measurements,
-    /// failures and events) and `index.html` (a timeline per scenario).
-    #[arg(long, value_name = "DIR")]
-    report: Option<PathBuf>,
-    /// The seed that draws the crowd members of steps with `which: drawn` (default: a seed drawn
-    /// for this invocation; a run that draws prints its seed, and this draws the same members
-    /// again).
-    #[arg(long, value_name = "N")]
-    seed: Option<u64>,
-    /// More log output (-v info, -vv debug); RUST_LOG overrides.
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    verbose: u8,
+}
+
+impl TargetArgs {
+    /// The `--var` values; processes run in directories of their own, so a value naming an
+    /// existing file or directory relative to here is handed to them as an absolute path.
+    fn vars(&self) -> BTreeMap<String, String> {
+        self.vars
+            .iter()
+            .map(|(name, value)| {
+                let absolute = std::fs::canonicalize(value)
+                    .ok()
+                    .filter(|_| Path::new(value).is_relative())
+                    .map_or_else(|| value.clone(), |p| p.display().to_string());
+                (name.clone(), absolute)
+            })
+            .collect()
+    }
+
+    /// The options that choose the target, as a command line would give them again (for the
+    /// header of a kept file); passwords are never among them.
+    fn words(&self) -> String {
+        let mut words = match &self.bootstrap {
+            Some(bootstrap) => format!(" --bootstrap {bootstrap}"),
+            None => format!(" --cluster {}", self.cluster),
+        };
+        if let Some(brokers) = self.brokers {
+            words.push_str(&format!(" --brokers {brokers}"));
+        }
+        if let Some(image) = &self.image {
+            words.push_str(&format!(" --image {image}"));
+        }
+        words
+    }
+
+    /// The target the options name, and its name for results of runs that never connected;
+    /// `Err` is the exit code, after saying why.
+    fn choose(&self) -> Result<(Target, String), u8> {
+        let name = self
+            .bootstrap
+            .as_ref()
+            .map_or_else(|| self.cluster.clone(), |b| format!("--bootstrap {b}"));
+        if let Some(bootstrap) = &self.bootstrap {
+            let target = Target::Bootstrap(BootstrapSettings {
+                bootstrap: bootstrap.clone(),
+                properties: self.property.iter().cloned().collect(),
+                keep_names: self.keep_names,
+            });
+            return Ok((target, name));
+        }
+        let scram = if self.scram {
+            match ScramUser::generated(COURSE_USER) {
+                Ok(user) => Some(user),
+                Err(e) => {
+                    eprintln!("error: cannot draw a password for the SCRAM user: {e}");
+                    return Err(exit::INFRASTRUCTURE);
+                }
+            }
+        } else {
+            None
+        };
+        let options = TargetOptions {
+            image: self.image.clone(),
+            brokers: self.brokers.map(usize::from),
+            kafka_home: self.kafka_home.clone(),
+            clusters: self.clusters.clone(),
+            scram,
+        };
+        match choose_target(&self.cluster, &options) {
+            Ok(target) => Ok((target, name)),
+            Err(TargetError::Profile(ProfileError::Invalid(e))) => {
+                eprintln!("{:?}", miette::Report::new(*e));
+                Err(exit::BAD_INPUT)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Err(exit::BAD_INPUT)
+            }
+        }
+    }
+}
+
+/// `scenario-run explore`: draws, runs, judges and shrinks; or with `--print`, prints one
+/// drawn timeline.
+fn run_explore(args: &ExploreArgs) -> u8 {
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.file.display());
+            return exit::BAD_INPUT;
+        }
+    };
+    let ground = match ground(&args.file, &text) {
+        Ok(ground) => ground,
+        Err(GroundError::Load(LoadError::Invalid(e))) => {
+            eprintln!("{:?}", miette::Report::new(*e));
+            return exit::BAD_INPUT;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let ground = match &args.variant {
+        None => ground,
+        Some(name) if ground.variants().contains(name) => ground.with_variant(name),
+        Some(name) => {
+            eprintln!(
+                "error: {} has no variant `{name}` (it has: {})",
+                args.file.display(),
+                ground.variants().join(", ")
+            );
+            return exit::BAD_INPUT;
+        }
+    };
+    let seed = args.seed.unwrap_or_else(|| rand::random::<u64>() >> 11);
+    if args.print {
+        let comment = format!(
+            "Drawn by `scenario-run explore {} --seed {seed} --print`.",
+            args.file.display()
+        );
+        return match write(&ground, &draw(&ground, seed), &[comment]) {
+            Ok(written) => {
+                print!("{}", written.text);
+                exit::PASS
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: explore drew a timeline the loader refuses (a bug of explore): {e:?}"
+                );
+                exit::INFRASTRUCTURE
+            }
+        };
+    }
+    let (target, _) = match args.target.choose() {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
+    };
+    if let Err(code) = one_at_a_time_with_kept_names(&target, args.jobs) {
+        return code;
+    }
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    println!(
+        "EXPLORE {} from --seed {seed}: {} runs at most, {} events each",
+        args.file.display(),
+        args.runs,
+        ground.steps
+    );
+    let settings = ExploreSettings {
+        runs: args.runs,
+        seed,
+        budget: args.time,
+        out: args.out.clone(),
+        shrink_runs: args.shrink_runs,
+        reruns: args.reruns,
+        jobs: usize::from(args.jobs),
+        vars: args.target.vars(),
+        target_words: args.target.words(),
+    };
+    let (mut code, results) = runtime.block_on(explore(&ground, &target, &settings));
+    if let Some(dir) = &args.report {
+        match write_reports(dir, &results, &[]) {
+            Ok(()) => println!("     reports written to {}", dir.display()),
+            Err(e) => {
+                eprintln!("error: cannot write the reports to {}: {e}", dir.display());
+                code = more_severe(code, exit::INFRASTRUCTURE);
+            }
+        }
+    }
+    code
+}
+
+/// The async runtime the runs share; `Err` is the exit code, after saying why.
+fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::INFRASTRUCTURE
+        })
 }
 
 /// What `scenario-run` does instead of running scenarios.
@@ -156,6 +350,59 @@ enum Command {
     /// Print the JSON Schema of the scenario format, for editors (yaml-language-server reads
     /// it from a `# yaml-language-server: $schema=PATH` line at the top of a file).
     Schema,
+    /// Run timelines drawn from a file's `explore:` section, one seed after another, until
+    /// one breaks an invariant; shrink it to a plain scenario file that still breaks it.
+    Explore(Box<ExploreArgs>),
+}
+
+/// `scenario-run explore`'s options.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  scenario-run explore scenarios/explore/group.yaml --runs 20
+  scenario-run explore scenarios/explore/acks-one.yaml --cluster kafka-local --out found/
+  scenario-run explore scenarios/explore/group.yaml --seed 1234 --print   # the timeline, not run
+
+Exit codes: 0 no invariant broken, 1 one broken (the shrunk file is kept), 2 bad input,
+3 cluster or infrastructure failure, 128+n interrupted by a signal (the smallest file so far is
+kept).")]
+struct ExploreArgs {
+    /// A scenario file with an `explore:` section.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Timelines to draw and run, at most.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    runs: u32,
+    /// The first run's seed (run i draws with seed + i); default: drawn, and printed.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// How long the drawn runs may take, e.g. `30m` (shrinking comes after).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    time: Option<std::time::Duration>,
+    /// Where the shrunk scenario file is kept.
+    #[arg(long, default_value = "explored", value_name = "DIR")]
+    out: PathBuf,
+    /// Runs shrinking may take, at most.
+    #[arg(long, default_value_t = 40, value_name = "N")]
+    shrink_runs: u32,
+    /// Times the smallest file is run again at the end, to say how often it breaks.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    reruns: u32,
+    /// Drawn runs that run at once, each on a cluster of its own (embedded, brokers of its
+    /// own) or with names of its own (a shared target); on a violation the runs under way end
+    /// before shrinking, which goes one run at a time.
+    #[arg(short, long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: u16,
+    /// Print the timeline the seed draws, as a scenario file, and run nothing.
+    #[arg(long)]
+    print: bool,
+    /// Explore only this variant of the file's variants.
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
+    /// Write junit.xml, results.json and index.html of every run into this directory.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -178,6 +425,7 @@ fn main() -> ExitCode {
     }));
     match &args.command {
         Some(Command::Check { files }) => return ExitCode::from(check(files)),
+        Some(Command::Explore(explore)) => return ExitCode::from(run_explore(explore)),
         Some(Command::Schema) => {
             let mut out = std::io::stdout().lock();
             return match out.write_all(scenario_schema().as_bytes()) {
@@ -197,19 +445,7 @@ fn main() -> ExitCode {
         Ok(scenarios) => scenarios,
         Err(code) => return ExitCode::from(code),
     };
-    // Processes run in directories of their own: a value naming an existing file or directory
-    // relative to here is handed to them as an absolute path.
-    let vars: BTreeMap<String, String> = args
-        .vars
-        .iter()
-        .map(|(name, value)| {
-            let absolute = std::fs::canonicalize(value)
-                .ok()
-                .filter(|_| Path::new(value).is_relative())
-                .map_or_else(|| value.clone(), |p| p.display().to_string());
-            (name.clone(), absolute)
-        })
-        .collect();
+    let vars = args.target.vars();
     let plans: Vec<Plan> = scenarios
         .iter()
         .flat_map(|s| s.plans.iter().cloned())
@@ -218,61 +454,20 @@ fn main() -> ExitCode {
             ..plan
         })
         .collect();
-    let target = match &args.bootstrap {
-        Some(bootstrap) => Target::Bootstrap(BootstrapSettings {
-            bootstrap: bootstrap.clone(),
-            properties: args.property.iter().cloned().collect(),
-            keep_names: args.keep_names,
-        }),
-        None => {
-            let scram = if args.scram {
-                match ScramUser::generated(COURSE_USER) {
-                    Ok(user) => Some(user),
-                    Err(e) => {
-                        eprintln!("error: cannot draw a password for the SCRAM user: {e}");
-                        return ExitCode::from(exit::INFRASTRUCTURE);
-                    }
-                }
-            } else {
-                None
-            };
-            let options = TargetOptions {
-                image: args.image.clone(),
-                brokers: args.brokers.map(usize::from),
-                kafka_home: args.kafka_home.clone(),
-                clusters: args.clusters.clone(),
-                scram,
-            };
-            match choose_target(&args.cluster, &options) {
-                Ok(target) => target,
-                Err(TargetError::Profile(ProfileError::Invalid(e))) => {
-                    eprintln!("{:?}", miette::Report::new(*e));
-                    return ExitCode::from(exit::BAD_INPUT);
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(exit::BAD_INPUT);
-                }
-            }
-        }
+    let (target, target_name) = match args.target.choose() {
+        Ok(chosen) => chosen,
+        Err(code) => return ExitCode::from(code),
     };
     if args.dry_run {
         return ExitCode::from(dry_run(&plans, &target));
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    if let Err(code) = one_at_a_time_with_kept_names(&target, args.jobs) {
+        return ExitCode::from(code);
+    }
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(exit::INFRASTRUCTURE);
-        }
+        Err(code) => return ExitCode::from(code),
     };
-    let target_name = args
-        .bootstrap
-        .as_ref()
-        .map_or_else(|| args.cluster.clone(), |b| format!("--bootstrap {b}"));
     let settings = Settings {
         target: &target,
         target_name: &target_name,
@@ -347,6 +542,18 @@ fn write_reports(
 }
 
 /// Prints the KafkaTopics each scenario would apply, with run-unique names; touches nothing.
+/// Refuses `--jobs` above 1 on a target that keeps the scenario's names: runs at once would
+/// share topics and groups and spoil each other's results.
+fn one_at_a_time_with_kept_names(target: &Target, jobs: u16) -> Result<(), u8> {
+    if jobs > 1 && target.keeps_names() {
+        eprintln!(
+            "error: --jobs {jobs} with kept names (--keep-names or the profile's keep_names): runs at once would share their topics and groups; hint: drop --jobs, or let each run add its suffix"
+        );
+        return Err(exit::BAD_INPUT);
+    }
+    Ok(())
+}
+
 fn dry_run(plans: &[Plan], target: &Target) -> u8 {
     let Target::Kube(settings) = target else {
         eprintln!(

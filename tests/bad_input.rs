@@ -1047,3 +1047,64 @@ timeline:
 ";
     assert_error(text, 7, 11, "`members` does not say how many", "members: k");
 }
+
+#[test]
+fn explore_acting_on_a_producer_as_a_consumer() {
+    let text = format!("{VALID}explore:\n  events:\n    kill: {{ actors: [feeder] }}\n");
+    assert_error(
+        &text,
+        13,
+        22,
+        "`feeder` is not a consumer of the harness's own",
+        "`kill` acts on `consumer:` actors",
+    );
+}
+
+#[test]
+fn explore_with_broker_faults_needs_brokers_of_its_own() {
+    let text = format!("{VALID}explore:\n  events:\n    kill-broker: {{}}\n");
+    assert_error(
+        &text,
+        13,
+        5,
+        "acts on the scenario's own brokers",
+        "brokers: { count: 3 }",
+    );
+}
+
+#[test]
+fn explore_bursts_that_would_outlast_the_heal() {
+    let text = VALID.replace("name: t\n", "name: t\nbrokers: { count: 3 }\n")
+        + "explore:\n  events:\n    kill-broker: {}\n    produce: { actors: [feeder] }\n";
+    assert_error(
+        &text,
+        15,
+        5,
+        "keeps trying to deliver a record for 300 s (message.timeout.ms), longer than the heal's 60 s",
+        "set `message.timeout.ms: 30000` on `feeder`",
+    );
+}
+
+#[test]
+fn invariants_are_judged_over_the_whole_run() {
+    let text = format!("{VALID}  - expect: {{ invariants: [read-backwards] }}\n");
+    assert_error(
+        &text,
+        11,
+        15,
+        "`invariants` are judged over the whole run",
+        "move them to the final `expect:`",
+    );
+}
+
+#[test]
+fn lost_acknowledged_needs_a_read_back() {
+    let text = format!("{VALID}expect: {{ invariants: [lost-acknowledged] }}\n");
+    assert_error(
+        &text,
+        11,
+        11,
+        "`lost-acknowledged` compares what producers were told",
+        "brokers: { count: 3 }",
+    );
+}

@@ -780,3 +780,21 @@ timeline:
 
 /// The capability that lets a process raise its hard limits (linux/capability.h).
 const CAP_SYS_RESOURCE: libc::c_ulong = 24;
+
+#[test]
+fn jobs_with_kept_names_exit_2_before_reaching_any_cluster() {
+    for command in [
+        vec!["scenarios/key-partition.yaml"],
+        vec!["explore", "scenarios/explore/group.yaml"],
+    ] {
+        let mut args = command;
+        args.extend(["--bootstrap", "127.0.0.1:1", "--keep-names", "--jobs", "2"]);
+        let out = scenario_run(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("would share their topics and groups"),
+            "{stderr}"
+        );
+    }
+}

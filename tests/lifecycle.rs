@@ -1,6 +1,7 @@
 //! What a run starts, it stops: `scenario-run` interrupted half way by SIGINT, SIGTERM or SIGHUP
 //! leaves no broker process, temporary directory, container or topic behind, and a broker that
-//! dies during a run or a broken distribution ends it with exit 3 saying which and why.
+//! dies during a run or a broken distribution ends it with exit 3 saying which and why. The
+//! same holds for `scenario-run explore` in the middle of a run with brokers of its own.
 //! Every wait on the child is bounded: a hung `scenario-run` fails the test.
 
 mod common;
@@ -42,6 +43,13 @@ fn main() -> ExitCode {
             Component::Docker,
             format!("containers::{name}_half_way_removes_the_containers"),
             move || containers_interrupted(signal),
+        ));
+    }
+    for (name, signal) in SIGNALS {
+        trials.push(needing(
+            Component::KafkaLocal,
+            format!("kafka_local::{name}_during_an_explore_run_leaves_no_broker_or_directory"),
+            move || explore_interrupted(signal),
         ));
     }
     for (name, signal) in &SIGNALS[..2] {
@@ -394,7 +402,13 @@ fn faults_interrupted(signal: i32) -> Result<(), Failed> {
     run.signal(signal);
     let (code, stderr) = run.exit_code()?;
     expect_signalled(code, signal, &stderr)?;
-    for directory in [&own, &shared] {
+    nothing_left_in(&[own, shared])
+}
+
+/// Fails when a process mentioning one of `directories` (a broker of it) is still running, or
+/// the directory still exists.
+fn nothing_left_in(directories: &[PathBuf]) -> Result<(), Failed> {
+    for directory in directories {
         let left = processes_mentioning(&directory.to_string_lossy());
         if !left.is_empty() {
             return Err(
@@ -406,4 +420,85 @@ fn faults_interrupted(signal: i32) -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// The temporary directories of the brokers `parent` started: its child processes' command
+/// lines name them (`/tmp/kafka-scenario-XXXXXX/broker-N/...`).
+fn broker_directories_of(parent: u32) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut directories: Vec<PathBuf> = entries
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let ppid: u32 = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            if ppid != parent {
+                return None;
+            }
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).into_owned();
+            let start = cmdline.find("/kafka-scenario-")?;
+            let (root, rest) = cmdline.split_at(start);
+            let prefix = root.rsplit(['=', '\0', ':']).next()?;
+            let name = rest[1..].split('/').next()?;
+            Some(PathBuf::from(format!("{prefix}/{name}")))
+        })
+        .collect();
+    directories.sort();
+    directories.dedup();
+    directories
+}
+
+/// `scenario-run explore` on kafka-local, signalled while a run's own three brokers are up:
+/// it exits 128+n, and neither the shared broker nor the run's own are left, nor their
+/// directories.
+fn explore_interrupted(signal: i32) -> Result<(), Failed> {
+    let out = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let out_arg = out.path().to_string_lossy().into_owned();
+    let mut run = Run::start(&[
+        "explore",
+        "scenarios/explore/acks-one.yaml",
+        "--cluster",
+        "kafka-local",
+        "--runs",
+        "2",
+        "--out",
+        &out_arg,
+    ]);
+    run.wait_for("started Apache Kafka")?;
+    // The shared broker and the first run's three.
+    let deadline = Instant::now() + PATIENCE;
+    let directories = loop {
+        let found = broker_directories_of(run.child.id());
+        if found.len() >= 2 {
+            break found;
+        }
+        if Instant::now() > deadline {
+            let _ = run.child.kill();
+            return Err(run.failure(&format!(
+                "no broker of the run's own within {PATIENCE:?} (directories {found:?})"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    if let Some(missing) = directories.iter().find(|d| !d.is_dir()) {
+        let _ = run.child.kill();
+        return Err(run.failure(&format!(
+            "{} is named by a broker but is no directory",
+            missing.display()
+        )));
+    }
+    // Into the run: its producer is writing and the faults begin.
+    std::thread::sleep(Duration::from_secs(5));
+    run.signal(signal);
+    let (code, stderr) = run.exit_code()?;
+    expect_signalled(code, signal, &stderr)?;
+    nothing_left_in(&directories)
 }

@@ -1,7 +1,8 @@
 //! A consumer group member polling on its own thread.
 //!
 //! Polls are emulated the Java / kafka-python way: one poll returns at most `max.poll.records`
-//! records, so batch sizes can be observed and limited.
+//! records, so batch sizes can be observed and limited. Synchronous commits are bounded as
+//! Java's `commitSync()` is (`consumer/commit.rs`).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -18,6 +19,7 @@ use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use tokio::sync::oneshot;
 
+use self::commit::{COMMIT_TIMEOUT, CommitFailure, commit_within};
 use super::id_header::id_header;
 use super::relay::Relay;
 use super::symbol_cache::SymbolCache;
@@ -29,10 +31,34 @@ use crate::record::symbols::Sym;
 use crate::scenario::model::CommitPolicy;
 use crate::scenario::plan::ConsumerPlan;
 
+/// What a `commit` step's commit came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitAnswer {
+    /// The broker accepted the positions of this many partitions.
+    Committed(usize),
+    /// The group refused them because it is rebalancing (the error it gave): the member's
+    /// generation or epoch is no longer current, as Java's `RebalanceInProgressException` and
+    /// `CommitFailedException` say; nothing was committed, and the member goes on.
+    Refused(String),
+    /// No answer came within this time (Java's `commitSync()` throws a `TimeoutException`
+    /// then); the commit may still be carried out later.
+    Unanswered(Duration),
+}
+
+/// Commit errors that mean "the group is rebalancing or has moved on from this member", not a
+/// failure of the cluster.
+const REFUSED_FOR_A_REBALANCE: [RDKafkaErrorCode; 5] = [
+    RDKafkaErrorCode::RebalanceInProgress,
+    RDKafkaErrorCode::IllegalGeneration,
+    RDKafkaErrorCode::UnknownMemberId,
+    RDKafkaErrorCode::FencedMemberEpoch,
+    RDKafkaErrorCode::StaleMemberEpoch,
+];
+
 /// What the runner asks of a polling consumer between two polls.
 enum Command {
     /// Commit the current positions (kafka-python's and Java's `commit()`).
-    CommitPositions(oneshot::Sender<Result<usize, String>>),
+    CommitPositions(oneshot::Sender<Result<CommitAnswer, String>>),
     /// Close gracefully.
     Stop,
     /// Crash.
@@ -115,38 +141,51 @@ impl ConsumerContext for GroupMember {
         }
     }
 
-    /// Under the eager protocol an assignment is the member's whole set and a revocation takes
-    /// everything; under an incremental one (cooperative-sticky, KIP-848) both are changes to
-    /// what it owns. The log always gets the whole set owned after an assignment, and tells a
-    /// revocation of everything (`Revoked`) from a release of some (`Released`).
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let incremental = self.incremental;
+    /// A revocation is logged before librdkafka carries it out (and the member rejoins), so
+    /// that the log never shows another member assigned a partition before this one gave it
+    /// back; `Lost` first when the group had already taken it (librdkafka clears that mark as
+    /// it carries the revocation out). Under the eager protocol a revocation takes everything
+    /// (`Revoked`); under an incremental one (cooperative-sticky, KIP-848) it releases some
+    /// (`Released`).
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Revoke(list) = rebalance else {
+            return;
+        };
+        if consumer.assignment_lost() {
+            self.env.log.push(&self.env.name, EventKind::Lost);
+        }
         let mut owned = self.owned.lock().unwrap_or_else(PoisonError::into_inner);
-        let kind = match rebalance {
+        let kind = if self.incremental {
+            let released = partitions(&self.env, list);
+            for part in &released {
+                owned.remove(part);
+            }
+            EventKind::Released(released)
+        } else {
+            owned.clear();
+            EventKind::Revoked(partitions(&self.env, list))
+        };
+        self.env.log.push(&self.env.name, kind);
+    }
+
+    /// An assignment is logged once librdkafka has it: the whole set owned from then on (under
+    /// an incremental protocol, what it kept plus what it was given).
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
             Rebalance::Assign(list) => {
-                if !incremental {
+                let mut owned = self.owned.lock().unwrap_or_else(PoisonError::into_inner);
+                if !self.incremental {
                     owned.clear();
                 }
                 owned.extend(partitions(&self.env, list));
-                EventKind::Assigned(owned.iter().cloned().collect())
+                let kind = EventKind::Assigned(owned.iter().cloned().collect());
+                self.env.log.push(&self.env.name, kind);
             }
-            Rebalance::Revoke(list) if incremental => {
-                let released = partitions(&self.env, list);
-                for part in &released {
-                    owned.remove(part);
-                }
-                EventKind::Released(released)
-            }
-            Rebalance::Revoke(list) => {
-                owned.clear();
-                EventKind::Revoked(partitions(&self.env, list))
-            }
+            Rebalance::Revoke(_) => {}
             Rebalance::Error(e) => {
                 tracing::warn!(actor = %self.env.name, "rebalance error: {e}");
-                return;
             }
-        };
-        self.env.log.push(&self.env.name, kind);
+        }
     }
 }
 
@@ -234,8 +273,8 @@ impl ConsumerActor {
     }
 
     /// Commits the position of every assigned partition, whether or not a record was consumed
-    /// from it; returns how many partitions were committed.
-    pub async fn commit_positions(&self) -> Result<usize, ActorError> {
+    /// from it; says how many partitions were committed, or why the group refused them.
+    pub async fn commit_positions(&self) -> Result<CommitAnswer, ActorError> {
         let fail = |message: String| ActorError {
             actor: self.env.name.to_string(),
             message,
@@ -390,7 +429,7 @@ impl Poller {
         let Poller { consumer, env, .. } = self;
         if matches!(end, Command::Kill) {
             env.log.push(&env.name, EventKind::Killed);
-            crash(consumer);
+            crash(consumer, &env.name);
         } else {
             // Logged first: the group may rebalance before the close returns.
             env.log.push(&env.name, EventKind::Stopped);
@@ -516,20 +555,17 @@ impl Poller {
             return Some(command);
         }
         if self.commit == CommitPolicy::PerPoll
-            && let Err(e) = self
-                .consumer
-                .commit_consumer_state(rdkafka::consumer::CommitMode::Sync)
+            && let Err(e) = self.commit_logged(None)
         {
             // A member that lost its partitions (a rebalance, a late poll) cannot commit: its
             // records come again, which is what the scenario observes.
+            // Nothing stored to commit (no record since the assignment) is no failure.
             let lost = matches!(
-                e.rdkafka_error_code(),
-                Some(
-                    RDKafkaErrorCode::AssignmentLost
-                        | RDKafkaErrorCode::RebalanceInProgress
-                        | RDKafkaErrorCode::IllegalGeneration
-                        | RDKafkaErrorCode::UnknownMemberId
-                )
+                e,
+                CommitFailure::Refused(code)
+                    if code == RDKafkaErrorCode::AssignmentLost
+                        || code == RDKafkaErrorCode::NoOffset
+                        || REFUSED_FOR_A_REBALANCE.contains(&code)
             );
             if lost {
                 tracing::info!(actor = %self.env.name, "commit: {e}");
@@ -548,6 +584,8 @@ impl Poller {
     fn process(&self, count: usize, received: &[(Sym, i32, i64)]) -> Option<Command> {
         // Records processed in no time and not yet logged: one event covers them.
         let mut quick = 0;
+        // Whether this poll's records still commit (see `commit_after`).
+        let mut committing = true;
         let mut ended = None;
         for index in 0..count {
             if let Some(end) = self.pause_point(&mut quick) {
@@ -565,13 +603,14 @@ impl Poller {
                 }
                 self.log_processed(1);
             }
-            if let Some((topic, partition, offset)) = received.get(index) {
+            if let Some((topic, partition, offset)) = received.get(index).filter(|_| committing) {
                 if let Some(end) = self.pause_point(&mut quick) {
                     ended = Some(end);
                     break;
                 }
                 let logical = self.env.log.names().text(*topic);
-                self.commit_after(self.env.topics.physical(&logical), *partition, *offset);
+                committing =
+                    self.commit_after(self.env.topics.physical(&logical), *partition, *offset);
             }
         }
         self.log_processed(quick);
@@ -617,13 +656,34 @@ impl Poller {
     }
 
     /// librdkafka knows a position only after a record was consumed; before that, the
-    /// position is where `auto.offset.reset` put the consumer: the low or high watermark.
-    fn commit_positions(&self) -> Result<usize, String> {
+    /// position is the group's committed offset if it has one (nothing to commit: committing
+    /// a watermark would move the group's offset back), else where `auto.offset.reset` puts
+    /// the consumer: the low or high watermark.
+    fn commit_positions(&self) -> Result<CommitAnswer, String> {
         let positions = self.consumer.position().map_err(|e| e.to_string())?;
+        let mut unknown = TopicPartitionList::new();
+        for element in positions.elements() {
+            if !matches!(element.offset(), rdkafka::Offset::Offset(_)) {
+                unknown.add_partition(element.topic(), element.partition());
+            }
+        }
+        let committed = if unknown.count() > 0 {
+            self.consumer
+                .committed_offsets(unknown, WATERMARK_TIMEOUT)
+                .map_err(|e| e.to_string())?
+        } else {
+            TopicPartitionList::new()
+        };
         let mut valid = TopicPartitionList::new();
         for element in positions.elements() {
             let offset = match element.offset() {
                 rdkafka::Offset::Offset(offset) => offset,
+                _ if committed
+                    .find_partition(element.topic(), element.partition())
+                    .is_some_and(|c| matches!(c.offset(), rdkafka::Offset::Offset(_))) =>
+                {
+                    continue;
+                }
                 _ => {
                     let (low, high) = self
                         .consumer
@@ -641,11 +701,35 @@ impl Poller {
                 .map_err(|e| e.to_string())?;
         }
         if valid.count() > 0 {
-            self.consumer
-                .commit(&valid, rdkafka::consumer::CommitMode::Sync)
-                .map_err(|e| e.to_string())?;
+            match self.commit_logged(Some(&valid)) {
+                Ok(_) => {}
+                Err(CommitFailure::Refused(code)) if REFUSED_FOR_A_REBALANCE.contains(&code) => {
+                    return Ok(CommitAnswer::Refused(format!("{code:?}")));
+                }
+                Err(CommitFailure::TimedOut(after)) => return Ok(CommitAnswer::Unanswered(after)),
+                Err(e) => return Err(e.to_string()),
+            }
         }
-        Ok(valid.count())
+        Ok(CommitAnswer::Committed(valid.count()))
+    }
+
+    /// Commits synchronously (within `COMMIT_TIMEOUT`) and logs what the broker accepted:
+    /// librdkafka tells a commit the application asked for only to its caller.
+    fn commit_logged(&self, offsets: Option<&TopicPartitionList>) -> Result<usize, CommitFailure> {
+        let accepted = commit_within(&self.consumer, offsets, COMMIT_TIMEOUT)?;
+        let count = accepted.len();
+        if count > 0 {
+            let committed = accepted
+                .iter()
+                .map(|(topic, partition, offset)| {
+                    (self.env.topics.partition(topic, *partition), *offset)
+                })
+                .collect();
+            self.env
+                .log
+                .push(&self.env.name, EventKind::Committed(committed));
+        }
+        Ok(count)
     }
 
     /// Stores the offsets after what the poll took, one call per partition rather than per
@@ -693,17 +777,35 @@ impl Poller {
         }
     }
 
-    /// Commits the offset after a processed record, synchronously.
-    fn commit_after(&self, topic: &str, partition: i32, offset: i64) {
+    /// Commits the offset after a processed record, synchronously (within `COMMIT_TIMEOUT`);
+    /// says whether the rest of the poll's records may commit too: not after a commit that got
+    /// no answer, which the next ones would wait for as long, nor after the group refused one
+    /// for a rebalance (the next poll serves it).
+    fn commit_after(&self, topic: &str, partition: i32, offset: i64) -> bool {
         let mut list = TopicPartitionList::new();
-        let committed = list
-            .add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset + 1))
-            .and_then(|()| {
-                self.consumer
-                    .commit(&list, rdkafka::consumer::CommitMode::Sync)
-            });
-        if let Err(e) = committed {
+        if let Err(e) =
+            list.add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset + 1))
+        {
             tracing::warn!(actor = %self.env.name, "commit: {e}");
+            return true;
+        }
+        match self.commit_logged(Some(&list)) {
+            Ok(_) => true,
+            Err(e @ CommitFailure::TimedOut(_)) => {
+                tracing::warn!(actor = %self.env.name, "commit: {e}; the poll's other records are not committed");
+                false
+            }
+            Err(CommitFailure::Refused(code))
+                if code == RDKafkaErrorCode::AssignmentLost
+                    || REFUSED_FOR_A_REBALANCE.contains(&code) =>
+            {
+                tracing::info!(actor = %self.env.name, "commit: {code}; the poll's other records are not committed");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(actor = %self.env.name, "commit: {e}");
+                true
+            }
         }
     }
 }
@@ -729,23 +831,67 @@ fn nanos(time: Duration) -> u64 {
     u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Destroys the client the way a crashed process disappears: librdkafka's
-/// `RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE` skips the LeaveGroup and the final commit, so the group
-/// only notices when the session times out.
-fn crash(consumer: BaseConsumer<GroupMember>) {
-    let handle = consumer.client().native_ptr();
-    // rdkafka's own drop would close the consumer (LeaveGroup, commit); the handle is destroyed
-    // below instead, and the Rust wrapper, which would free it a second time, is forgotten.
-    std::mem::forget(consumer);
-    // SAFETY: `handle` is the live librdkafka handle of the consumer just forgotten; nothing else
-    // refers to it, and it is destroyed exactly once, here.
-    unsafe {
-        rdkafka::bindings::rd_kafka_destroy_flags(
-            handle,
-            rdkafka::bindings::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE,
-        );
+/// How long a crash waits for librdkafka to let go of the client. Its destroy takes
+/// milliseconds; explore saw one, of a consumer killed during a cooperative rebalance, wait for
+/// good while its main thread spun a core, which hung the kill step and the run.
+const CRASH_WAIT: Duration = Duration::from_secs(5);
+
+/// A librdkafka handle handed to the thread that destroys it.
+struct Doomed(*mut rdkafka::bindings::rd_kafka_t);
+
+// SAFETY: librdkafka's destroy may be called from any thread that librdkafka does not own; the
+// handle is used by that one thread only, once.
+unsafe impl Send for Doomed {}
+
+impl Doomed {
+    /// The handle; a method, so that a closure takes the whole `Doomed` (which is `Send`).
+    fn into_raw(self) -> *mut rdkafka::bindings::rd_kafka_t {
+        self.0
     }
 }
 
+/// Destroys the client the way a crashed process disappears: librdkafka's
+/// `RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE` skips the LeaveGroup and the final commit, so the group
+/// only notices when the session times out. A destroy that takes longer than `CRASH_WAIT` is
+/// left to itself, said with a warning: the client is abandoned (its relay, if it has one, is
+/// dropped by the caller, which cuts it off the cluster).
+fn crash(consumer: BaseConsumer<GroupMember>, name: &str) {
+    let handle = Doomed(consumer.client().native_ptr());
+    // rdkafka's own drop would close the consumer (LeaveGroup, commit); the handle is destroyed
+    // below instead, and the Rust wrapper, which would free it a second time, is forgotten (its
+    // context too, which librdkafka may still call back while it shuts down).
+    std::mem::forget(consumer);
+    let (done, destroyed) = mpsc::channel();
+    let destroying = std::thread::Builder::new()
+        .name(format!("crash-{name}"))
+        .spawn(move || {
+            let handle = handle.into_raw();
+            // SAFETY: `handle` is the live librdkafka handle of the consumer forgotten above;
+            // nothing else refers to it, and it is destroyed exactly once, here.
+            unsafe {
+                rdkafka::bindings::rd_kafka_destroy_flags(
+                    handle,
+                    rdkafka::bindings::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE,
+                );
+            }
+            let _ = done.send(());
+        });
+    match destroying {
+        Ok(_) => {
+            if destroyed.recv_timeout(CRASH_WAIT).is_err() {
+                tracing::warn!(
+                    actor = %name,
+                    "librdkafka has not destroyed the crashed client within {}s; it is abandoned, and its threads run on until scenario-run exits",
+                    CRASH_WAIT.as_secs()
+                );
+            }
+        }
+        Err(e) => {
+            tracing::error!(actor = %name, "cannot start the thread that destroys the crashed client, which is abandoned: {e}")
+        }
+    }
+}
+
+mod commit;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use kafka_scenario::cluster::{Cluster, Launched, Target};
+use kafka_scenario::expect::Failure;
 use kafka_scenario::report::results::{ScenarioResult, Verdict};
 use kafka_scenario::report::terminal::{StepPrinter, accounting, verdict};
 use kafka_scenario::scenario::plan::Action;
@@ -81,16 +82,133 @@ impl Interrupts {
 }
 
 /// A signal's name and number.
-type Signalled = (&'static str, u8);
+pub(crate) type Signalled = (&'static str, u8);
 
 /// How one run ended, for the invocation.
-enum Ended {
+pub(crate) enum Ended {
     /// With an exit code; the next run may start.
     Code(u8),
     /// By a signal (its number), after its cleanup.
     Interrupted(u8),
     /// Something the invocation started failed; no run can go on.
     TargetFailed,
+    /// It did not end by its deadline and was abandoned (its topics removed).
+    Hung,
+}
+
+/// A launched target, and the signal every run on it watches for.
+pub(crate) struct Session {
+    launched: Launched,
+    signalled: watch::Receiver<Option<Signalled>>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+/// How one run ended, with its result, its held output and what made it fail.
+pub(crate) struct RunEnd {
+    /// How it ended, for the invocation.
+    pub ended: Ended,
+    /// Its result, for the reports.
+    pub result: ScenarioResult,
+    /// Its output, when it was held rather than printed as it went.
+    pub held: Vec<u8>,
+    /// Everything that made it fail, when it finished.
+    pub failures: Vec<Failure>,
+}
+
+impl Session {
+    /// Launches the target (a signal meanwhile stops what had started) and listens for
+    /// SIGINT, SIGTERM and SIGHUP from then on; `Err` is the exit code, after saying why.
+    pub(crate) async fn open(target: &Target) -> Result<Session, u8> {
+        let mut interrupts = match Interrupts::listen() {
+            Ok(interrupts) => interrupts,
+            Err(e) => {
+                eprintln!("error: cannot listen for signals: {e}");
+                return Err(exit::INFRASTRUCTURE);
+            }
+        };
+        let launched = tokio::select! {
+            launched = target.launch() => launched,
+            (name, number) = interrupts.next() => {
+                // Dropping the launch stopped whatever it had started.
+                eprintln!("interrupted by {name} while starting the cluster; stopped what had started");
+                return Err(exit::SIGNALLED + number);
+            }
+        };
+        let launched = match launched {
+            Ok(launched) => launched,
+            Err(e) => {
+                eprintln!("ERROR: {e}");
+                return Err(exit::INFRASTRUCTURE);
+            }
+        };
+        if let Some((what, took)) = launched.started() {
+            println!("     started {what} in {:.1}s", took.as_secs_f64());
+        }
+        // Every run watches for the signal, and cleans up after itself when it comes.
+        let (tell, signalled) = watch::channel(None);
+        let listener = tokio::spawn(async move {
+            let signal = interrupts.next().await;
+            let _ = tell.send(Some(signal));
+        });
+        Ok(Session {
+            launched,
+            signalled,
+            listener,
+        })
+    }
+
+    /// Runs one plan; a signal or a failure of the target ends it early, after removing what
+    /// the run created, and so does `deadline` passing (the run is then abandoned as hung).
+    /// `live` prints its output as it goes instead of holding it.
+    pub(crate) async fn run(
+        &self,
+        plan: &Plan,
+        print_outcome: bool,
+        live: bool,
+        deadline: Option<Duration>,
+    ) -> RunEnd {
+        let mut out = Output {
+            live,
+            held: Vec::new(),
+        };
+        let mut signalled = self.signalled.clone();
+        let mut failures = Vec::new();
+        let (ended, result) = run_one_into(
+            plan,
+            &self.launched,
+            print_outcome,
+            &mut signalled,
+            &mut out,
+            &mut failures,
+            deadline,
+        )
+        .await
+        .unwrap_or_else(|e| {
+            let why = format!("cannot write the output: {e}");
+            (
+                Ended::Code(exit::INFRASTRUCTURE),
+                ScenarioResult::not_run(plan, &self.launched.name(), Verdict::Error(why)),
+            )
+        });
+        RunEnd {
+            ended,
+            result,
+            held: out.held,
+            failures,
+        }
+    }
+
+    /// Stops what the launch started; the exit code says whether that went well.
+    pub(crate) async fn close(self) -> u8 {
+        self.listener.abort();
+        match self.launched.shutdown().await {
+            Ok(()) => exit::PASS,
+            Err(e) => {
+                eprintln!("ERROR: {e}");
+                exit::INFRASTRUCTURE
+            }
+        }
+    }
 }
 
 /// Runs the plans until one ends the invocation (a signal, a failed target); the result of
@@ -100,39 +218,10 @@ async fn run_reached(
     settings: &Settings<'_>,
 ) -> (u8, Vec<(usize, ScenarioResult)>) {
     let mut results = Vec::new();
-    let mut interrupts = match Interrupts::listen() {
-        Ok(interrupts) => interrupts,
-        Err(e) => {
-            eprintln!("error: cannot listen for signals: {e}");
-            return (exit::INFRASTRUCTURE, results);
-        }
+    let session = match Session::open(settings.target).await {
+        Ok(session) => session,
+        Err(code) => return (code, results),
     };
-    let launched = tokio::select! {
-        launched = settings.target.launch() => launched,
-        (name, number) = interrupts.next() => {
-            // Dropping the launch stopped whatever it had started.
-            eprintln!("interrupted by {name} while starting the cluster; stopped what had started");
-            return (exit::SIGNALLED + number, results);
-        }
-    };
-    let launched = match launched {
-        Ok(launched) => launched,
-        Err(e) => {
-            eprintln!("ERROR: {e}");
-            return (exit::INFRASTRUCTURE, results);
-        }
-    };
-    if let Some((what, took)) = launched.started() {
-        println!("     started {what} in {:.1}s", took.as_secs_f64());
-    }
-    // Every run watches for the signal, and cleans up after itself when it comes.
-    let (tell, signalled) = watch::channel(None);
-    let listen = async {
-        let signal = interrupts.next().await;
-        let _ = tell.send(Some(signal));
-        std::future::pending::<()>().await;
-    };
-    tokio::pin!(listen);
     let live = settings.jobs == 1;
     let mut worst = exit::PASS;
     {
@@ -141,31 +230,22 @@ async fn run_reached(
             // Longest first, so that the last run to start is a short one.
             order.sort_by_key(|(_, plan)| std::cmp::Reverse(expected_length(plan)));
         }
+        let session = &session;
         let runs = futures::stream::iter(order)
-            .map(|(index, plan)| {
-                let run = run_one(
-                    plan,
-                    &launched,
-                    settings.print_outcome,
-                    signalled.clone(),
-                    live,
-                );
-                async move { (index, run.await) }
+            .map(|(index, plan)| async move {
+                (
+                    index,
+                    session.run(plan, settings.print_outcome, live, None).await,
+                )
             })
             .buffer_unordered(settings.jobs);
         tokio::pin!(runs);
-        loop {
-            let next = tokio::select! {
-                next = runs.next() => next,
-                () = &mut listen => unreachable!("the listener never ends"),
-            };
-            let Some((index, (ended, result, held))) = next else {
-                break;
-            };
-            print!("{}", String::from_utf8_lossy(&held));
-            results.push((index, result));
-            match ended {
+        while let Some((index, end)) = runs.next().await {
+            print!("{}", String::from_utf8_lossy(&end.held));
+            results.push((index, end.result));
+            match end.ended {
                 Ended::Code(code) => worst = more_severe(worst, code),
+                Ended::Hung => worst = more_severe(worst, exit::INFRASTRUCTURE),
                 // The runs under way end too, each after its cleanup; none starts any more.
                 Ended::Interrupted(number) => worst = exit::SIGNALLED + number,
                 Ended::TargetFailed => {
@@ -175,10 +255,7 @@ async fn run_reached(
             }
         }
     }
-    if let Err(e) = launched.shutdown().await {
-        eprintln!("ERROR: {e}");
-        worst = more_severe(worst, exit::INFRASTRUCTURE);
-    }
+    worst = more_severe(worst, session.close().await);
     (worst, results)
 }
 
@@ -227,31 +304,6 @@ impl Write for Output {
     }
 }
 
-/// Runs one plan; a signal or a failure of the target ends it early, after removing what the
-/// run created. Returns how it ended, its result and its held output.
-async fn run_one(
-    plan: &Plan,
-    launched: &Launched,
-    print_outcome: bool,
-    mut signalled: watch::Receiver<Option<Signalled>>,
-    live: bool,
-) -> (Ended, ScenarioResult, Vec<u8>) {
-    let mut out = Output {
-        live,
-        held: Vec::new(),
-    };
-    let (ended, result) = run_one_into(plan, launched, print_outcome, &mut signalled, &mut out)
-        .await
-        .unwrap_or_else(|e| {
-            let why = format!("cannot write the output: {e}");
-            (
-                Ended::Code(exit::INFRASTRUCTURE),
-                ScenarioResult::not_run(plan, &launched.name(), Verdict::Error(why)),
-            )
-        });
-    (ended, result, out.held)
-}
-
 /// The signal once one came; waits for it otherwise.
 async fn signal_of(signalled: &mut watch::Receiver<Option<Signalled>>) -> Signalled {
     match signalled.wait_for(Option::is_some).await {
@@ -267,6 +319,8 @@ async fn run_one_into(
     print_outcome: bool,
     signalled: &mut watch::Receiver<Option<Signalled>>,
     out: &mut Output,
+    failures: &mut Vec<Failure>,
+    deadline: Option<Duration>,
 ) -> std::io::Result<(Ended, ScenarioResult)> {
     let target = launched.name();
     let label = plan.label();
@@ -344,6 +398,13 @@ async fn run_one_into(
                 eprintln!("ERROR {label}: {e}");
                 return Ok((Ended::TargetFailed, not_run(Verdict::Error(e.to_string()))));
             }
+            () = wait_out(deadline) => {
+                let took = deadline.unwrap_or_default().as_secs();
+                eprintln!("{label}: did not end within {took}s: abandoned as hung, removing what it created");
+                remove_topics(plan, cluster.as_ref()).await;
+                let why = format!("hung: the run did not end within {took}s");
+                return Ok((Ended::Hung, not_run(Verdict::Error(why))));
+            }
         }
     };
     Ok(match result {
@@ -361,6 +422,7 @@ async fn run_one_into(
             } else {
                 exit::FAILED
             };
+            failures.clone_from(&finished.failures);
             (
                 Ended::Code(code),
                 ScenarioResult::finished(plan, &target, &finished),
@@ -381,6 +443,14 @@ async fn run_one_into(
             )
         }
     })
+}
+
+/// Returns once `deadline` has passed; never without one.
+async fn wait_out(deadline: Option<Duration>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep(deadline).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Removes an interrupted run's topics, giving up after a while (the cluster may be what hangs).

@@ -3,8 +3,10 @@
 //!
 //! - [`target_choice`]: `--cluster NAME` and its options -> a `Target`;
 //! - [`profiles`]: the `clusters.yaml` profile file and kubeconfig lookups;
-//! - [`invocation`]: every scenario of an invocation on its target, `--jobs` at once.
+//! - [`invocation`]: every scenario of an invocation on its target, `--jobs` at once;
+//! - [`explore`]: `scenario-run explore`, drawn timelines run, judged and shrunk.
 
+pub mod explore;
 pub mod invocation;
 pub mod profiles;
 pub mod target_choice;

@@ -35,6 +35,16 @@ pub enum Target {
 }
 
 impl Target {
+    /// Whether runs on it keep the scenario's own topic and group names (`--keep-names`, a
+    /// profile's `keep_names`): then two runs at once would share them.
+    pub fn keeps_names(&self) -> bool {
+        match self {
+            Target::Bootstrap(settings) => settings.keep_names,
+            Target::Kube(settings) => settings.keep_names,
+            Target::Embedded | Target::Container(_) | Target::Local(_) => false,
+        }
+    }
+
     /// Starts what the target needs for a whole invocation (nothing for targets that exist
     /// already). Dropping the future half way stops whatever had started.
     pub async fn launch(&self) -> Result<Launched, ClusterError> {

@@ -9,7 +9,7 @@ use crate::outcome::{
     AssignmentView, CrowdView, Facts, assignment_view, crowd_views, sorted_views,
 };
 use crate::record::difference::Difference;
-use crate::scenario::model::{AssignmentExpect, CrowdExpect, Expectations};
+use crate::scenario::model::{AssignmentExpect, CrowdExpect, Expectations, Invariant};
 use crate::scenario::plan::{ActorPlan, Plan};
 
 fn differ(what: String, expected: impl Debug, actual: impl Debug) -> Difference {
@@ -43,7 +43,30 @@ pub fn check(plan: &Plan, expect: &Expectations, facts: &Facts) -> Vec<Differenc
     duplicates_and_losses(expect, facts, &mut out);
     durability(expect, facts, &mut out);
     key_placement(expect, facts, &mut out);
+    invariants(expect, facts, &mut out);
     out
+}
+
+/// The invariants the whole run had to keep: each one broken, with its first witness.
+fn invariants(expect: &Expectations, facts: &Facts, out: &mut Vec<Difference>) {
+    for invariant in &expect.invariants {
+        if let Some(broken) = facts.broken.get(invariant) {
+            let more = match broken.times {
+                0 | 1 => String::new(),
+                n => format!(" (broken {n} times in all)"),
+            };
+            out.push(Difference {
+                what: invariant_what(*invariant),
+                expected: "holds".to_owned(),
+                actual: format!("{}{more}", broken.witness),
+            });
+        }
+    }
+}
+
+/// How a broken invariant is named among the differences: `invariant lost-acknowledged`.
+pub fn invariant_what(invariant: Invariant) -> String {
+    format!("invariant {}", invariant.name())
 }
 
 /// Each actor's assignment; alike consumers' assignments as a set, in any order.

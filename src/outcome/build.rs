@@ -13,7 +13,7 @@ use super::views::{
     ActorCounts, AssignmentView, CheckpointView, DurabilityView, GroupView, KeyPlacement,
     Partitions,
 };
-use super::{durability, failover, progress, timing};
+use super::{durability, failover, invariants, progress, timing};
 use crate::record::events::TopicPartition;
 use crate::record::run_record::{Checkpoint, RunRecord};
 use crate::record::state::Holding;
@@ -52,7 +52,11 @@ pub struct Outcome {
 pub fn run_facts(plan: &Plan, record: &RunRecord) -> Facts {
     let end = record.checkpoints.last();
     let stored = record.stored.as_ref().and_then(|s| s.as_ref().ok());
-    facts(plan, &record.events, &record.committed, end, stored)
+    let mut all = facts(plan, &record.events, &record.committed, end, stored);
+    if let Some(expect) = &plan.final_expect {
+        all.broken = invariants::broken(plan, &record.events, &all.durability, &expect.invariants);
+    }
+    all
 }
 
 /// Builds the Outcome of a finished run.

@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::durability::{Durability, durability};
+use super::invariants::Broken;
 use crate::record::events::{Event, EventKind, ProducedRecord, RecordId, Records};
 use crate::record::ids::IdSet;
 use crate::record::run_record::{Checkpoint, Committed, Stored};
 use crate::record::state::Holding;
 use crate::record::state::LiveState;
 use crate::record::symbols::{Sym, Symbols};
+use crate::scenario::model::Invariant;
 use crate::scenario::plan::Plan;
 
 /// What the run did, in full.
@@ -44,6 +46,9 @@ pub struct Facts {
     pub frozen: BTreeSet<Arc<str>>,
     /// The line of the checkpoint's step; `None` for the end of the timeline.
     pub line: Option<usize>,
+    /// The invariants of the final `expect:` that the whole run broke (filled in at the end of
+    /// the run only).
+    pub broken: BTreeMap<Invariant, Broken>,
 }
 
 /// Records from a group's point of view.

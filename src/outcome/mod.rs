@@ -7,13 +7,16 @@
 //! - [`facts`](mod@facts): what happened, folded from the events (assignments, counts, commits, keys);
 //! - [`measurements`]: the timing section; `timing` decides which facts belong there;
 //! - [`durability`], [`failover`], [`progress`], [`pauses`]: acknowledged against kept,
-//!   leaders lost and found, rebalances and stalls, what each rebalance cost.
+//!   leaders lost and found, rebalances and stalls, what each rebalance cost;
+//! - [`invariants`]: what the whole run must keep (nothing acknowledged lost, no offset read
+//!   holding two records, ...), each one broken named with its first witness.
 
 pub mod build;
 pub mod crowd;
 pub mod durability;
 pub mod facts;
 pub mod failover;
+pub mod invariants;
 pub mod measurements;
 pub mod pauses;
 pub mod progress;

@@ -184,6 +184,11 @@ pub enum EventKind {
     /// assignment under the eager protocol; what it kept plus what it was given under an
     /// incremental one (cooperative-sticky, KIP-848).
     Assigned(Vec<TopicPartition>),
+    /// The group had taken the consumer's partitions without its knowing (its session ended
+    /// while it was frozen or polled late or could not reach the coordinator, or it was
+    /// fenced): librdkafka says so as it revokes them, and the `Revoked` or `Released` that
+    /// follows gives back what it no longer owned.
+    Lost,
     /// The consumer gave back everything it owned (these partitions) and consumes nothing
     /// until its next assignment: the eager protocol's stop-the-world.
     Revoked(Vec<TopicPartition>),

@@ -247,6 +247,7 @@ impl LiveState {
             EventKind::PollBatch(_)
             | EventKind::Processed(_)
             | EventKind::Committed(_)
+            | EventKind::Lost
             | EventKind::Sent(_) => {}
         }
     }

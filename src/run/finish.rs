@@ -14,6 +14,8 @@ use crate::record::run_record::{Committed, Stored};
 
 /// How long reading the topics back after a run with its own brokers may take.
 const READ_BACK_TIMEOUT: Duration = Duration::from_secs(120);
+/// Kafka's default `replica.fetch.wait.max.ms`.
+const KAFKA_REPLICA_FETCH_WAIT_MAX_MS: u64 = 500;
 
 impl Runner<'_> {
     /// Stops whatever still runs, gracefully and all at once, then reads the committed offsets.
@@ -122,6 +124,19 @@ impl Runner<'_> {
         Ok(answer?)
     }
 
+    /// The longest a follower waits between two fetches when nothing is new enough to answer
+    /// at once: the brokers' `replica.fetch.wait.max.ms`, Kafka's 500 ms unless the scenario
+    /// sets it. A leader's high watermark reaches what it acknowledged only after that.
+    fn followers_fetch_within(&self) -> Duration {
+        let set = self.plan.brokers.as_ref().and_then(|b| {
+            b.config
+                .iter()
+                .find(|(key, _)| key == "replica.fetch.wait.max.ms")
+                .and_then(|(_, ms)| ms.trim().parse::<u64>().ok())
+        });
+        Duration::from_millis(set.unwrap_or(KAFKA_REPLICA_FETCH_WAIT_MAX_MS))
+    }
+
     /// Every record of the scenario's topics, read back from the cluster.
     async fn read_back(&self) -> Result<Stored, String> {
         let connection = self.cluster.connection();
@@ -131,8 +146,9 @@ impl Runner<'_> {
             .iter()
             .map(|(topic, count)| (topic.clone(), *count))
             .collect();
+        let settle = self.followers_fetch_within() * 2;
         tokio::task::spawn_blocking(move || {
-            readback::read_back(&connection, &topics, &names, READ_BACK_TIMEOUT)
+            readback::read_back(&connection, &topics, &names, settle, READ_BACK_TIMEOUT)
         })
         .await
         .map_err(|e| format!("read-back task failed: {e}"))?

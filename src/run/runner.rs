@@ -12,6 +12,7 @@ use super::cluster_watch::ClusterWatch;
 use super::fault_steps;
 use super::live_actor::{Ending, LiveActor};
 use super::observer::{Observer, StepNote, StepProgress};
+use crate::actor::consumer::CommitAnswer;
 use crate::actor::group_watch::GroupWatch;
 use crate::actor::places::RecordPlaces;
 use crate::actor::process::{RunValues, UnexpectedExit};
@@ -222,8 +223,18 @@ impl Runner<'_> {
             Action::Kill(actor) => self.kill(actor).await?,
             Action::Commit(actor) => {
                 if let Some(LiveActor::Consumer(consumer)) = self.actors.get(actor) {
-                    let partitions = consumer.commit_positions().await?;
-                    note.detail = Some(format!("{partitions} partition position(s) committed"));
+                    note.detail = Some(match consumer.commit_positions().await? {
+                        CommitAnswer::Committed(partitions) => {
+                            format!("{partitions} partition position(s) committed")
+                        }
+                        CommitAnswer::Refused(why) => {
+                            format!("refused by the rebalancing group ({why}): nothing committed")
+                        }
+                        CommitAnswer::Unanswered(after) => format!(
+                            "no answer within {}s: given up, as Java's commitSync() does; it may still be committed",
+                            after.as_secs_f64()
+                        ),
+                    });
                 }
             }
             Action::Produce(burst) => {

@@ -9,6 +9,7 @@
 //! - [`template`]: placeholders in a process's command line; [`properties`]: a client's
 //!   librdkafka properties, the last layer winning.
 
+pub mod explore;
 pub mod load;
 pub mod model;
 pub mod parse;

@@ -10,6 +10,10 @@ use serde::Deserialize;
 
 use super::values::{BrokerRefSpec, Duration, MemberCount, PropertyValue, Rate, StringOrStruct};
 
+pub mod explore;
+
+pub use explore::{ExploreSpec, Invariant};
+
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +53,11 @@ pub struct ScenarioFile {
     /// the size.
     #[serde(default)]
     pub sweep: Option<SweepSpec>,
+    /// What `scenario-run explore` may do after the timeline: the events it draws at random,
+    /// how often and how long, and the invariants every generated run must keep. A plain run
+    /// of the file runs its timeline only.
+    #[serde(default)]
+    pub explore: Option<ExploreSpec>,
 }
 
 /// The sizes a scenario's crowds take, one run each.
@@ -593,6 +602,12 @@ pub struct Expectations {
     /// with their own `brokers:` only).
     #[serde(default)]
     pub durability: BTreeMap<String, DurabilityExpect>,
+    /// Properties that must hold over the whole run, each named (`lost-acknowledged`,
+    /// `offset-reused`, `committed-went-back`, `read-backwards`, `two-owners`): what
+    /// `scenario-run explore`
+    /// writes into the files it generates and shrinks.
+    #[serde(default)]
+    pub invariants: Vec<Invariant>,
 }
 
 /// Expected durability figures of one producer; only the ones given are checked.

@@ -12,12 +12,14 @@
 //! - `freeze`: `freeze` and `thaw` steps;
 //! - `faults`: `brokers:`, broker fault steps and `await` conditions on the cluster;
 //! - `expectations`: `expect:`, in the timeline and at the end;
+//! - `explore`: `explore:`, what `scenario-run explore` may draw;
 //! - `variants`: `variants:` and `compare:`.
 
 mod actors;
 mod barrier;
 mod crowd;
 mod expectations;
+mod explore;
 mod faults;
 mod freeze;
 mod process;
@@ -161,6 +163,9 @@ fn plan(
         needs.insert(Capability::SaslCredentials);
     }
     let alike = v.alike(&actors)?;
+    if let Some(spec) = &file.explore {
+        v.explore(spec, &actors, brokers.as_ref())?;
+    }
     let final_expect = match &file.expect {
         Some(expect) => {
             let partitions = v.partitions_after(&steps, &topics);

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Result, Validator};
-use crate::scenario::model::{AssignmentExpect, CrowdExpect, Expectations};
+use crate::scenario::model::{AssignmentExpect, CrowdExpect, Expectations, Invariant};
 use crate::scenario::plan::{Action, ActorPlan, PlannedStep, TopicPlan};
 use crate::scenario::source::PathSeg;
 
@@ -89,6 +89,14 @@ impl Validator<'_> {
                     Some("add e.g. `brokers: { count: 3 }`".into()),
                 ));
             }
+        }
+        if expect.invariants.contains(&Invariant::LostAcknowledged) && !own_brokers {
+            return Err(self.err(
+                at(&["invariants".into()]),
+                true,
+                "`lost-acknowledged` compares what producers were told with the topics read back from the scenario's own brokers",
+                Some("add e.g. `brokers: { count: 3 }`".into()),
+            ));
         }
         let groups: BTreeSet<&str> = actors.values().filter_map(ActorPlan::group).collect();
         self.known_groups(expect.rebalances.keys(), &groups, |group| {

@@ -285,6 +285,14 @@ impl Validator<'_> {
                 Some("move it to the final `expect:`".into()),
             ));
         }
+        if !e.invariants.is_empty() {
+            return Err(self.err(
+                path(&[&"timeline", &index, &"expect", &"invariants"]),
+                true,
+                "`invariants` are judged over the whole run",
+                Some("move them to the final `expect:`".into()),
+            ));
+        }
         self.expectations(
             e,
             &path(&[&"timeline", &index, &"expect"]),
