@@ -417,6 +417,70 @@ fn stopping_or_committing_a_frozen_consumer() {
 }
 
 #[test]
+fn a_link_on_a_producer_or_both_cut_and_delayed_or_jitter_beyond_latency() {
+    let text = format!("{VALID}  - link: {{ actor: feeder, cut: true }}\n");
+    assert_error(
+        &text,
+        11,
+        11,
+        "`feeder` is a producer; only consumers' links",
+        "fault a broker",
+    );
+    let text = format!("{VALID}  - link: {{ actor: consumer1, cut: true, latency: 1s }}\n");
+    assert_error(
+        &text,
+        11,
+        11,
+        "cannot be cut and delayed at once",
+        "heals it",
+    );
+    let text = format!("{VALID}  - link: {{ actor: consumer1, latency: 100ms, jitter: 1s }}\n");
+    assert_error(
+        &text,
+        11,
+        11,
+        "jitter 1s is more than the latency 100ms",
+        "raise `latency`",
+    );
+    let healed = format!(
+        "{VALID}  - link: {{ actor: consumer2, latency: 1s, jitter: 1s }}\n  - link: consumer2\n"
+    );
+    assert!(load_str(Path::new("ok.yaml"), healed).is_ok());
+}
+
+#[test]
+fn a_cut_consumer_is_neither_stopped_nor_frozen_and_a_frozen_one_is_not_cut() {
+    let cut = format!("{VALID}  - link: {{ actor: consumer1, cut: true }}\n");
+    assert_error(
+        &format!("{cut}  - stop: consumer1\n"),
+        12,
+        11,
+        "cannot stop `consumer1`: its link is cut since line 11",
+        "- link: consumer1",
+    );
+    assert_error(
+        &format!("{cut}  - freeze: consumer1\n"),
+        12,
+        13,
+        "cannot freeze `consumer1`: its link is cut since line 11",
+        "heal it first",
+    );
+    let text =
+        format!("{VALID}  - freeze: consumer1\n  - link: {{ actor: consumer1, cut: true }}\n");
+    assert_error(
+        &text,
+        12,
+        11,
+        "cannot cut the link of `consumer1`: it is frozen since line 11",
+        "thaw: consumer1",
+    );
+    let healed_then_stopped = format!("{cut}  - link: consumer1\n  - stop: consumer1\n");
+    assert!(load_str(Path::new("ok.yaml"), healed_then_stopped).is_ok());
+    let killed = format!("{cut}  - kill: consumer1\n");
+    assert!(load_str(Path::new("ok.yaml"), killed).is_ok());
+}
+
+#[test]
 fn rebalances_of_a_group_nobody_joins() {
     let text = format!("{VALID}expect: {{ rebalances: {{ gg: 1 }} }}\n");
     assert_error(&text, 11, 25, "gg", "did you mean `g`");

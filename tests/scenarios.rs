@@ -17,12 +17,13 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use common::requirements::{Component, needing};
 use kafka_scenario::cluster::local::LocalSettings;
 use kafka_scenario::cluster::{EmbeddedCluster, Target};
 use kafka_scenario::expect::compare::{RunOutcome, compare};
-use kafka_scenario::record::events::EventKind;
+use kafka_scenario::record::events::{Event, EventKind};
 use kafka_scenario::scenario::plan::Capability;
 use kafka_scenario::{Finished, Outcome, Plan, RunError, Scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -150,6 +151,10 @@ const EXTRA_CHECKS: &[(&str, ExtraCheck)] = &[
     ("slow-consumer", slow_records_come_again),
     ("acks-durability", only_the_leader_had_them),
     ("silent-consumer", removed_only_once_its_session_expired),
+    (
+        "network-cut",
+        the_cut_member_gave_up_its_partitions_on_its_own,
+    ),
     ("min-insync", refused_for_want_of_replicas),
     ("partition-growth", the_last_burst_follows_three_partitions),
 ];
@@ -264,6 +269,75 @@ fn removed_only_once_its_session_expired(finished: &Finished) -> Result<(), Fail
     if freeze.rejoined_after_s.is_none() {
         return Err("the thawed member never held partitions again".into());
     }
+    Ok(())
+}
+
+/// The member whose link was cut learnt it had lost its partitions while still cut, by
+/// librdkafka's own count of its session, not before the session could expire; after the reset
+/// and with the delay, it consumed again without losing its partitions.
+fn the_cut_member_gave_up_its_partitions_on_its_own(finished: &Finished) -> Result<(), Failed> {
+    const SESSION: Duration = Duration::from_secs(6);
+    const HEARTBEAT: Duration = Duration::from_secs(1);
+    let own = |event: &&Event| &*event.actor == "consumer2";
+    let links: Vec<(Duration, bool)> = finished
+        .record
+        .events
+        .iter()
+        .filter(own)
+        .filter_map(|e| match &e.kind {
+            EventKind::Link(link) => Some((e.at, link.cut)),
+            _ => None,
+        })
+        .collect();
+    let [(cut_at, true), (healed_at, false), (delayed_at, false)] = links[..] else {
+        return Err(format!(
+            "expected a cut, a heal and a delay of consumer2's link, got {links:?}"
+        )
+        .into());
+    };
+    let lost: Vec<Duration> = finished
+        .record
+        .events
+        .iter()
+        .filter(own)
+        .filter(|e| matches!(e.kind, EventKind::Lost))
+        .map(|e| e.at)
+        .collect();
+    let on_its_own = lost
+        .iter()
+        .find(|at| (cut_at + SESSION - HEARTBEAT..healed_at).contains(*at))
+        .ok_or_else(|| {
+            format!(
+                "consumer2 was not told it lost its partitions between {:?} (its session could expire) and the heal at {healed_at:?}: lost at {lost:?}",
+                cut_at + SESSION - HEARTBEAT
+            )
+        })?;
+    let after_reset: Vec<&Event> = finished
+        .record
+        .events
+        .iter()
+        .filter(own)
+        .filter(|e| e.at > delayed_at)
+        .take_while(|e| !matches!(e.kind, EventKind::Stopped))
+        .collect();
+    if !after_reset
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Consumed(records) if !records.is_empty()))
+    {
+        return Err(
+            "consumer2 consumed nothing after its connections were reset and delayed".into(),
+        );
+    }
+    if let Some(left) = after_reset
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Lost | EventKind::Revoked(_)))
+    {
+        return Err(format!("the reset cost consumer2 its partitions: {left:?}").into());
+    }
+    println!(
+        "consumer2 gave up its partitions {:.1} s after its link was cut",
+        (*on_its_own - cut_at).as_secs_f64()
+    );
     Ok(())
 }
 

@@ -29,7 +29,7 @@ use crate::record::events::{
 };
 use crate::record::symbols::Sym;
 use crate::scenario::model::CommitPolicy;
-use crate::scenario::plan::ConsumerPlan;
+use crate::scenario::plan::{ConsumerPlan, Link};
 
 /// What a `commit` step's commit came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -325,13 +325,27 @@ impl ConsumerActor {
         }
     }
 
+    /// Changes what the network does to its connections from now on, resetting those open
+    /// first when `reset`; it goes on polling. Needs the relay it was started with, which
+    /// every consumer whose link the timeline changes has.
+    pub fn set_link(&self, link: Link, reset: bool) {
+        if let Some(relay) = &self.relay {
+            if reset {
+                relay.reset();
+            }
+            relay.set_link(link);
+        }
+    }
+
     /// Graceful close: leaves the group after the final commit; returns once closed. A frozen
-    /// consumer is thawed first, or its close could not reach the cluster. Fails when its poll
-    /// thread had panicked: what it logged since cannot be trusted.
+    /// consumer is thawed first, and a cut link healed (only the run's end stops a consumer
+    /// whose link is cut: a `stop` step is refused), or its close could not reach the
+    /// cluster. Fails when its poll thread had panicked: what it logged since cannot be trusted.
     pub async fn stop(mut self) -> Result<(), ActorError> {
         self.freezing.store(false, Ordering::Release);
         if let Some(relay) = &self.relay {
             relay.thaw();
+            relay.heal_cut();
         }
         self.end(Command::Stop).await
     }

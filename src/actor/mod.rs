@@ -1,12 +1,13 @@
 //! What acts on the timeline and what watches it: the harness's own consumers and producers
 //! (librdkafka), external programs (the course's kafka-python scripts, a Spring Boot jar), the
-//! relay that freezes a consumer's traffic, and the readers that observe what programs do
-//! (their groups, the topics they write) and read topics back after a run. Each writes what it
-//! does and sees to the run's event log, under its actor name and the scenario's topic names.
+//! relay that freezes, cuts or delays a consumer's traffic, and the readers that observe what
+//! programs do (their groups, the topics they write) and read topics back after a run. Each
+//! writes what it does and sees to the run's event log, under its actor name and the
+//! scenario's topic names.
 //!
 //! - [`env`](mod@env): what every actor is given; [`consumer`], [`producer`]: the harness's clients;
 //! - [`process`]: external programs, [`printed`]: the records their output reports consumed;
-//!   [`relay`]: the frozen consumer's way to the cluster;
+//!   [`relay`]: the way to the cluster of a consumer frozen or on a changed link;
 //! - [`group_watch`], [`topic_tail`]: what programs do, seen from outside; [`offsets`],
 //!   [`readback`]: committed offsets and the topics read back after a run;
 //! - [`places`], [`id_header`], [`symbol_cache`]: where records landed, the id header, a

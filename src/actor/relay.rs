@@ -1,15 +1,18 @@
 //! A relay between one consumer and the cluster that can be frozen: the consumer falls silent
 //! the way a process stopped with SIGSTOP does. Its connections stay open, nothing passes in
 //! either direction (heartbeats included) and nothing is lost; once thawed, everything queued
-//! flows on. librdkafka connects to the addresses brokers advertise, so the relay gives the
-//! client addresses of its own for them: it rewrites the broker list of Metadata answers and
-//! the coordinator of FindCoordinator answers, and passes every other byte unchanged.
+//! flows on. The same relay is the consumer's network link, which `link` steps cut (as
+//! frozen, while the consumer goes on polling), delay, or reset. librdkafka connects to the
+//! addresses brokers advertise, so the relay gives the client addresses of its own for them:
+//! it rewrites the broker list of Metadata answers and the coordinator of FindCoordinator
+//! answers, and passes every other byte unchanged.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use kafka_protocol::messages::{
     ApiKey, FindCoordinatorResponse, MetadataResponse, RequestHeader, ResponseHeader,
@@ -18,8 +21,11 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::scenario::plan::Link;
 
 /// The largest frame relayed; librdkafka's own limit (`receive.message.max.bytes`) is 100 MB.
 const MAX_FRAME: usize = 256 << 20;
@@ -42,9 +48,27 @@ type Pending = Arc<Mutex<HashMap<i32, (ApiKey, i16)>>>;
 struct Shared {
     /// Advertised broker address -> the relay's own address for it.
     routes: Mutex<HashMap<Upstream, SocketAddr>>,
-    /// `true` while frozen.
-    frozen: watch::Sender<bool>,
+    /// Whether bytes may pass, and how late.
+    gate: watch::Sender<Gate>,
+    /// Counts the resets asked for; every connection open at a reset ends with one.
+    resets: watch::Sender<u64>,
     tasks: Mutex<Tasks>,
+}
+
+/// What the relay lets through.
+#[derive(Debug, Clone, Copy, Default)]
+struct Gate {
+    /// The consumer is frozen.
+    frozen: bool,
+    /// Its network link.
+    link: Link,
+}
+
+impl Gate {
+    /// Whether bytes may pass now.
+    fn open(&self) -> bool {
+        !self.frozen && !self.link.cut
+    }
 }
 
 /// Every task the relay runs, so that dropping the relay ends them all.
@@ -54,12 +78,17 @@ struct Tasks {
 }
 
 impl Relay {
-    /// Starts relaying to the brokers of `bootstrap` (`host:port,host:port`); must be called on
-    /// the tokio runtime, which runs the relay's tasks.
-    pub fn start(bootstrap: &str) -> Result<Relay, String> {
+    /// Starts relaying to the brokers of `bootstrap` (`host:port,host:port`) over `link`; must
+    /// be called on the tokio runtime, which runs the relay's tasks.
+    pub fn start(bootstrap: &str, link: Link) -> Result<Relay, String> {
         let shared = Arc::new(Shared {
             routes: Mutex::new(HashMap::new()),
-            frozen: watch::channel(false).0,
+            gate: watch::channel(Gate {
+                frozen: false,
+                link,
+            })
+            .0,
+            resets: watch::channel(0).0,
             tasks: Mutex::new(Tasks {
                 set: JoinSet::new(),
                 closed: false,
@@ -94,12 +123,27 @@ impl Relay {
 
     /// Stops every byte in both directions, on open connections and on new ones.
     pub fn freeze(&self) {
-        self.shared.frozen.send_replace(true);
+        self.shared.gate.send_modify(|gate| gate.frozen = true);
     }
 
-    /// Lets everything queued meanwhile flow on.
+    /// Lets everything queued meanwhile flow on, unless the link is cut.
     pub fn thaw(&self) {
-        self.shared.frozen.send_replace(false);
+        self.shared.gate.send_modify(|gate| gate.frozen = false);
+    }
+
+    /// The link from now on: a frame already waiting for its latency keeps the time it was given.
+    pub fn set_link(&self, link: Link) {
+        self.shared.gate.send_modify(|gate| gate.link = link);
+    }
+
+    /// Lets bytes through a cut link again, keeping its latency.
+    pub fn heal_cut(&self) {
+        self.shared.gate.send_modify(|gate| gate.link.cut = false);
+    }
+
+    /// Ends every open connection with a TCP reset to both ends; the client connects again.
+    pub fn reset(&self) {
+        self.shared.resets.send_modify(|count| *count += 1);
     }
 }
 
@@ -150,7 +194,9 @@ impl Shared {
     /// Carries one client connection to its broker until either side closes it. A broker that
     /// cannot be reached closes the client's connection, as a refused connection would.
     async fn carry(self: Arc<Self>, client: TcpStream, upstream: Upstream) {
-        let mut gate = self.frozen.subscribe();
+        let mut resets = self.resets.subscribe();
+        resets.mark_unchanged();
+        let mut gate = self.gate.subscribe();
         if flowing(&mut gate).await.is_err() {
             return;
         }
@@ -166,12 +212,12 @@ impl Shared {
         };
         let _ = client.set_nodelay(true);
         let _ = server.set_nodelay(true);
-        let (client_read, client_write) = client.into_split();
-        let (server_read, server_write) = server.into_split();
+        let (mut client_read, mut client_write) = client.into_split();
+        let (mut server_read, mut server_write) = server.into_split();
         let pending: Pending = Arc::default();
         // Client -> broker, unchanged; the requests whose answers carry broker addresses are
         // noted. Broker -> client, with those addresses replaced by the relay's.
-        let requests = pump(client_read, server_write, gate.clone(), |frame| {
+        let requests = pump(&mut client_read, &mut server_write, gate.clone(), |frame| {
             if let Some((key, version, correlation)) = addressing_request(&frame) {
                 pending
                     .lock()
@@ -180,12 +226,26 @@ impl Shared {
             }
             Ok(frame)
         });
-        let answers = pump(server_read, client_write, gate, |frame| {
+        let answers = pump(&mut server_read, &mut client_write, gate, |frame| {
             self.readdress(frame, &pending)
         });
-        tokio::select! {
-            _ = requests => {}
-            _ = answers => {}
+        let reset = tokio::select! {
+            _ = requests => false,
+            _ = answers => false,
+            changed = resets.changed() => changed.is_ok(),
+        };
+        if reset {
+            // Whole again, so that dropping a write half does not send a FIN first: closed
+            // with a zero linger, each end gets a reset and nothing else.
+            for (read, write) in [(client_read, client_write), (server_read, server_write)] {
+                if let Err(e) = read
+                    .reunite(write)
+                    .map_err(|e| io::Error::other(e.to_string()))
+                    .and_then(|stream| stream.set_zero_linger())
+                {
+                    tracing::debug!("relay: cannot reset a connection: {e}");
+                }
+            }
         }
     }
 
@@ -226,28 +286,53 @@ impl Shared {
 }
 
 /// Carries frames from `from` to `to`, each through `pass`, reading and writing only while the
-/// relay is not frozen; ends when `from` closes between frames.
+/// gate is open, each frame written its link's latency after it was read (and never before
+/// the frame ahead of it); ends when `from` closes between frames and what it sent is written.
 async fn pump(
-    mut from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
-    mut gate: watch::Receiver<bool>,
+    from: &mut OwnedReadHalf,
+    to: &mut OwnedWriteHalf,
+    gate: watch::Receiver<Gate>,
     mut pass: impl FnMut(Vec<u8>) -> io::Result<Vec<u8>>,
 ) -> io::Result<()> {
-    loop {
-        flowing(&mut gate).await?;
-        let Some(frame) = read_frame(&mut from).await? else {
-            return Ok(());
-        };
-        let frame = pass(frame)?;
-        flowing(&mut gate).await?;
-        write_frame(&mut to, &frame).await?;
-    }
+    let (queue, mut due) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let mut reading_gate = gate.clone();
+    let reading = async move {
+        let mut last = Instant::now();
+        loop {
+            flowing(&mut reading_gate).await?;
+            let Some(frame) = read_frame(from).await? else {
+                return Ok(());
+            };
+            let frame = pass(frame)?;
+            let link = reading_gate.borrow().link;
+            last = last.max(Instant::now() + delay(&link, rand::random::<f64>()));
+            if queue.send((last, frame)).is_err() {
+                return Ok(());
+            }
+        }
+    };
+    let mut writing_gate = gate;
+    let writing = async move {
+        while let Some((at, frame)) = due.recv().await {
+            tokio::time::sleep_until(at).await;
+            flowing(&mut writing_gate).await?;
+            write_frame(to, &frame).await?;
+        }
+        Ok(())
+    };
+    tokio::try_join!(reading, writing).map(|_| ())
 }
 
-/// Waits until the relay is not frozen. (The sender lives in `Shared`, which every task holds,
-/// so the error cannot happen while a task runs; a dropped relay aborts its tasks instead.)
-async fn flowing(gate: &mut watch::Receiver<bool>) -> io::Result<()> {
-    gate.wait_for(|frozen| !frozen)
+/// How long a frame is held on `link`, with `draw` in [0, 1) placing it within the jitter.
+pub(crate) fn delay(link: &Link, draw: f64) -> Duration {
+    let spread = link.jitter.mul_f64(2.0 * draw.clamp(0.0, 1.0));
+    (link.latency + spread).saturating_sub(link.jitter)
+}
+
+/// Waits until the gate is open. (The sender lives in `Shared`, which every task holds, so the
+/// error cannot happen while a task runs; a dropped relay aborts its tasks instead.)
+async fn flowing(gate: &mut watch::Receiver<Gate>) -> io::Result<()> {
+    gate.wait_for(Gate::open)
         .await
         .map(|_| ())
         .map_err(|_| io::Error::other("relay closed"))

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 pub use super::batch::{Records, RunsBuilder, Successive};
 use super::symbols::{Sym, Symbols};
-use crate::scenario::plan::{Fault, PartitionRef};
+use crate::scenario::plan::{Fault, Link, PartitionRef};
 
 /// The actor name under which the cluster's own events are logged (fault steps, leaders, ISR).
 pub const CLUSTER: &str = "(cluster)";
@@ -180,6 +180,8 @@ pub enum EventKind {
     Frozen,
     /// The frozen consumer goes on.
     Thawed,
+    /// What the network does to the consumer's connections from now on.
+    Link(Link),
     /// The partitions the consumer owns from now on (possibly none): the group's whole new
     /// assignment under the eager protocol; what it kept plus what it was given under an
     /// incremental one (cooperative-sticky, KIP-848).

@@ -22,11 +22,18 @@ pub struct Member {
     pub holding: Holding,
     /// When the current assignment arrived.
     pub assigned_at: Option<Duration>,
-    /// Between `Frozen` and `Thawed`: since when the member does nothing.
-    pub frozen_since: Option<Duration>,
-    /// The group's last membership change before the freeze, restored by a thaw that came
-    /// before the group noticed the freeze.
-    changed_before_freeze: Option<Duration>,
+    /// Between `Frozen` and `Thawed`, or while its link is cut: since when its group hears
+    /// nothing from it.
+    pub away_since: Option<Duration>,
+    /// Whether its link is cut (from a `Link` event that cut it to one that did not): it goes
+    /// on polling, unheard. A link outlives the client, so a consumer started again stays cut.
+    pub cut: bool,
+    /// The group's last membership change before it went away, restored when it comes back
+    /// before the group noticed.
+    changed_before_away: Option<Duration>,
+    /// Started behind a cut link: the group has never heard of this client, so the link's
+    /// heal is its join.
+    never_heard: bool,
 }
 
 /// A rebalance of one group as its members saw it: from the moment a running member (not
@@ -131,39 +138,25 @@ impl LiveState {
                     m.running = matches!(event.kind, EventKind::Started);
                     m.holding = None;
                     m.assigned_at = None;
-                    m.frozen_since = None;
-                    if !gone {
+                    // A consumer started behind a cut link is not heard by its group.
+                    m.away_since = (m.running && m.cut).then_some(event.at);
+                    m.never_heard = m.away_since.is_some();
+                    if !gone && m.away_since.is_none() {
                         self.membership_changed.insert(group.clone(), event.at);
                     }
                     self.track_rebalance(&group, event.at, group_of);
                 }
             }
-            EventKind::Frozen => {
-                if let Some(group) = group_of(&event.actor) {
-                    let before = self.membership_changed.insert(group.clone(), event.at);
-                    let m = member(self, &event.actor);
-                    m.frozen_since = Some(event.at);
-                    m.changed_before_freeze = before;
-                    self.track_rebalance(&group, event.at, group_of);
-                }
-            }
-            EventKind::Thawed => {
-                if let Some(group) = group_of(&event.actor) {
-                    let gone = self.already_gone(&event.actor, &group, group_of);
-                    let m = member(self, &event.actor);
-                    let since = m.frozen_since.take();
-                    let before = m.changed_before_freeze.take();
-                    if gone {
-                        // It rejoins: a change the group goes through.
-                        self.membership_changed.insert(group.clone(), event.at);
-                    } else if self.membership_changed.get(&group) == since.as_ref() {
-                        // Thawed before the group noticed: as if it had never been frozen.
-                        match before {
-                            Some(at) => self.membership_changed.insert(group.clone(), at),
-                            None => self.membership_changed.remove(&group),
-                        };
-                    }
-                    self.track_rebalance(&group, event.at, group_of);
+            EventKind::Frozen => self.went_away(event, group_of),
+            EventKind::Thawed => self.came_back(event, group_of),
+            EventKind::Link(link) => {
+                let m = member(self, &event.actor);
+                let (was_cut, running) = (m.cut, m.running);
+                m.cut = link.cut;
+                match (was_cut, link.cut) {
+                    (false, true) if running => self.went_away(event, group_of),
+                    (true, false) if running => self.came_back(event, group_of),
+                    _ => {}
                 }
             }
             EventKind::Assigned(parts) => {
@@ -252,6 +245,40 @@ impl LiveState {
         }
     }
 
+    /// A member its group stops hearing from (frozen, or its link cut): a change of the
+    /// group's membership once the group notices.
+    fn went_away(&mut self, event: &Event, group_of: &impl Fn(&str) -> Option<String>) {
+        if let Some(group) = group_of(&event.actor) {
+            let before = self.membership_changed.insert(group.clone(), event.at);
+            let m = self.members.entry(Arc::clone(&event.actor)).or_default();
+            m.away_since = Some(event.at);
+            m.changed_before_away = before;
+            self.track_rebalance(&group, event.at, group_of);
+        }
+    }
+
+    /// A member its group hears from again (thawed, or its link healed).
+    fn came_back(&mut self, event: &Event, group_of: &impl Fn(&str) -> Option<String>) {
+        if let Some(group) = group_of(&event.actor) {
+            let gone = self.already_gone(&event.actor, &group, group_of);
+            let m = self.members.entry(Arc::clone(&event.actor)).or_default();
+            let since = m.away_since.take();
+            let before = m.changed_before_away.take();
+            let joins = std::mem::take(&mut m.never_heard);
+            if gone || joins {
+                // It rejoins, or joins: a change the group goes through.
+                self.membership_changed.insert(group.clone(), event.at);
+            } else if self.membership_changed.get(&group) == since.as_ref() {
+                // Back before the group noticed: as if it had never been away.
+                match before {
+                    Some(at) => self.membership_changed.insert(group.clone(), at),
+                    None => self.membership_changed.remove(&group),
+                };
+            }
+            self.track_rebalance(&group, event.at, group_of);
+        }
+    }
+
     /// Opens a rebalance of `group` when a member is left without an assignment, and closes
     /// it when none is.
     fn track_rebalance(
@@ -262,7 +289,7 @@ impl LiveState {
     ) {
         let waiting = self.members.iter().any(|(name, m)| {
             m.running
-                && m.frozen_since.is_none()
+                && m.away_since.is_none()
                 && m.holding.is_none()
                 && group_of(name).as_deref() == Some(group)
         });
@@ -278,15 +305,16 @@ impl LiveState {
         }
     }
 
-    /// Whether `actor` is a frozen member its group has already rebalanced without (another
-    /// member was assigned after the freeze): killing it changes nothing for the group.
+    /// Whether `actor` is a member away (frozen or cut) that its group has already rebalanced
+    /// without (another member was assigned after it went away): killing it changes nothing
+    /// for the group.
     fn already_gone(
         &self,
         actor: &str,
         group: &str,
         group_of: &impl Fn(&str) -> Option<String>,
     ) -> bool {
-        let Some(since) = self.members.get(actor).and_then(|m| m.frozen_since) else {
+        let Some(since) = self.members.get(actor).and_then(|m| m.away_since) else {
             return false;
         };
         self.members.iter().any(|(name, m)| {
@@ -311,7 +339,7 @@ impl LiveState {
     pub fn frozen(&self) -> BTreeSet<Arc<str>> {
         self.members
             .iter()
-            .filter(|(_, m)| m.running && m.frozen_since.is_some())
+            .filter(|(_, m)| m.running && m.away_since.is_some() && !m.cut)
             .map(|(name, _)| Arc::clone(name))
             .collect()
     }

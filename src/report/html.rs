@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use super::results::{EventView, KindView, ScenarioResult, Verdict, figure_cells, paused_members};
 use crate::expect::compare::{Comparison, Figures, Held};
 use crate::record::events::{EventKind, TopicPartition};
+use crate::scenario::plan::Link;
 
 /// Width of the time axis, pixels.
 const WIDTH: f64 = 960.0;
@@ -36,7 +37,7 @@ pub fn index_html(results: &[ScenarioResult], comparisons: &[Comparison]) -> Str
          <p class=\"meta\">Timelines: a lane per actor; bars are the partitions a consumer owns \
          (as the consumer sees it), ticks the records it consumed or produced, shaded stretches \
          its group's rebalances, grey ones a frozen consumer; ▶ start, ■ stop, ✕ kill, \
-         ❄ freeze, ☀ thaw; L12 marks the step at line 12. A crowd is one band: members running \
+         ❄ freeze, ☀ thaw, ✂ link cut, ⌛ link slowed, ⇄ link healthy; L12 marks the step at line 12. A crowd is one band: members running \
          (light), members owning partitions (blue), members frozen (grey), partitions owned \
          (the dark line, against the most the crowd owned). Curves against crowd size: a point \
          drawn hollow is a run that failed.</p>\n<ul class=\"summary\">",
@@ -530,6 +531,7 @@ fn lanes(
                 }
                 lane.marks.push((x(event.at_s), "☀"));
             }
+            EventKind::Link(link) => lane.marks.push((x(event.at_s), link_mark(link))),
             _ => {}
         }
     }
@@ -547,6 +549,17 @@ fn lanes(
         .into_iter()
         .filter_map(|name| lanes.remove(&name).map(|lane| (name, lane)))
         .collect()
+}
+
+/// The mark of a link's change: cut, slowed, or healthy again.
+fn link_mark(link: &Link) -> &'static str {
+    if link.cut {
+        "✂"
+    } else if link.is_healthy() {
+        "⇄"
+    } else {
+        "⌛"
+    }
 }
 
 /// A crowd over time: its size, and at each moment something changed (pixel, members

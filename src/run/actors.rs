@@ -17,7 +17,7 @@ use crate::actor::relay::Relay;
 use crate::actor::topic_tail::TopicTail;
 use crate::actor::{ActorEnv, ActorError, ConsumerActor, ProducerActor};
 use crate::cluster::client::client_config;
-use crate::scenario::plan::{ActorPlan, GroupProtocol, ProcessPlan, ProcessRole};
+use crate::scenario::plan::{ActorPlan, GroupProtocol, Link, ProcessPlan, ProcessRole};
 use crate::scenario::properties::Properties;
 
 /// How long a process consumer may take from its start to its member's appearance in its group.
@@ -96,7 +96,8 @@ impl Runner<'_> {
                 };
                 let config = client_config(defaults.iter().chain(&c.properties).chain(&harness));
                 let relay = if self.plan.behind_relay(actor) {
-                    Some(self.relay(actor, &harness)?)
+                    let link = self.links.get(actor).copied().unwrap_or_default();
+                    Some(self.relay(actor, &harness, link)?)
                 } else {
                     None
                 };
@@ -251,9 +252,9 @@ impl Runner<'_> {
         }
     }
 
-    /// A relay to the cluster for a consumer the timeline freezes; it carries plain Kafka
-    /// frames, so the connection must not be encrypted.
-    fn relay(&self, actor: &str, connection: &Properties) -> Result<Relay, RunError> {
+    /// A relay to the cluster, over `link`, for a consumer the timeline freezes or whose link
+    /// it changes; it carries plain Kafka frames, so the connection must not be encrypted.
+    fn relay(&self, actor: &str, connection: &Properties, link: Link) -> Result<Relay, RunError> {
         let fail = |message: String| {
             RunError::Actor(ActorError {
                 actor: actor.to_owned(),
@@ -265,14 +266,14 @@ impl Runner<'_> {
             .is_some_and(|p| p.to_ascii_uppercase().contains("SSL"))
         {
             return Err(fail(
-                "cannot be frozen on a TLS listener: the relay that freezes it reads Kafka frames"
+                "cannot be frozen nor its link changed on a TLS listener: the relay that does it reads Kafka frames"
                     .into(),
             ));
         }
         let bootstrap = connection
             .get("bootstrap.servers")
             .ok_or_else(|| fail("the target gave no bootstrap.servers to relay".into()))?;
-        Relay::start(bootstrap).map_err(|e| fail(format!("cannot start its relay: {e}")))
+        Relay::start(bootstrap, link).map_err(|e| fail(format!("cannot start its relay: {e}")))
     }
 
     /// The producer actor's client, created on first use.

@@ -186,7 +186,7 @@ fn unstable(
         let Some(member) = state
             .members
             .get(name.as_str())
-            .filter(|m| m.running && m.frozen_since.is_none())
+            .filter(|m| m.running && m.away_since.is_none())
         else {
             continue;
         };

@@ -130,6 +130,7 @@ async fn run_timeline(
             .map(|t| (t.name.clone(), t.partitions))
             .collect(),
         process_times: BTreeMap::new(),
+        links: BTreeMap::new(),
         record: RunRecord::default(),
         view: None,
         watch: None,

@@ -24,7 +24,7 @@ use crate::record::run_record::{
     BurstTiming, Checkpoint, Committed, RunRecord, StepFailure, StepTiming,
 };
 use crate::record::state::LiveState;
-use crate::scenario::plan::{Action, BrokerRef, FaultStep, Plan, PlannedStep};
+use crate::scenario::plan::{Action, BrokerRef, FaultStep, Link, Plan, PlannedStep};
 
 /// How often an observer that wants progress hears of a running step.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -41,6 +41,8 @@ pub(super) struct Runner<'a> {
     pub(super) partitions: BTreeMap<String, i32>,
     /// Processing times changed by `process` steps, for consumers started later.
     pub(super) process_times: BTreeMap<String, Duration>,
+    /// Links changed by `link` steps, for consumers started later: a link outlives a client.
+    pub(super) links: BTreeMap<String, Link>,
     pub(super) record: RunRecord,
     /// Metadata of the scenario's own brokers, for fault steps.
     pub(super) view: Option<Arc<ClusterView>>,
@@ -312,6 +314,14 @@ impl Runner<'_> {
                 if let Some(live) = self.actors.get(actor) {
                     live.thaw();
                 }
+            }
+            Action::Link { actor, link, reset } => {
+                self.log
+                    .push(&Arc::from(actor.as_str()), events::EventKind::Link(*link));
+                if let Some(LiveActor::Consumer(consumer)) = self.actors.get(actor) {
+                    consumer.set_link(*link, *reset);
+                }
+                self.links.insert(actor.clone(), *link);
             }
             Action::Fault(fault) => match self.fault(fault).await {
                 Ok(done) => note.detail = Some(done),

@@ -367,6 +367,10 @@ pub enum Step {
     Freeze(StringOrStruct<ActorStep>),
     /// Let a frozen consumer go on (a crowd's name: every frozen member).
     Thaw(StringOrStruct<ActorStep>),
+    /// What the network does to a consumer's connections from now on, until its next `link`
+    /// step (`link: c1` alone heals it): cut (nothing passes, connections stay open), slowed
+    /// by latency, or reset. The consumer itself goes on polling, unlike a frozen one.
+    Link(StringOrStruct<LinkStep>),
     /// SIGKILL a broker: no controlled shutdown, its leadership lost after the broker session
     /// timeout.
     KillBroker(BrokerRefSpec),
@@ -418,6 +422,40 @@ pub enum Which {
     /// Drawn at random with the run's seed (`--seed`, printed with the run), so that the same
     /// seed draws the same members again.
     Drawn,
+}
+
+/// A `link` step: the whole state of a consumer's network link from now on; what it leaves
+/// out is healthy.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkStep {
+    /// The consumer (of the harness's own) whose connections to the cluster change.
+    pub actor: String,
+    /// Nothing passes either way, heartbeats included, as in a network partition: the
+    /// connections stay open and what was sent waits, as TCP retransmits it, until the link
+    /// is healed. The consumer goes on polling what it holds: a zombie once its group moves on.
+    #[serde(default)]
+    pub cut: bool,
+    /// Every request and answer is held this long on its way, each way.
+    #[serde(default)]
+    pub latency: Option<Duration>,
+    /// Up to this much more or less latency, drawn for each request and answer (never
+    /// reordering them).
+    #[serde(default)]
+    pub jitter: Option<Duration>,
+    /// First reset every open connection (a TCP reset to both ends), as a firewall or NAT that
+    /// forgets its connections does; the client connects again.
+    #[serde(default)]
+    pub reset: bool,
+}
+
+impl From<String> for LinkStep {
+    fn from(actor: String) -> Self {
+        LinkStep {
+            actor,
+            ..LinkStep::default()
+        }
+    }
 }
 
 /// A consumer's new processing time per record.

@@ -209,8 +209,16 @@ impl Plan {
             .any(|s| matches!(&s.action, Action::Freeze(a) if a == actor))
     }
 
+    /// Whether the timeline changes this actor's link.
+    pub fn links(&self, actor: &str) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(&s.action, Action::Link { actor: a, .. } if a == actor))
+    }
+
     /// Whether this consumer reaches the cluster through a relay: a consumer the timeline
-    /// freezes must, and so does every other member of its group, so that all members reach
+    /// freezes or whose link it changes must, and so does every other member of its group, so
+    /// that all members reach
     /// the coordinator by the same path. A lone relayed member's SyncGroup tends to arrive
     /// after the leader's, which librdkafka's mock refuses with INVALID_REQUEST (Kafka does
     /// not), and the group then goes through rejoin rounds of seconds each.
@@ -218,9 +226,9 @@ impl Plan {
         let Some(group) = self.group_of(actor) else {
             return false;
         };
-        self.actors
-            .keys()
-            .any(|other| self.group_of(other) == Some(group) && self.freezes(other))
+        self.actors.keys().any(|other| {
+            self.group_of(other) == Some(group) && (self.freezes(other) || self.links(other))
+        })
     }
 }
 
@@ -543,8 +551,59 @@ pub enum Action {
     Freeze(String),
     /// Let a frozen consumer go on.
     Thaw(String),
+    /// Change what the network does to a consumer's connections (it runs behind a relay from
+    /// its start).
+    Link {
+        /// The consumer actor.
+        actor: String,
+        /// The link from now on.
+        link: Link,
+        /// Whether its open connections are reset first.
+        reset: bool,
+    },
     /// Do something to brokers.
     Fault(FaultStep),
+}
+
+/// What the network does to a consumer's connections, from a `link` step on; the default lets
+/// everything through at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Link {
+    /// Nothing passes either way; the connections stay open and what was sent waits.
+    pub cut: bool,
+    /// How long every request and answer is held, each way, in milliseconds.
+    #[serde(rename = "latency_ms", serialize_with = "millis")]
+    pub latency: Duration,
+    /// Up to how much more or less, drawn per request and answer, in milliseconds.
+    #[serde(rename = "jitter_ms", serialize_with = "millis")]
+    pub jitter: Duration,
+}
+
+impl Link {
+    /// Whether it lets everything through at once.
+    pub fn is_healthy(&self) -> bool {
+        *self == Link::default()
+    }
+}
+
+impl std::fmt::Display for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.cut {
+            return f.write_str("cut");
+        }
+        if self.latency.is_zero() && self.jitter.is_zero() {
+            return f.write_str("healthy");
+        }
+        write!(f, "latency {}", humantime::format_duration(self.latency))?;
+        if !self.jitter.is_zero() {
+            write!(f, " ± {}", humantime::format_duration(self.jitter))?;
+        }
+        Ok(())
+    }
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Action {

@@ -22,6 +22,7 @@ mod expectations;
 mod explore;
 mod faults;
 mod freeze;
+mod link;
 mod process;
 mod timeline;
 mod variants;
@@ -220,6 +221,8 @@ struct Walk {
     brokers: faults::BrokerWalk,
     /// Frozen consumer -> line of the step that froze it.
     frozen: BTreeMap<String, usize>,
+    /// Consumer whose link is cut -> line of the step that cut it.
+    cut: BTreeMap<String, usize>,
     /// Running actor -> how many starts came before its last one, so that a crowd's oldest and
     /// newest members are known.
     started: BTreeMap<String, usize>,

@@ -161,7 +161,7 @@ async fn receive(stream: &mut TcpStream) -> Vec<u8> {
 #[tokio::test]
 async fn a_frozen_relay_holds_what_is_sent_and_delivers_it_once_thawed() {
     let server = echo_server().await;
-    let relay = Relay::start(&server.to_string()).expect("starts");
+    let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
     let mut client = TcpStream::connect(relay.bootstrap())
         .await
         .expect("connects");
@@ -180,7 +180,7 @@ async fn a_frozen_relay_holds_what_is_sent_and_delivers_it_once_thawed() {
 #[tokio::test]
 async fn a_dropped_relay_closes_its_connections() {
     let server = echo_server().await;
-    let relay = Relay::start(&server.to_string()).expect("starts");
+    let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
     let mut client = TcpStream::connect(relay.bootstrap())
         .await
         .expect("connects");
@@ -199,6 +199,93 @@ async fn a_dropped_relay_closes_its_connections() {
 fn bootstrap_addresses_must_be_host_and_port() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let _guard = runtime.enter();
-    assert!(Relay::start("localhost").is_err());
-    assert!(Relay::start("").is_err());
+    assert!(Relay::start("localhost", Link::default()).is_err());
+    assert!(Relay::start("", Link::default()).is_err());
+}
+
+#[tokio::test]
+async fn a_cut_link_holds_what_is_sent_through_a_freeze_and_thaw_until_it_is_healed() {
+    let server = echo_server().await;
+    let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
+    let mut client = TcpStream::connect(relay.bootstrap())
+        .await
+        .expect("connects");
+    relay.set_link(Link {
+        cut: true,
+        ..Link::default()
+    });
+    send(&mut client, b"while cut").await;
+    relay.freeze();
+    relay.thaw();
+    let held = tokio::time::timeout(Duration::from_millis(300), receive(&mut client)).await;
+    assert!(held.is_err(), "a cut link let an answer through");
+
+    relay.set_link(Link::default());
+    assert_eq!(receive(&mut client).await, b"while cut");
+}
+
+#[tokio::test]
+async fn latency_holds_each_frame_each_way_and_keeps_their_order() {
+    let server = echo_server().await;
+    let latency = Duration::from_millis(150);
+    let relay = Relay::start(
+        &server.to_string(),
+        Link {
+            latency,
+            jitter: Duration::from_millis(100),
+            ..Link::default()
+        },
+    )
+    .expect("starts");
+    let mut client = TcpStream::connect(relay.bootstrap())
+        .await
+        .expect("connects");
+    let sent = std::time::Instant::now();
+    for n in 0..20u8 {
+        send(&mut client, &[n]).await;
+    }
+    for n in 0..20u8 {
+        assert_eq!(receive(&mut client).await, [n]);
+    }
+    // Each way at least latency - jitter: the round trip of the first frame alone.
+    assert!(sent.elapsed() >= Duration::from_millis(100));
+}
+
+#[tokio::test]
+async fn a_reset_ends_open_connections_and_new_ones_pass() {
+    let server = echo_server().await;
+    let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
+    let mut client = TcpStream::connect(relay.bootstrap())
+        .await
+        .expect("connects");
+    send(&mut client, b"before").await;
+    assert_eq!(receive(&mut client).await, b"before");
+    relay.reset();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut rest))
+        .await
+        .expect("the connection ended");
+    assert_eq!(
+        read.map_err(|e| e.kind()).err(),
+        Some(std::io::ErrorKind::ConnectionReset),
+        "the connection was not reset"
+    );
+    let mut again = TcpStream::connect(relay.bootstrap())
+        .await
+        .expect("connects");
+    send(&mut again, b"after").await;
+    assert_eq!(receive(&mut again).await, b"after");
+}
+
+#[test]
+fn delay_spreads_the_jitter_on_either_side_of_the_latency() {
+    let link = Link {
+        latency: Duration::from_millis(100),
+        jitter: Duration::from_millis(40),
+        ..Link::default()
+    };
+    assert_eq!(delay(&link, 0.0), Duration::from_millis(60));
+    assert_eq!(delay(&link, 0.5), Duration::from_millis(100));
+    assert!(delay(&link, 0.999_999) <= Duration::from_millis(140));
+    assert_eq!(delay(&Link::default(), 0.7), Duration::ZERO);
 }

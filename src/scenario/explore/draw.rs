@@ -109,6 +109,7 @@ fn enabled(ground: &Ground, allowed: &Allowed, episodes: &[Episode], now: u64) -
         Kind::Kill => running().map(|c| Op::Kill(c.clone())).collect(),
         Kind::Stop => running().map(|c| Op::Stop(c.clone())).collect(),
         Kind::Freeze => running().map(|c| Op::Freeze(c.clone())).collect(),
+        Kind::Cut => running().map(|c| Op::Cut(c.clone())).collect(),
         Kind::Commit => running().map(|c| Op::Commit(c.clone())).collect(),
         Kind::Produce => allowed
             .actors

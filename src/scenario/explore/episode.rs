@@ -15,6 +15,8 @@ pub enum Op {
     Stop(String),
     /// Freeze a consumer; it is thawed when the episode ends.
     Freeze(String),
+    /// Cut a consumer's link; it is healed when the episode ends.
+    Cut(String),
     /// Commit a consumer's positions (no end).
     Commit(String),
     /// A burst of this many records from a producer (no end).
@@ -99,6 +101,7 @@ impl Op {
             Op::Kill(_) => Kind::Kill,
             Op::Stop(_) => Kind::Stop,
             Op::Freeze(_) => Kind::Freeze,
+            Op::Cut(_) => Kind::Cut,
             Op::Commit(_) => Kind::Commit,
             Op::Produce { .. } => Kind::Produce,
             Op::KillBroker(_) => Kind::KillBroker,
@@ -110,7 +113,7 @@ impl Op {
     /// The consumer it takes out of the group for a while, if it does.
     pub fn consumer(&self) -> Option<&str> {
         match self {
-            Op::Kill(c) | Op::Stop(c) | Op::Freeze(c) => Some(c),
+            Op::Kill(c) | Op::Stop(c) | Op::Freeze(c) | Op::Cut(c) => Some(c),
             _ => None,
         }
     }
@@ -134,6 +137,12 @@ impl Op {
             Op::Kill(c) => step("kill", c.as_str().into()),
             Op::Stop(c) => step("stop", c.as_str().into()),
             Op::Freeze(c) => step("freeze", c.as_str().into()),
+            Op::Cut(c) => {
+                let mut link = Mapping::new();
+                link.insert("actor".into(), c.as_str().into());
+                link.insert("cut".into(), true.into());
+                step("link", Value::Mapping(link))
+            }
             Op::Commit(c) => step("commit", c.as_str().into()),
             Op::Produce { actor, count } => {
                 let mut burst = Mapping::new();
@@ -152,6 +161,7 @@ impl Op {
         Some(match self {
             Op::Kill(c) | Op::Stop(c) => step("start", c.as_str().into()),
             Op::Freeze(c) => step("thaw", c.as_str().into()),
+            Op::Cut(c) => step("link", c.as_str().into()),
             Op::KillBroker(b) | Op::StopBroker(b) => step("restart-broker", b.at_undo()),
             Op::PauseBroker(b) => step("resume-broker", b.at_undo()),
             Op::Commit(_) | Op::Produce { .. } => return None,
@@ -178,6 +188,7 @@ impl Op {
             Op::Kill(c) => format!("kill {c}"),
             Op::Stop(c) => format!("stop {c}"),
             Op::Freeze(c) => format!("freeze {c}"),
+            Op::Cut(c) => format!("cut {c}"),
             Op::Commit(c) => format!("commit {c}"),
             Op::Produce { actor, count } => format!("produce {count} from {actor}"),
             Op::KillBroker(b) => format!("kill-broker {}", b.text()),

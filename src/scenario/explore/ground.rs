@@ -28,6 +28,8 @@ pub enum Kind {
     Stop,
     /// Freeze a consumer, thaw it later.
     Freeze,
+    /// Cut a consumer's link, heal it later.
+    Cut,
     /// Commit a consumer's positions.
     Commit,
     /// A burst from a producer.
@@ -184,6 +186,7 @@ fn from_parts(
         (Kind::Kill, &events.kill),
         (Kind::Stop, &events.stop),
         (Kind::Freeze, &events.freeze),
+        (Kind::Cut, &events.cut),
         (Kind::Commit, &events.commit),
     ] {
         if let Some(event) = event {
@@ -256,12 +259,13 @@ fn from_parts(
     }
 }
 
-/// The consumers running unfrozen, the producers running, and whether any consumer (a crowd's
-/// members too) runs, when the file's own timeline ends.
+/// The consumers running unfrozen with their links not cut, the producers running, and
+/// whether any consumer (a crowd's members too) runs, when the file's own timeline ends.
 fn after_timeline(parsed: &ScenarioFile) -> (BTreeSet<String>, BTreeSet<String>, bool) {
     use crate::scenario::model::ActorSpec;
     let mut running: BTreeSet<String> = BTreeSet::new();
     let mut frozen: BTreeSet<String> = BTreeSet::new();
+    let mut cut: BTreeSet<String> = BTreeSet::new();
     for step in &parsed.timeline {
         match step {
             Step::Start(s) => {
@@ -277,6 +281,12 @@ fn after_timeline(parsed: &ScenarioFile) -> (BTreeSet<String>, BTreeSet<String>,
             Step::Thaw(s) => {
                 frozen.remove(&s.0.actor);
             }
+            Step::Link(l) if l.0.cut => {
+                cut.insert(l.0.actor.clone());
+            }
+            Step::Link(l) => {
+                cut.remove(&l.0.actor);
+            }
             _ => {}
         }
     }
@@ -284,7 +294,7 @@ fn after_timeline(parsed: &ScenarioFile) -> (BTreeSet<String>, BTreeSet<String>,
     let consumers: BTreeSet<String> = running
         .iter()
         .filter(|a| matches!(kind(a), Some(ActorSpec::Consumer(c)) if c.members.is_none()))
-        .filter(|a| !frozen.contains(*a))
+        .filter(|a| !frozen.contains(*a) && !cut.contains(*a))
         .cloned()
         .collect();
     let producers = running

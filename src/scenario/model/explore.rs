@@ -55,6 +55,10 @@ pub struct ExploreEvents {
     /// Freeze one of these consumers, and thaw it after `lasting`.
     #[serde(default)]
     pub freeze: Option<ActorEvent>,
+    /// Cut the network link of one of these consumers, and heal it after `lasting`: the
+    /// zombie, which goes on polling while its group moves on.
+    #[serde(default)]
+    pub cut: Option<ActorEvent>,
     /// Commit the positions of one of these consumers now.
     #[serde(default)]
     pub commit: Option<ActorEvent>,

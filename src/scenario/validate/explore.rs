@@ -69,6 +69,7 @@ impl Validator<'_> {
             ("kill", &events.kill),
             ("stop", &events.stop),
             ("freeze", &events.freeze),
+            ("cut", &events.cut),
             ("commit", &events.commit),
         ] {
             if let Some(event) = event {
@@ -190,7 +191,7 @@ impl Validator<'_> {
         Ok(())
     }
 
-    /// The consumers of a consumer event (`kill`, `stop`, `freeze`, `commit`).
+    /// The consumers of a consumer event (`kill`, `stop`, `freeze`, `cut`, `commit`).
     fn explored_consumers(
         &self,
         name: &str,

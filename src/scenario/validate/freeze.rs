@@ -36,6 +36,16 @@ impl Validator<'_> {
             ));
         }
         if freeze {
+            if let Some(line) = walk.cut.get(actor) {
+                return Err(self.err(
+                    at,
+                    false,
+                    format!("cannot freeze `{actor}`: its link is cut since line {line}"),
+                    Some(format!(
+                        "add `- link: {actor}` before this step to heal it first"
+                    )),
+                ));
+            }
             if let Some(line) = walk.frozen.get(actor) {
                 return Err(self.err(
                     at,

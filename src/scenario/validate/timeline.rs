@@ -76,6 +76,7 @@ impl Validator<'_> {
                 Step::Expect(e) => self.expect_step(e, index, actors, &partitions, brokers)?,
                 Step::Grow(g) => self.grow_step(g, index, &mut partitions, &mut needs)?,
                 Step::Process(p) => self.process_step(p, index, actors)?,
+                Step::Link(l) => self.link_step(&l.0, at("link"), line, actors, &mut walk)?,
                 Step::KillBroker(spec)
                 | Step::StopBroker(spec)
                 | Step::PauseBroker(spec)
@@ -150,6 +151,7 @@ impl Validator<'_> {
         self.actor_ref(actor, actors, at.clone())?;
         if stop {
             self.not_frozen(actor, verb, at.clone(), walk)?;
+            self.not_cut(actor, at.clone(), walk)?;
         }
         walk.frozen.remove(actor);
         if !walk.running.remove(actor) {
