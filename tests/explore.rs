@@ -3,9 +3,9 @@
 //!
 //! - on the embedded cluster: a heal too short is found, shrunk to one stop and its start, and
 //!   the kept file fails on its own; with `--jobs 2` both runs under way are judged and no
-//!   third starts after the violation; `--print` writes what the loader accepts, the same for the
-//!   same seed; a group under joins, leaves, crashes and freezes keeps its invariants (eager,
-//!   KIP-848); an explore interrupted while shrinking keeps the smallest file so far; the
+//!   third starts after the violation; `--print` writes what the loader accepts (broker faults
+//!   and cut links drawn too), the same for the same seed; a group under joins, leaves, crashes
+//!   and freezes keeps its invariants (eager, KIP-848); an explore interrupted while shrinking keeps the smallest file so far; the
 //!   timeline explore found hanging in librdkafka's synchronous commit now runs to its end;
 //! - on kafka-local (three brokers of the run's own): acks=1 with `lost-acknowledged` loses
 //!   acknowledged records, found and shrunk below ten steps; acks=all with min.insync.replicas
@@ -231,15 +231,20 @@ fn two_jobs_judge_both_and_stop() -> Result<(), Failed> {
 }
 
 fn print_is_loadable_and_repeatable() -> Result<(), Failed> {
+    // Each file with a step its draw must write: a broker fault, a cut link.
+    for (file, drawn) in [
+        ("scenarios/explore/acks-all.yaml", "-broker:"),
+        ("scenarios/explore/zombies.yaml", "cut: true"),
+    ] {
+        print_is_loadable_and_repeatable_for(file, drawn)?;
+    }
+    Ok(())
+}
+
+fn print_is_loadable_and_repeatable_for(file: &str, drawn: &str) -> Result<(), Failed> {
     let print = |seed: &str| -> Result<String, Failed> {
         let output = finish(
-            scenario_run(&[
-                "explore",
-                "scenarios/explore/acks-all.yaml",
-                "--seed",
-                seed,
-                "--print",
-            ]),
+            scenario_run(&["explore", file, "--seed", seed, "--print"]),
             Duration::from_secs(30),
         )?;
         if !output.status.success() {
@@ -249,22 +254,29 @@ fn print_is_loadable_and_repeatable() -> Result<(), Failed> {
     };
     let once = print("77")?;
     if once != print("77")? {
-        return Err("the same seed printed two different timelines".into());
+        return Err(format!("{file}: the same seed printed two different timelines").into());
     }
     if once == print("78")? {
-        return Err("seeds 77 and 78 printed the same timeline".into());
+        return Err(format!("{file}: seeds 77 and 78 printed the same timeline").into());
+    }
+    if !once.contains(drawn) {
+        return Err(format!("{file}: seed 77 drew no `{drawn}`:\n{once}").into());
     }
     let dir = out_dir("print");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let file = dir.join("printed.yaml");
-    std::fs::write(&file, &once).map_err(|e| e.to_string())?;
+    let printed = dir.join("printed.yaml");
+    std::fs::write(&printed, &once).map_err(|e| e.to_string())?;
     let check = finish(
-        scenario_run(&["check", &file.to_string_lossy()]),
+        scenario_run(&["check", &printed.to_string_lossy()]),
         Duration::from_secs(30),
     )?;
     let _ = std::fs::remove_dir_all(&dir);
     if !check.status.success() {
-        return Err(format!("check refused what --print wrote:\n{}", said(&check)).into());
+        return Err(format!(
+            "{file}: check refused what --print wrote:\n{}",
+            said(&check)
+        )
+        .into());
     }
     Ok(())
 }
