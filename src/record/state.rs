@@ -149,7 +149,7 @@ impl LiveState {
             }
             EventKind::Frozen => self.went_away(event, group_of),
             EventKind::Thawed => self.came_back(event, group_of),
-            EventKind::Link(link) => {
+            EventKind::Link(link) if group_of(&event.actor).is_some() => {
                 let m = member(self, &event.actor);
                 let (was_cut, running) = (m.cut, m.running);
                 m.cut = link.cut;
@@ -241,6 +241,7 @@ impl LiveState {
             | EventKind::Processed(_)
             | EventKind::Committed(_)
             | EventKind::Lost
+            | EventKind::Link(_)
             | EventKind::Sent(_) => {}
         }
     }
