@@ -396,6 +396,7 @@ impl Drop for ConsumerActor {
             self.freezing.store(false, Ordering::Release);
             if let Some(relay) = &self.relay {
                 relay.thaw();
+                relay.heal_cut();
             }
         }
         let _ = self.commands.send(Command::Stop);

@@ -30,6 +30,10 @@ use crate::scenario::plan::Link;
 /// The largest frame relayed; librdkafka's own limit (`receive.message.max.bytes`) is 100 MB.
 const MAX_FRAME: usize = 256 << 20;
 
+/// Frames read and not yet written, each way of a connection: reading stops beyond it, so a
+/// slow reader on one side slows the writer on the other, as a network does.
+const FRAMES_ON_THE_WAY: usize = 64;
+
 /// Where the relay listens.
 const LOOPBACK: &str = "127.0.0.1";
 
@@ -195,7 +199,6 @@ impl Shared {
     /// cannot be reached closes the client's connection, as a refused connection would.
     async fn carry(self: Arc<Self>, client: TcpStream, upstream: Upstream) {
         let mut resets = self.resets.subscribe();
-        resets.mark_unchanged();
         let mut gate = self.gate.subscribe();
         if flowing(&mut gate).await.is_err() {
             return;
@@ -294,7 +297,7 @@ async fn pump(
     gate: watch::Receiver<Gate>,
     mut pass: impl FnMut(Vec<u8>) -> io::Result<Vec<u8>>,
 ) -> io::Result<()> {
-    let (queue, mut due) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let (queue, mut due) = mpsc::channel::<(Instant, Vec<u8>)>(FRAMES_ON_THE_WAY);
     let mut reading_gate = gate.clone();
     let reading = async move {
         let mut last = Instant::now();
@@ -306,7 +309,7 @@ async fn pump(
             let frame = pass(frame)?;
             let link = reading_gate.borrow().link;
             last = last.max(Instant::now() + delay(&link, rand::random::<f64>()));
-            if queue.send((last, frame)).is_err() {
+            if queue.send((last, frame)).await.is_err() {
                 return Ok(());
             }
         }

@@ -37,7 +37,7 @@ pub struct Member {
 }
 
 /// A rebalance of one group as its members saw it: from the moment a running member (not
-/// frozen) was left without an assignment (it started, or its partitions were revoked) until
+/// away: frozen, or its link cut) was left without an assignment (it started, or its partitions were revoked) until
 /// every such member holds one again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RebalanceSpan {
@@ -135,13 +135,15 @@ impl LiveState {
                 if let Some(group) = group_of(&event.actor) {
                     let gone = self.already_gone(&event.actor, &group, group_of);
                     let m = member(self, &event.actor);
+                    // A client its group never heard of leaves nothing behind when it ends.
+                    let unheard = m.never_heard;
                     m.running = matches!(event.kind, EventKind::Started);
                     m.holding = None;
                     m.assigned_at = None;
                     // A consumer started behind a cut link is not heard by its group.
                     m.away_since = (m.running && m.cut).then_some(event.at);
                     m.never_heard = m.away_since.is_some();
-                    if !gone && m.away_since.is_none() {
+                    if !gone && !unheard && m.away_since.is_none() {
                         self.membership_changed.insert(group.clone(), event.at);
                     }
                     self.track_rebalance(&group, event.at, group_of);

@@ -158,3 +158,20 @@ fn a_consumer_started_behind_a_cut_link_changes_nothing_until_healed() {
         Some(&Duration::from_secs(2))
     );
 }
+
+#[test]
+fn a_consumer_started_behind_a_cut_link_and_killed_before_the_heal_leaves_nothing_behind() {
+    let events = vec![
+        at(0, "a", EventKind::Started),
+        at(100, "a", EventKind::Assigned(vec![orders()])),
+        cut(500, "b", true),
+        at(1_000, "b", EventKind::Started),
+        at(2_000, "b", EventKind::Killed),
+        cut(3_000, "b", false),
+    ];
+    let state = LiveState::of(&events, same_group);
+    assert_eq!(
+        state.membership_changed.get("g-of-1"),
+        Some(&Duration::ZERO)
+    );
+}
