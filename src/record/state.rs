@@ -37,8 +37,8 @@ pub struct Member {
 }
 
 /// A rebalance of one group as its members saw it: from the moment a running member (not
-/// away: frozen, or its link cut) was left without an assignment (it started, or its partitions were revoked) until
-/// every such member holds one again.
+/// away: frozen, or its link cut) was left without an assignment (it started, or its
+/// partitions were revoked) until every such member holds one again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RebalanceSpan {
     /// When the first member was left without an assignment.

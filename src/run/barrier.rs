@@ -160,8 +160,8 @@ fn cluster_unmet(barrier: &Barrier, state: &LiveState) -> Vec<String> {
 /// Why `group` is not stable, or `None` when it is: every running member that is not away
 /// (frozen, or its link cut) holds an assignment received after the last membership change (a
 /// freeze or cut is one, and so is a thaw or heal once the group rebalanced without the member;
-/// one before that undoes the freeze or cut),
-/// and together they hold every partition of the subscribed topics exactly once.
+/// one before that undoes the freeze or cut), and together they hold every partition of the
+/// subscribed topics exactly once.
 fn unstable(
     group: &str,
     plan: &Plan,
