@@ -144,6 +144,13 @@ async fn echo_server() -> SocketAddr {
     address
 }
 
+/// A connection to the relay, as a client's to a broker.
+async fn client_of(relay: &Relay) -> TcpStream {
+    TcpStream::connect(relay.bootstrap())
+        .await
+        .expect("connects")
+}
+
 async fn send(stream: &mut TcpStream, payload: &[u8]) {
     let size = i32::try_from(payload.len()).expect("small");
     stream.write_all(&size.to_be_bytes()).await.expect("writes");
@@ -162,9 +169,7 @@ async fn receive(stream: &mut TcpStream) -> Vec<u8> {
 async fn a_frozen_relay_holds_what_is_sent_and_delivers_it_once_thawed() {
     let server = echo_server().await;
     let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
-    let mut client = TcpStream::connect(relay.bootstrap())
-        .await
-        .expect("connects");
+    let mut client = client_of(&relay).await;
     send(&mut client, b"before").await;
     assert_eq!(receive(&mut client).await, b"before");
 
@@ -181,9 +186,7 @@ async fn a_frozen_relay_holds_what_is_sent_and_delivers_it_once_thawed() {
 async fn a_dropped_relay_closes_its_connections() {
     let server = echo_server().await;
     let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
-    let mut client = TcpStream::connect(relay.bootstrap())
-        .await
-        .expect("connects");
+    let mut client = client_of(&relay).await;
     send(&mut client, b"hello").await;
     assert_eq!(receive(&mut client).await, b"hello");
     drop(relay);
@@ -207,9 +210,7 @@ fn bootstrap_addresses_must_be_host_and_port() {
 async fn a_cut_link_holds_what_is_sent_through_a_freeze_and_thaw_until_it_is_healed() {
     let server = echo_server().await;
     let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
-    let mut client = TcpStream::connect(relay.bootstrap())
-        .await
-        .expect("connects");
+    let mut client = client_of(&relay).await;
     relay.set_link(Link {
         cut: true,
         ..Link::default()
@@ -237,9 +238,7 @@ async fn latency_holds_each_frame_each_way_and_keeps_their_order() {
         },
     )
     .expect("starts");
-    let mut client = TcpStream::connect(relay.bootstrap())
-        .await
-        .expect("connects");
+    let mut client = client_of(&relay).await;
     let sent = std::time::Instant::now();
     for n in 0..20u8 {
         send(&mut client, &[n]).await;
@@ -255,9 +254,7 @@ async fn latency_holds_each_frame_each_way_and_keeps_their_order() {
 async fn a_reset_ends_open_connections_and_new_ones_pass() {
     let server = echo_server().await;
     let relay = Relay::start(&server.to_string(), Link::default()).expect("starts");
-    let mut client = TcpStream::connect(relay.bootstrap())
-        .await
-        .expect("connects");
+    let mut client = client_of(&relay).await;
     send(&mut client, b"before").await;
     assert_eq!(receive(&mut client).await, b"before");
     relay.reset();
@@ -270,9 +267,7 @@ async fn a_reset_ends_open_connections_and_new_ones_pass() {
         Some(std::io::ErrorKind::ConnectionReset),
         "the connection was not reset"
     );
-    let mut again = TcpStream::connect(relay.bootstrap())
-        .await
-        .expect("connects");
+    let mut again = client_of(&relay).await;
     send(&mut again, b"after").await;
     assert_eq!(receive(&mut again).await, b"after");
 }
